@@ -1,0 +1,2 @@
+import { X } from "@corral/contracts";
+console.log("ok", X, process.version);

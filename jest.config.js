@@ -1,0 +1,32 @@
+// One Jest run for the whole monorepo: unit specs beside the code, integration and
+// end-to-end tests in each app's test/ folder, against real PostgreSQL, Redis and etcd.
+const swc = {
+  jsc: {
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+    target: 'es2023',
+    keepClassNames: true,
+  },
+  module: { type: 'commonjs' },
+};
+const shared = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  moduleNameMapper: {
+    '^@corral/contracts$': '<rootDir>/libs/contracts/src/index.ts',
+    '^@corral/domain$': '<rootDir>/libs/domain/src/index.ts',
+    '^@corral/kube$': '<rootDir>/libs/kube/src/index.ts',
+  },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+};
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/src/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,tools}/**/test/**/*.test.ts'],
+      testTimeout: 120000,
+    },
+  ],
+};

@@ -1,0 +1,2 @@
+export * from './component-spec';
+export * from './agent-protocol';
