@@ -1,6 +1,8 @@
 // One Jest run for the whole monorepo: unit specs beside the code, integration and
 // end-to-end tests in each app's test/ folder, against real PostgreSQL, Redis and etcd.
 const swc = {
+  // .swcrc excludes specs from the build; the Jest transform must not pick that up
+  swcrc: false,
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
     transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
