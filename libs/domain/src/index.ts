@@ -1,0 +1,10 @@
+// @corral/domain: pure decision logic (no I/O). Server, agent and CLI import only from here.
+export * from './names/validate-dns1123-label';
+export * from './names/parse-duration';
+export * from './labels/label-syntax';
+export * from './labels/parse-labels';
+export * from './labels/parse-label-selector';
+export * from './labels/matches-label-selector';
+export * from './lifecycle/environment-state-machine';
+export * from './lifecycle/host-state';
+export * from './conditions/conditions';
