@@ -1,0 +1,326 @@
+import type { ComponentPhase, ComponentSpec, DesiredComponent, ObservedComponent } from '@corral/contracts';
+import { mkdirSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { Backoff, type BackoffOptions } from '../util/backoff';
+import { sleep, Wakeup, whenAborted } from '../util/abortable';
+import { writeComponentFiles } from './component-files';
+import { blockedByDependencies, type DependencyView } from './dependency-gate';
+import { expandComponentSpec, type PlaceholderValues } from './placeholders';
+import type { ExitInfo, ProcessDriver, ProcessHandle } from './process-driver';
+import type { ProcessRecordStore } from './process-records';
+import { runProbe } from './probe';
+import type { RotatingLogFile } from './rotating-log-file';
+
+export interface RunnerTuning {
+  restartBackoff: BackoffOptions;
+  /** a run this long counts as stable: backoff and crash-loop state start over */
+  stableRunMs: number;
+  /** this many failed runs in a row without a stable one flag a crash loop */
+  crashLoopThreshold: number;
+  lastLogLines: number;
+}
+
+export interface RunnerContext {
+  driver: ProcessDriver;
+  records: ProcessRecordStore;
+  log: RotatingLogFile;
+  componentDir: string;
+  dataDir: string;
+  host: Omit<PlaceholderValues, 'componentDir' | 'dataDir'>;
+  dependencies: DependencyView;
+  logger: Logger;
+  tuning: RunnerTuning;
+  onChange(): void;
+}
+
+type Outcome = { kind: 'aborted' } | { kind: 'exited'; info: ExitInfo } | { kind: 'probe-failed'; message: string };
+
+const DEFAULT_STOP_GRACE_SECONDS = 10;
+
+/**
+ * Keeps one component running: waits for its dependencies, writes its files, starts it,
+ * probes it, restarts it with backoff when it exits or fails its probe, and reports what it
+ * sees. One runner per (component, specHash); a spec change replaces the runner.
+ */
+export class ComponentRunner {
+  readonly name: string;
+  readonly specHash: string;
+  readonly spec: ComponentSpec;
+  private phase: ComponentPhase = 'pending';
+  private healthy = false;
+  private pid: number | null = null;
+  private exitCode: number | null = null;
+  private message: string | null = null;
+  private since = new Date().toISOString();
+  private crashLoop = false;
+  private lastLogLines: string[] | undefined;
+  private handle: ProcessHandle | null;
+  private relaunch = false;
+  private failedRuns = 0;
+  private readonly backoff: Backoff;
+  private readonly lifetime = new AbortController();
+  private readonly wake = new Wakeup();
+  private loopDone: Promise<void> = Promise.resolve();
+  private readonly logger: Logger;
+
+  constructor(
+    desired: DesiredComponent,
+    private readonly ctx: RunnerContext,
+    private restarts = 0,
+    adopted: ProcessHandle | null = null,
+  ) {
+    this.name = desired.name;
+    this.specHash = desired.specHash;
+    this.spec = expandComponentSpec(desired.spec, { ...ctx.host, componentDir: ctx.componentDir, dataDir: ctx.dataDir });
+    this.handle = adopted;
+    this.backoff = new Backoff(ctx.tuning.restartBackoff);
+    this.logger = ctx.logger.child({ component: this.name, specHash: this.specHash });
+  }
+
+  start(): void {
+    this.loopDone = this.loop().catch((err: Error) => {
+      this.logger.error({ err }, 'component loop failed');
+      this.set('failed', { message: `agent error: ${err.message}` });
+    });
+  }
+
+  /** Something elsewhere changed (e.g. a dependency's health): re-check now. */
+  notify(): void {
+    this.wake.notify();
+  }
+
+  isHealthy(): boolean {
+    return this.healthy;
+  }
+
+  observe(): ObservedComponent {
+    const showLogs = this.crashLoop || this.phase === 'failed' || this.phase === 'unhealthy';
+    return {
+      name: this.name,
+      specHash: this.specHash,
+      phase: this.phase,
+      healthy: this.healthy,
+      restarts: this.restarts,
+      pid: this.pid,
+      exitCode: this.exitCode,
+      message: this.message,
+      since: this.since,
+      crashLoop: this.crashLoop,
+      ...(showLogs && this.lastLogLines ? { lastLogLines: this.lastLogLines } : {}),
+    };
+  }
+
+  get restartCount(): number {
+    return this.restarts;
+  }
+
+  /** Stops the process (SIGTERM, then SIGKILL after the grace period) and the runner. */
+  async stop(): Promise<void> {
+    this.lifetime.abort();
+    await this.loopDone;
+    const handle = this.handle;
+    this.handle = null;
+    if (handle) {
+      this.set('stopped', { healthy: false, message: 'stopping' });
+      const grace = (this.spec.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000;
+      const info = await handle.stop(grace);
+      this.logger.info({ pid: handle.pid, ...info }, 'component stopped');
+      this.set('stopped', { healthy: false, pid: null, exitCode: info.code, message: 'stopped' });
+    } else {
+      this.set('stopped', { healthy: false, pid: null, message: 'stopped' });
+    }
+    this.ctx.records.remove(this.name);
+  }
+
+  /** Stops supervising but leaves the process running, to be adopted by the next agent. */
+  async release(): Promise<void> {
+    this.lifetime.abort();
+    await this.loopDone;
+    this.handle?.release();
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.lifetime.signal;
+    while (!signal.aborted) {
+      if (!this.handle) {
+        const blocked = blockedByDependencies(this.spec.dependsOn, this.ctx.dependencies);
+        if (blocked) {
+          this.set('pending', { healthy: false, pid: null, message: blocked });
+          await this.wake.wait(2000, signal);
+          continue;
+        }
+        try {
+          this.handle = await this.launch();
+        } catch (err) {
+          const delay = this.backoff.next();
+          const message = `cannot start: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(1)}s`;
+          this.logger.warn({ err: (err as Error).message, delayMs: delay }, 'component start failed');
+          this.set('failed', { healthy: false, pid: null, message });
+          await sleep(delay, signal);
+          continue;
+        }
+        if (signal.aborted) return;
+      }
+      const handle = this.handle;
+      const outcome = await this.supervise(handle);
+      if (outcome.kind === 'aborted') return;
+
+      const grace = (this.spec.stopGracePeriodSeconds ?? DEFAULT_STOP_GRACE_SECONDS) * 1000;
+      const info = outcome.kind === 'probe-failed' ? await handle.stop(grace) : await handle.stop(0);
+      this.handle = null;
+      this.ctx.records.remove(this.name);
+      this.failedRuns += 1;
+      this.crashLoop = this.failedRuns >= this.ctx.tuning.crashLoopThreshold;
+      this.lastLogLines = this.ctx.log.tail(this.ctx.tuning.lastLogLines);
+      this.relaunch = true;
+      const delay = this.backoff.next();
+      const why =
+        outcome.kind === 'probe-failed'
+          ? `restarted after failing its probe ${this.spec.probe?.failureThreshold} times: ${outcome.message}`
+          : `exited ${describeExit(info)}`;
+      this.logger.warn({ pid: handle.pid, ...info, delayMs: delay, crashLoop: this.crashLoop }, why);
+      this.set('failed', {
+        healthy: false,
+        pid: null,
+        exitCode: info.code,
+        message: `${why}; restarting in ${(delay / 1000).toFixed(1)}s`,
+      });
+      await sleep(delay, signal);
+    }
+  }
+
+  private async launch(): Promise<ProcessHandle> {
+    mkdirSync(this.ctx.componentDir, { recursive: true, mode: 0o700 });
+    mkdirSync(this.ctx.dataDir, { recursive: true, mode: 0o700 });
+    writeComponentFiles(this.ctx.componentDir, this.spec.files);
+    this.ctx.log.rotateIfNeeded();
+    this.ctx.log.appendLine(`--- corral-agent ${new Date().toISOString()}: starting ${this.name} (spec ${this.specHash})`);
+    const handle = await this.ctx.driver.start({
+      binary: this.spec.binary,
+      args: this.spec.args,
+      env: this.processEnv(),
+      cwd: this.ctx.componentDir,
+      log: this.ctx.log,
+    });
+    if (handle.startTime) {
+      this.ctx.records.write({
+        name: this.name,
+        pid: handle.pid,
+        startTime: handle.startTime,
+        specHash: this.specHash,
+        startedAt: new Date().toISOString(),
+      });
+    }
+    if (this.relaunch) this.restarts += 1;
+    this.logger.info({ pid: handle.pid, restarts: this.restarts }, 'component started');
+    return handle;
+  }
+
+  /** A small fixed environment plus the spec's: nothing leaks in from the agent's own. */
+  private processEnv(): Record<string, string> {
+    return {
+      PATH: `${this.ctx.host.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      HOME: this.ctx.componentDir,
+      ...(this.spec.env ?? {}),
+    };
+  }
+
+  /** Watches a running process until it exits, fails its probe too often, or we are told to stop. */
+  private async supervise(handle: ProcessHandle): Promise<Outcome> {
+    const probe = this.spec.probe;
+    this.set(probe ? 'starting' : 'running', {
+      healthy: !probe,
+      pid: handle.pid,
+      exitCode: null,
+      message: handle.adopted ? 'adopted after agent restart' : null,
+    });
+    const watch = new AbortController();
+    const stopWatch = () => watch.abort();
+    this.lifetime.signal.addEventListener('abort', stopWatch, { once: true });
+    // a run that stayed up (and healthy, if probed) this long ends a crash loop
+    const stable = setInterval(() => {
+      if (!this.healthy || (this.failedRuns === 0 && this.backoff.attempts === 0)) return;
+      this.forgetFailures();
+      this.ctx.onChange();
+    }, this.ctx.tuning.stableRunMs);
+    try {
+      const racers: Array<Promise<Outcome>> = [
+        handle.exited.then((info): Outcome => ({ kind: 'exited', info })),
+        whenAborted(this.lifetime.signal).then((): Outcome => ({ kind: 'aborted' })),
+      ];
+      if (probe) racers.push(this.probeUntilFailed(handle, watch.signal));
+      const outcome = await Promise.race(racers);
+      return this.lifetime.signal.aborted ? { kind: 'aborted' } : outcome;
+    } finally {
+      clearInterval(stable);
+      watch.abort();
+      this.lifetime.signal.removeEventListener('abort', stopWatch);
+    }
+  }
+
+  /** Resolves only when the probe failed failureThreshold times in a row (never if aborted). */
+  private async probeUntilFailed(handle: ProcessHandle, signal: AbortSignal): Promise<Outcome> {
+    const probe = this.spec.probe!;
+    const threshold = Math.max(1, probe.failureThreshold);
+    const context = {
+      resolveCommand: (name: string) => this.ctx.driver.resolveBinary(name),
+      cwd: this.ctx.componentDir,
+      env: this.processEnv(),
+    };
+    let failures = 0;
+    await sleep((probe.initialDelaySeconds ?? 0) * 1000, signal);
+    while (!signal.aborted) {
+      const result = await runProbe(probe, context);
+      if (signal.aborted || handle.hasExited()) break;
+      if (result.ok) {
+        failures = 0;
+        this.set('running', { healthy: true, message: null });
+      } else {
+        failures += 1;
+        this.logger.debug({ failures, threshold, result: result.message }, 'probe failed');
+        if (failures >= threshold) return { kind: 'probe-failed', message: result.message };
+        const phase = this.phase === 'starting' ? 'starting' : 'unhealthy';
+        if (phase === 'unhealthy' && this.phase !== 'unhealthy') this.lastLogLines = this.ctx.log.tail(this.ctx.tuning.lastLogLines);
+        this.set(phase, { healthy: false, message: `probe failed (${failures}/${threshold}): ${result.message}` });
+      }
+      await sleep(Math.max(0.1, probe.intervalSeconds) * 1000, signal);
+    }
+    return new Promise<Outcome>(() => undefined);
+  }
+
+  private forgetFailures(): void {
+    this.backoff.reset();
+    this.failedRuns = 0;
+    this.crashLoop = false;
+    this.lastLogLines = undefined;
+  }
+
+  private set(
+    phase: ComponentPhase,
+    fields: { healthy?: boolean; pid?: number | null; exitCode?: number | null; message?: string | null } = {},
+  ): void {
+    const next = {
+      healthy: fields.healthy ?? this.healthy,
+      pid: fields.pid === undefined ? this.pid : fields.pid,
+      exitCode: fields.exitCode === undefined ? this.exitCode : fields.exitCode,
+      message: fields.message === undefined ? this.message : fields.message,
+    };
+    const changed =
+      phase !== this.phase ||
+      next.healthy !== this.healthy ||
+      next.pid !== this.pid ||
+      next.exitCode !== this.exitCode ||
+      next.message !== this.message;
+    if (!changed) return;
+    if (phase !== this.phase) this.since = new Date().toISOString();
+    this.phase = phase;
+    Object.assign(this, next);
+    this.ctx.onChange();
+  }
+}
+
+function describeExit(info: ExitInfo): string {
+  if (info.signal) return `on signal ${info.signal}`;
+  if (info.code !== null) return `with code ${info.code}`;
+  return '(exit status unknown: adopted process)';
+}

@@ -1,0 +1,44 @@
+import type { ComponentSpec, ProbeSpec } from '@corral/contracts';
+
+export interface PlaceholderValues {
+  componentDir: string;
+  dataDir: string;
+  address: string;
+  hostname: string;
+  binDir: string;
+}
+
+const PLACEHOLDER = /\$\{(componentDir|dataDir|address|hostname|binDir)\}/g;
+
+/** Replaces the documented ${...} placeholders; anything else (e.g. ${HOME}) is left untouched. */
+export function expandPlaceholders(value: string, values: PlaceholderValues): string {
+  return value.replace(PLACEHOLDER, (_match, key: keyof PlaceholderValues) => values[key]);
+}
+
+/**
+ * A spec with placeholders expanded in args, env values, file paths and probe fields.
+ * File contents are not touched: they are written byte for byte.
+ */
+export function expandComponentSpec(spec: ComponentSpec, values: PlaceholderValues): ComponentSpec {
+  const expand = (v: string) => expandPlaceholders(v, values);
+  return {
+    ...spec,
+    args: spec.args.map(expand),
+    env: spec.env ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, expand(v)])) : undefined,
+    files: spec.files.map((f) => ({ ...f, path: expand(f.path) })),
+    probe: spec.probe ? expandProbe(spec.probe, values) : undefined,
+  };
+}
+
+function expandProbe(probe: ProbeSpec, values: PlaceholderValues): ProbeSpec {
+  const expand = (v: string | undefined) => (v === undefined ? undefined : expandPlaceholders(v, values));
+  return {
+    ...probe,
+    host: expand(probe.host ?? '${address}'),
+    path: expand(probe.path),
+    caFile: expand(probe.caFile),
+    certFile: expand(probe.certFile),
+    keyFile: expand(probe.keyFile),
+    command: probe.command?.map((c) => expandPlaceholders(c, values)),
+  };
+}
