@@ -1,2 +1,24 @@
-import { X } from "@corral/contracts";
-console.log("ok", X, process.version);
+import { loadConfig } from './config/load-config';
+import { ConfigError } from './config/corral-config';
+import { createServer, createWorker } from './create-server';
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, process.argv.slice(2));
+  if (config.role === 'worker') {
+    await createWorker(config);
+    return;
+  }
+  const app = await createServer(config);
+  await app.listen(config.port, config.bindAddress);
+  const address = app.getHttpServer().address();
+  process.stdout.write(`corral server (${config.role}) listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.port}\n`);
+}
+
+main().catch((err) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`corral server failed to start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

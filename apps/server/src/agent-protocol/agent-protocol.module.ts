@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AgentController } from './agent.controller';
+import { HostsModule } from '../hosts/hosts.module';
+import { ComponentsModule } from '../components/components.module';
+import { QueueModule } from '../queue/queue.module';
+
+@Module({
+  imports: [HostsModule, ComponentsModule, QueueModule],
+  controllers: [AgentController],
+})
+export class AgentProtocolModule {}

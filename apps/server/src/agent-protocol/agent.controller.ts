@@ -1,0 +1,63 @@
+import { Body, Controller, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { DesiredState, RegisterResponse } from '@corral/contracts';
+import { Public } from '../auth/auth.decorators';
+import { HostAuth, HostRequest } from '../hosts/host-credential.guard';
+import { HostsService } from '../hosts/hosts.service';
+import { DesiredStateService } from '../components/desired-state.service';
+import { DesiredStateNotifier } from '../components/desired-state-notifier';
+import { StatusIngestionService } from '../components/status-ingestion.service';
+import { RegisterHostDto } from './dto/register-host.dto';
+import { StatusReportDto } from './dto/status-report.dto';
+import { DesiredQuery } from './dto/desired.query';
+import { JobsQueue } from '../queue/jobs-queue.service';
+
+@ApiTags('agent')
+@Controller('v1/agent')
+export class AgentController {
+  constructor(
+    private readonly hosts: HostsService,
+    private readonly desired: DesiredStateService,
+    private readonly notifier: DesiredStateNotifier,
+    private readonly statuses: StatusIngestionService,
+    private readonly jobs: JobsQueue,
+  ) {}
+
+  /** Registers a host with a registration token; the credential is shown only here. */
+  @Post('register')
+  @Public()
+  register(@Body() body: RegisterHostDto): Promise<RegisterResponse> {
+    return this.hosts.register(body);
+  }
+
+  /** Long-poll: answers at once when the host's revision is newer than `after`, else on change, else on timeout. */
+  @Get('desired')
+  @HostAuth()
+  @ApiBearerAuth()
+  async desiredState(@Query() query: DesiredQuery, @Req() req: HostRequest, @Res({ passthrough: true }) res: Response): Promise<DesiredState> {
+    const hostId = req.corralHost!.id;
+    const after = query.after ?? 0;
+    const deadline = Date.now() + (query.wait ?? 0) * 1000;
+    const aborted = new AbortController();
+    res.on('close', () => aborted.abort());
+    let state = await this.desired.forHost(hostId);
+    while (state.revision <= after && Date.now() < deadline && !aborted.signal.aborted) {
+      await this.notifier.waitForChange(hostId, deadline - Date.now(), aborted.signal);
+      state = await this.desired.forHost(hostId);
+    }
+    return state;
+  }
+
+  /** A full snapshot of the host's components, doubling as its heartbeat. */
+  @Put('status')
+  @HostAuth()
+  @ApiBearerAuth()
+  @HttpCode(204)
+  async status(@Body() body: StatusReportDto, @Req() req: HostRequest): Promise<void> {
+    const host = req.corralHost!;
+    const changed = await this.statuses.ingest(host, body);
+    await this.hosts.heartbeat(host, body.agentVersion, body.observedRevision);
+    if (changed && host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
+  }
+}

@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { ConfigModule } from './config/config.module';
+import type { CorralConfig } from './config/corral-config';
+import { dataSourceOptions } from './persistence/data-source-options';
+import { AuthModule } from './auth/auth.module';
+import { EnvironmentsModule } from './environments/environments.module';
+import { RegistrationTokensModule } from './registration-tokens/registration-tokens.module';
+import { HostsModule } from './hosts/hosts.module';
+import { AgentProtocolModule } from './agent-protocol/agent-protocol.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+
+@Module({})
+export class AppModule {
+  static forConfig(config: CorralConfig): DynamicModule {
+    const api = config.role !== 'worker';
+    const worker = config.role !== 'api';
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req, res) => {
+              const id = (req.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
+              res.setHeader('x-request-id', id);
+              return id;
+            },
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+            autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+          },
+        }),
+        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema)),
+        AuthModule,
+        EnvironmentsModule,
+        RegistrationTokensModule,
+        HostsModule,
+        ...(api ? [AgentProtocolModule, HealthModule, MetricsModule] : []),
+        ...(worker ? [LifecycleModule] : []),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],
+    };
+  }
+}

@@ -1,0 +1,10 @@
+import type { Request } from 'express';
+import type { ApiKeyScope } from './api-key.entity';
+
+export interface Principal {
+  kind: 'api-key' | 'host';
+  id: string;
+  scopes: ApiKeyScope[];
+}
+
+export type AuthenticatedRequest = Request & { principal?: Principal };

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
+import type { ComponentSpec, DesiredState } from '@corral/contracts';
+import { specHash } from '@corral/kube';
+import { Component } from './component.entity';
+import { Host } from '../hosts/host.entity';
+import { DesiredStateNotifier } from './desired-state-notifier';
+import { EventsService } from '../events/events.service';
+
+export interface DesiredChange {
+  added: string[];
+  changed: string[];
+  removed: string[];
+}
+
+/** Owns each host's desired components and its monotonically increasing revision. */
+@Injectable()
+export class DesiredStateService {
+  constructor(
+    @InjectRepository(Component) private readonly components: Repository<Component>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly notifier: DesiredStateNotifier,
+    private readonly events: EventsService,
+  ) {}
+
+  /**
+   * Makes the host's desired components exactly `specs`. Writes only the difference and bumps
+   * the revision only when something changed, so repeating it is harmless.
+   */
+  async setHostComponents(hostId: string, environmentId: string | null, specs: ComponentSpec[]): Promise<DesiredChange> {
+    const change = await this.dataSource.transaction((manager) => this.applyInTransaction(manager, hostId, environmentId, specs));
+    if (change.added.length + change.changed.length + change.removed.length) await this.notifier.publish(hostId);
+    return change;
+  }
+
+  private async applyInTransaction(manager: EntityManager, hostId: string, environmentId: string | null, specs: ComponentSpec[]): Promise<DesiredChange> {
+    // serialise writers of one host's desired state
+    const host = await manager.getRepository(Host).createQueryBuilder('h').setLock('pessimistic_write').where('h.id = :hostId', { hostId }).getOneOrFail();
+    const repo = manager.getRepository(Component);
+    const existing = new Map((await repo.find({ where: { hostId } })).map((c) => [c.name, c]));
+    const change: DesiredChange = { added: [], changed: [], removed: [] };
+    for (const spec of specs) {
+      const hash = specHash(spec);
+      const current = existing.get(spec.name);
+      existing.delete(spec.name);
+      if (!current) {
+        await repo.insert({ environmentId, hostId, name: spec.name, kind: spec.kind, spec, specHash: hash, generation: 1 });
+        change.added.push(spec.name);
+      } else if (current.specHash !== hash) {
+        await repo.update(current.id, { spec, specHash: hash, kind: spec.kind, generation: current.generation + 1, environmentId });
+        change.changed.push(spec.name);
+      }
+    }
+    for (const stale of existing.values()) {
+      await repo.delete(stale.id);
+      change.removed.push(stale.name);
+    }
+    if (change.added.length + change.changed.length + change.removed.length) {
+      await manager.getRepository(Host).increment({ id: hostId }, 'desiredRevision', 1);
+      const parts = [
+        change.added.length ? `added ${change.added.join(', ')}` : '',
+        change.changed.length ? `changed ${change.changed.join(', ')}` : '',
+        change.removed.length ? `removed ${change.removed.join(', ')}` : '',
+      ].filter(Boolean);
+      await this.events.record({ environmentId: environmentId ?? host.environmentId, hostId, reason: 'DesiredStateChanged', message: `host ${host.hostname}: ${parts.join('; ')}` }, manager);
+    }
+    return change;
+  }
+
+  async forHost(hostId: string): Promise<DesiredState> {
+    const host = await this.dataSource.getRepository(Host).findOneByOrFail({ id: hostId });
+    const components = await this.components.find({ where: { hostId }, order: { name: 'ASC' } });
+    return {
+      hostId,
+      revision: host.desiredRevision,
+      components: components.map((c) => ({ name: c.name, kind: c.kind, specHash: c.specHash, spec: c.spec })),
+    };
+  }
+
+  listForHost(hostId: string): Promise<Component[]> {
+    return this.components.find({ where: { hostId }, order: { name: 'ASC' } });
+  }
+
+  listForEnvironment(environmentId: string): Promise<Component[]> {
+    return this.components.find({ where: { environmentId }, order: { hostId: 'ASC', name: 'ASC' } });
+  }
+}

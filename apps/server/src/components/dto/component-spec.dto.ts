@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+import type { ComponentSpec, FileSpec, ProbeSpec, ProbeType } from '@corral/contracts';
+
+const PROBE_TYPES: ProbeType[] = ['http', 'https', 'tcp', 'exec'];
+const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export class ProbeSpecDto implements ProbeSpec {
+  @ApiProperty({ enum: PROBE_TYPES }) @IsIn(PROBE_TYPES) type: ProbeType;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(253) host?: string;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(65535) port?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) path?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) caFile?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) certFile?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) keyFile?: string;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true }) command?: string[];
+  @ApiProperty() @IsInt() @Min(1) @Max(3600) intervalSeconds: number;
+  @ApiProperty() @IsInt() @Min(1) @Max(600) timeoutSeconds: number;
+  @ApiProperty() @IsInt() @Min(1) @Max(100) failureThreshold: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(3600) initialDelaySeconds?: number;
+}
+
+export class FileSpecDto implements FileSpec {
+  @ApiProperty() @IsString() @MaxLength(1024) @Matches(/^(?!\/)(?!.*\.\.)/, { message: 'path must be relative and must not contain ..' }) path: string;
+  @ApiProperty() @IsString() @MaxLength(1_000_000) content: string;
+  @ApiProperty({ example: 0o600 }) @IsInt() @Min(0) @Max(0o777) mode: number;
+}
+
+export class ComponentSpecDto implements ComponentSpec {
+  @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
+  @ApiProperty() @IsString() @MaxLength(63) kind: string;
+  @ApiProperty() @IsString() @MaxLength(255) @Matches(/^[A-Za-z0-9._-]+$/, { message: 'binary must be a plain executable name (found in the agent --bin-dir)' }) binary: string;
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
+  @ApiPropertyOptional() @IsOptional() @IsObject() env?: Record<string, string>;
+  @ApiProperty({ type: [FileSpecDto] }) @IsArray() @ArrayMaxSize(128) @ValidateNested({ each: true }) @Type(() => FileSpecDto) files: FileSpecDto[];
+  @ApiProperty({ type: [Number] }) @IsArray() @ArrayMaxSize(64) @IsInt({ each: true }) @Min(1, { each: true }) @Max(65535, { each: true }) ports: number[];
+  @ApiPropertyOptional({ type: ProbeSpecDto }) @IsOptional() @ValidateNested() @Type(() => ProbeSpecDto) probe?: ProbeSpecDto;
+  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(16) @IsString({ each: true }) dependsOn?: string[];
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(3600) stopGracePeriodSeconds?: number;
+}
+
+export class SetHostComponentsDto {
+  @ApiProperty({ type: [ComponentSpecDto] })
+  @IsArray()
+  @ArrayMaxSize(64)
+  @ValidateNested({ each: true })
+  @Type(() => ComponentSpecDto)
+  components: ComponentSpecDto[];
+}

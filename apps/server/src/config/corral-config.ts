@@ -1,0 +1,29 @@
+export type ServerRole = 'api' | 'worker' | 'all';
+
+/** Every setting the server reads, validated once at boot. Nothing else reads process.env. */
+export interface CorralConfig {
+  databaseUrl: string;
+  /** PostgreSQL schema holding Corral's tables (tests isolate by schema) */
+  databaseSchema: string;
+  redisUrl: string;
+  /** prefix of every Redis key, queue and channel (tests isolate by prefix) */
+  redisPrefix: string;
+  port: number;
+  bindAddress: string;
+  /** 32-byte key for encrypting secrets at rest, derived from CORRAL_SECRET_KEY */
+  secretKey: string;
+  adminKey: string | null;
+  /** where a generated bootstrap admin key is written (mode 0600), embedded mode only */
+  adminKeyFile: string | null;
+  role: ServerRole;
+  hostDisconnectedAfterMs: number;
+  hostLostAfterMs: number;
+  sweepIntervalMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}

@@ -1,0 +1,86 @@
+import { parseDuration } from '@corral/domain';
+import { ConfigError, CorralConfig, ServerRole } from './corral-config';
+
+const ROLES: ServerRole[] = ['api', 'worker', 'all'];
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Reads and validates the server's configuration from an environment map. Every problem is
+ * collected and reported at once, each naming its variable.
+ */
+export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): CorralConfig {
+  const problems: string[] = [];
+  const str = (name: string, fallback?: string): string => {
+    const value = env[name]?.trim();
+    if (value) return value;
+    if (fallback === undefined) problems.push(`${name} is required`);
+    return fallback ?? '';
+  };
+  const url = (name: string, protocols: string[], fallback?: string): string => {
+    const value = str(name, fallback);
+    if (!value) return value;
+    try {
+      const parsed = new URL(value);
+      if (!protocols.includes(parsed.protocol)) problems.push(`${name} must be a ${protocols.join(' or ')} URL, got ${parsed.protocol}`);
+    } catch {
+      problems.push(`${name} is not a valid URL`);
+    }
+    return value;
+  };
+  const duration = (name: string, fallback: string): number => {
+    const value = str(name, fallback);
+    try {
+      const ms = parseDuration(value);
+      if (ms <= 0) problems.push(`${name} must be a positive duration such as 15s`);
+      return ms;
+    } catch (err) {
+      problems.push(`${name}: ${(err as Error).message}`);
+      return 0;
+    }
+  };
+
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databaseSchema = str('CORRAL_DB_SCHEMA', 'public');
+  if (!SCHEMA_NAME.test(databaseSchema)) problems.push('CORRAL_DB_SCHEMA must be a lower-case SQL identifier');
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379');
+  const redisPrefix = str('CORRAL_REDIS_PREFIX', 'corral');
+  if (!/^[A-Za-z0-9_.-]+$/.test(redisPrefix)) problems.push('CORRAL_REDIS_PREFIX may hold only letters, digits, _ . and -');
+
+  const portText = str('CORRAL_PORT', '8080');
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`CORRAL_PORT must be a port number (0-65535), got "${portText}"`);
+
+  const secretKey = str('CORRAL_SECRET_KEY');
+  if (secretKey && secretKey.length < 32) problems.push('CORRAL_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  const adminKey = env.CORRAL_ADMIN_KEY?.trim() || null;
+  if (adminKey && adminKey.length < 24) problems.push('CORRAL_ADMIN_KEY must be at least 24 characters');
+
+  const roleArg = argv.find((a) => a.startsWith('--role='))?.slice('--role='.length) ?? argv[argv.indexOf('--role') + 1];
+  const role = (argv.includes('--role') || roleArg ? roleArg : str('CORRAL_ROLE', 'all')) as ServerRole;
+  if (!ROLES.includes(role)) problems.push(`--role / CORRAL_ROLE must be one of ${ROLES.join(', ')}, got "${role}"`);
+
+  const hostDisconnectedAfterMs = duration('CORRAL_HOST_DISCONNECTED_AFTER', '15s');
+  const hostLostAfterMs = duration('CORRAL_HOST_LOST_AFTER', '60s');
+  if (hostLostAfterMs && hostDisconnectedAfterMs && hostLostAfterMs <= hostDisconnectedAfterMs) {
+    problems.push('CORRAL_HOST_LOST_AFTER must be longer than CORRAL_HOST_DISCONNECTED_AFTER');
+  }
+  const sweepIntervalMs = duration('CORRAL_SWEEP_INTERVAL', '2s');
+
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    databaseUrl,
+    databaseSchema,
+    redisUrl,
+    redisPrefix,
+    port,
+    bindAddress: str('CORRAL_BIND_ADDRESS', '0.0.0.0'),
+    secretKey,
+    adminKey,
+    adminKeyFile: env.CORRAL_ADMIN_KEY_FILE?.trim() || null,
+    role,
+    hostDisconnectedAfterMs,
+    hostLostAfterMs,
+    sweepIntervalMs,
+    logLevel: str('CORRAL_LOG_LEVEL', 'info'),
+  };
+}

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { INestApplication, INestApplicationContext, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { CorralConfig } from './config/corral-config';
+import { FieldValidationException } from './common/field-validation.exception';
+import { runMigrations } from './persistence/run-migrations';
+
+/** Builds the HTTP server (api or all role) with validation, error shape and OpenAPI at /docs. */
+export async function createServer(config: CorralConfig, options: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
+  await runMigrations(config.databaseUrl, config.databaseSchema);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bufferLogs: options.bufferLogs ?? true });
+  app.useLogger(app.get(Logger));
+  app.useBodyParser('json', { limit: '2mb' });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+      exceptionFactory: (errors) => FieldValidationException.fromValidationErrors(errors),
+    }),
+  );
+  app.enableShutdownHooks();
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle('Corral API').setDescription('Environments, hosts and the agent protocol').setVersion('v1').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+}
+
+/** A queue worker without HTTP, so workers scale apart from the API. */
+export async function createWorker(config: CorralConfig): Promise<INestApplicationContext> {
+  await runMigrations(config.databaseUrl, config.databaseSchema);
+  const app = await NestFactory.createApplicationContext(AppModule.forConfig(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,19 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export type SecretKind = 'ak' | 'rt' | 'hc';
+
+/** A new high-entropy secret, prefixed by its kind so a leaked one is recognisable (crl_ak_..., crl_rt_..., crl_hc_...). */
+export function generateSecret(kind: SecretKind): string {
+  return `crl_${kind}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Secrets are 256-bit random values, so a plain SHA-256 is a sound one-way lookup key. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+export function secretsEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsLabelMap } from '../../common/is-label-map.validator';
+import { IsDuration } from '../../common/is-duration.validator';
+
+export class EtcdOptionsDto {
+  @ApiProperty({ enum: [1, 3, 5], default: 1 })
+  @IsIn([1, 3, 5], { message: 'members must be 1, 3 or 5' })
+  members: 1 | 3 | 5;
+}
+
+export class CreateEnvironmentDto {
+  @ApiProperty({ example: 'dev', description: 'DNS-1123 label, at most 63 characters' })
+  @IsString()
+  @MaxLength(63)
+  @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'name must be a DNS-1123 label: lower-case letters, digits and -, starting and ending with a letter or digit' })
+  name: string;
+
+  @ApiPropertyOptional({ example: 'v1.32' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32)
+  kubernetesVersion?: string;
+
+  @ApiPropertyOptional({ example: { team: 'platform' } })
+  @IsOptional()
+  @IsObject()
+  @IsLabelMap()
+  labels?: Record<string, string>;
+
+  @ApiPropertyOptional({ type: EtcdOptionsDto })
+  @IsOptional()
+  @IsDefined()
+  @ValidateNested()
+  @Type(() => EtcdOptionsDto)
+  etcd?: EtcdOptionsDto;
+
+  @ApiPropertyOptional({ example: '30m', description: 'the environment is deleted this long after creation' })
+  @IsOptional()
+  @IsDuration()
+  ttl?: string;
+}

@@ -1,0 +1,29 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Condition, EnvironmentState } from '@corral/domain';
+
+export interface Networking {
+  clusterCidr: string;
+  serviceCidr: string;
+  clusterDomain: string;
+  dnsServiceIp: string;
+}
+
+@Entity('environments')
+export class Environment {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('text') name: string;
+  @Column('text', { name: 'kubernetes_version' }) kubernetesVersion: string;
+  @Column('text') state: EnvironmentState;
+  @Column('text', { name: 'state_reason', nullable: true }) stateReason: string | null;
+  @Column('jsonb', { default: () => "'[]'" }) conditions: Condition[];
+  @Column('jsonb', { default: () => "'{}'" }) labels: Record<string, string>;
+  @Column('jsonb') networking: Networking;
+  @Column('int', { name: 'etcd_members' }) etcdMembers: number;
+  @Column('int', { name: 'ttl_seconds', nullable: true }) ttlSeconds: number | null;
+  @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt: Date | null;
+  @Column('int') generation: number;
+  @Column('int', { name: 'observed_generation' }) observedGeneration: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+  @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;
+}

@@ -1,0 +1,24 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { HostRole } from '@corral/contracts';
+import type { HostState } from '@corral/domain';
+
+@Entity('hosts')
+export class Host {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'environment_id', nullable: true }) environmentId: string | null;
+  @Column('text', { nullable: true }) pool: string | null;
+  @Column('text') hostname: string;
+  @Column('text', { array: true }) addresses: string[];
+  @Column('jsonb', { default: () => "'{}'" }) labels: Record<string, string>;
+  @Column('text', { array: true }) roles: HostRole[];
+  @Column('text', { name: 'agent_version', nullable: true }) agentVersion: string | null;
+  @Column('text') state: HostState;
+  @Column('timestamptz', { name: 'last_heartbeat_at', nullable: true }) lastHeartbeatAt: Date | null;
+  @Column('text', { name: 'credential_hash', select: false }) credentialHash: string;
+  @Column('bigint', { name: 'desired_revision', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  desiredRevision: number;
+  @Column('bigint', { name: 'observed_revision', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
+  observedRevision: number;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { RequireScope } from '../auth/auth.decorators';
+import { HostsService } from './hosts.service';
+import { ListHostsQuery } from './dto/list-hosts.query';
+import { hostView } from './host.view';
+import { HostComponentsService } from '../components/host-components.service';
+import { SetHostComponentsDto } from '../components/dto/component-spec.dto';
+
+@ApiTags('hosts')
+@ApiBearerAuth()
+@Controller('v1/hosts')
+export class HostsController {
+  constructor(
+    private readonly hosts: HostsService,
+    private readonly hostComponents: HostComponentsService,
+  ) {}
+
+  @Get()
+  @RequireScope('read')
+  async list(@Query() query: ListHostsQuery) {
+    return { items: (await this.hosts.list(query)).map(hostView) };
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  async get(@Param('id') id: string) {
+    const host = await this.hosts.get(id);
+    return { ...hostView(host), components: await this.hostComponents.sideBySide(host.id) };
+  }
+
+  @Delete(':id')
+  @RequireScope('write')
+  @HttpCode(204)
+  async remove(@Param('id') id: string) {
+    await this.hosts.remove(id);
+  }
+
+  /** Sets a host's desired components directly (admin; for operators and tests). */
+  @Put(':id/components')
+  @RequireScope('admin')
+  async setComponents(@Param('id') id: string, @Body() body: SetHostComponentsDto) {
+    const host = await this.hosts.get(id);
+    const change = await this.hostComponents.setDesired(host, body.components);
+    return { ...change, components: await this.hostComponents.sideBySide(host.id) };
+  }
+}

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Host } from './host.entity';
+import { HostsService } from './hosts.service';
+import { HostsController } from './hosts.controller';
+import { HostCredentialGuard } from './host-credential.guard';
+import { RegistrationTokensModule } from '../registration-tokens/registration-tokens.module';
+import { EnvironmentsModule } from '../environments/environments.module';
+import { EventsModule } from '../events/events.module';
+import { QueueModule } from '../queue/queue.module';
+import { ComponentsModule } from '../components/components.module';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Host]), RegistrationTokensModule, EnvironmentsModule, EventsModule, QueueModule, ComponentsModule],
+  controllers: [HostsController],
+  providers: [HostsService, HostCredentialGuard],
+  exports: [HostsService, HostCredentialGuard],
+})
+export class HostsModule {}

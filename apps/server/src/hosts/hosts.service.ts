@@ -1,0 +1,135 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Not, Repository } from 'typeorm';
+import { nextHostState } from '@corral/domain';
+import { Host } from './host.entity';
+import { ListHostsQuery } from './dto/list-hosts.query';
+import type { RegisterHostDto } from '../agent-protocol/dto/register-host.dto';
+import { RegistrationTokensService } from '../registration-tokens/registration-tokens.service';
+import { EnvironmentsService } from '../environments/environments.service';
+import { EventsService } from '../events/events.service';
+import { JobsQueue } from '../queue/jobs-queue.service';
+import { generateSecret, hashSecret } from '../crypto/secrets';
+import { isUuid } from '../common/uuid-param.pipe';
+import { whereLabelsMatch } from '../common/label-selector-sql';
+
+@Injectable()
+export class HostsService {
+  constructor(
+    @InjectRepository(Host) private readonly hosts: Repository<Host>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tokens: RegistrationTokensService,
+    private readonly environments: EnvironmentsService,
+    private readonly events: EventsService,
+    private readonly jobs: JobsQueue,
+  ) {}
+
+  async register(dto: RegisterHostDto): Promise<{ hostId: string; credential: string; environmentId: string | null; pool: string | null }> {
+    const credential = generateSecret('hc');
+    const host = await this.dataSource.transaction(async (manager) => {
+      const scope = await this.tokens.consume(dto.token, manager);
+      const saved = await manager.getRepository(Host).save(
+        manager.getRepository(Host).create({
+          environmentId: scope.environmentId,
+          pool: scope.pool,
+          hostname: dto.hostname,
+          addresses: dto.addresses,
+          labels: dto.labels ?? {},
+          roles: [...new Set(dto.roles ?? [])],
+          agentVersion: dto.agentVersion ?? null,
+          state: 'active',
+          lastHeartbeatAt: new Date(),
+          credentialHash: hashSecret(credential),
+          desiredRevision: 1,
+          observedRevision: 0,
+        }),
+      );
+      await this.events.record(
+        { environmentId: saved.environmentId, hostId: saved.id, reason: 'HostRegistered', message: `host ${saved.hostname} (${saved.addresses.join(', ')}) registered` },
+        manager,
+      );
+      return saved;
+    });
+    if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
+    return { hostId: host.id, credential, environmentId: host.environmentId, pool: host.pool };
+  }
+
+  /** The host a credential belongs to, unless the host was removed. */
+  async authenticate(credential: string): Promise<Host | null> {
+    return this.hosts.findOne({ where: { credentialHash: hashSecret(credential), state: Not('removed') } });
+  }
+
+  async list(query: ListHostsQuery): Promise<Host[]> {
+    const qb = this.hosts.createQueryBuilder('h').where(`h.state <> 'removed'`);
+    if (query.environment) {
+      const env = await this.environments.get(query.environment);
+      qb.andWhere('h.environment_id = :envId', { envId: env.id });
+    }
+    if (query.state) qb.andWhere('h.state = :state', { state: query.state });
+    if (query.labelSelector) whereLabelsMatch(qb, 'h', query.labelSelector);
+    return qb.orderBy('h.created_at', 'ASC').addOrderBy('h.id', 'ASC').take(1000).getMany();
+  }
+
+  async get(id: string): Promise<Host> {
+    const host = isUuid(id) ? await this.hosts.findOne({ where: { id, state: Not('removed') } }) : null;
+    if (!host) throw new NotFoundException(`host ${id} not found`);
+    return host;
+  }
+
+  listForEnvironment(environmentId: string): Promise<Host[]> {
+    return this.hosts.find({ where: { environmentId, state: Not('removed') }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Removes a host: its credential stops working and its environment re-plans without it. */
+  async remove(id: string): Promise<void> {
+    const host = await this.get(id);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.getRepository(Host).update(host.id, { state: 'removed', credentialHash: `removed:${host.id}` });
+      await this.events.record({ environmentId: host.environmentId, hostId: host.id, reason: 'HostRemoved', message: `host ${host.hostname} removed` }, manager);
+    });
+    if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
+  }
+
+  /** A sign of life from the agent: refreshes the heartbeat and brings a silent host back. */
+  async heartbeat(host: Host, agentVersion: string, observedRevision: number): Promise<void> {
+    const now = new Date();
+    await this.hosts.update(host.id, { lastHeartbeatAt: now, agentVersion, observedRevision });
+    if (host.state !== 'active') {
+      const changed = await this.hosts.update({ id: host.id, state: host.state }, { state: 'active' });
+      if (changed.affected) {
+        await this.events.record({ environmentId: host.environmentId, hostId: host.id, reason: 'HostActive', message: `host ${host.hostname} is heard from again (was ${host.state})` });
+        if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
+      }
+    }
+  }
+
+  /**
+   * Moves silent hosts to disconnected, then lost. Each transition is a conditional update, so
+   * several replicas sweeping at once record it once.
+   */
+  async sweep(now: Date, thresholds: { disconnectedAfterMs: number; lostAfterMs: number }): Promise<number> {
+    const candidates = await this.hosts
+      .createQueryBuilder('h')
+      .where(`h.state IN ('active', 'disconnected')`)
+      .andWhere('h.last_heartbeat_at < :cutoff', { cutoff: new Date(now.getTime() - thresholds.disconnectedAfterMs) })
+      .getMany();
+    let changed = 0;
+    for (const host of candidates) {
+      const next = nextHostState(host.lastHeartbeatAt, now, thresholds, host.state);
+      if (next === host.state) continue;
+      const result = await this.hosts.update({ id: host.id, state: host.state }, { state: next });
+      if (!result.affected) continue;
+      changed++;
+      const silentFor = Math.round((now.getTime() - (host.lastHeartbeatAt?.getTime() ?? now.getTime())) / 1000);
+      await this.events.record({
+        environmentId: host.environmentId,
+        hostId: host.id,
+        type: 'Warning',
+        reason: next === 'lost' ? 'HostLost' : 'HostDisconnected',
+        message: `host ${host.hostname} is ${next}: no heartbeat for ${silentFor}s`,
+      });
+      if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
+    }
+    return changed;
+  }
+}

@@ -1,0 +1,61 @@
+import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, Job, Queue } from 'bullmq';
+import { CORRAL_QUEUE, JobName, JobPayloads } from '../queue/jobs';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
+import { HostsService } from '../hosts/hosts.service';
+import { EnvironmentTeardownService } from './environment-teardown.service';
+import { EnvironmentsService } from '../environments/environments.service';
+import { ProvisioningService } from './provisioning.service';
+
+/** Thin dispatcher: each job names a service call; retries and backoff come from the queue. */
+@Processor(CORRAL_QUEUE, { concurrency: 4 })
+export class CorralProcessor extends WorkerHost implements OnApplicationBootstrap {
+  private readonly logger = new Logger(CorralProcessor.name);
+
+  constructor(
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
+    @InjectQueue(CORRAL_QUEUE) private readonly queue: Queue,
+    private readonly hosts: HostsService,
+    private readonly environments: EnvironmentsService,
+    private readonly provisioning: ProvisioningService,
+    private readonly teardown: EnvironmentTeardownService,
+  ) {
+    super();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
+  }
+
+  async process(job: Job, token?: string): Promise<void> {
+    const name = job.name as JobName;
+    switch (name) {
+      case 'provision':
+      case 'reconcile':
+        return this.provisioning.reconcile((job.data as JobPayloads['reconcile']).environmentId);
+      case 'delete':
+        return this.teardown.teardown((job.data as JobPayloads['delete']).environmentId);
+      case 'expire':
+        return this.expire(job, token);
+      case 'host-sweep':
+        await this.hosts.sweep(new Date(), { disconnectedAfterMs: this.config.hostDisconnectedAfterMs, lostAfterMs: this.config.hostLostAfterMs });
+        return;
+      default:
+        this.logger.warn(`unknown job ${job.name} dropped`);
+    }
+  }
+
+  /** Deletes an expired environment; an extended one waits again until its new expiry. */
+  private async expire(job: Job, token?: string): Promise<void> {
+    const { environmentId } = job.data as JobPayloads['expire'];
+    const env = await this.environments.get(environmentId).catch(() => null);
+    if (!env || !env.expiresAt || env.state === 'deleting') return;
+    if (env.expiresAt.getTime() > Date.now()) {
+      await job.moveToDelayed(env.expiresAt.getTime(), token);
+      throw new DelayedError();
+    }
+    await this.environments.requestDeletion(environmentId, 'Expired');
+  }
+}

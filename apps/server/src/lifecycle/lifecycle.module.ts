@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { CorralProcessor } from './corral.processor';
+import { EnvironmentTeardownService } from './environment-teardown.service';
+import { ProvisioningService } from './provisioning.service';
+import { HostsModule } from '../hosts/hosts.module';
+import { EnvironmentsModule } from '../environments/environments.module';
+import { ComponentsModule } from '../components/components.module';
+import { EventsModule } from '../events/events.module';
+import { QueueModule } from '../queue/queue.module';
+
+/** The queue worker: imported only by processes with the worker role. */
+@Module({
+  imports: [HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule],
+  providers: [CorralProcessor, EnvironmentTeardownService, ProvisioningService],
+})
+export class LifecycleModule {}

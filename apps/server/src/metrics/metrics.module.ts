@@ -1,0 +1,12 @@
+import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { MetricsService } from './metrics.service';
+import { MetricsController } from './metrics.controller';
+import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { QueueModule } from '../queue/queue.module';
+
+@Module({ imports: [QueueModule], controllers: [MetricsController], providers: [MetricsService] })
+export class MetricsModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+  }
+}

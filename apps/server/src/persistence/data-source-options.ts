@@ -1,0 +1,28 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ApiKey } from '../auth/api-key.entity';
+import { Environment } from '../environments/environment.entity';
+import { RegistrationToken } from '../registration-tokens/registration-token.entity';
+import { Host } from '../hosts/host.entity';
+import { Component } from '../components/component.entity';
+import { ComponentStatus } from '../components/component-status.entity';
+import { CorralEvent } from '../events/event.entity';
+import { InitialSchema1764140000000 } from './migrations/1764140000000-initial-schema';
+
+export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component, ComponentStatus, CorralEvent];
+export const MIGRATIONS = [InitialSchema1764140000000];
+
+/** One definition of the database connection, shared by the server and the migration CLI. */
+export function dataSourceOptions(databaseUrl: string, schema: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    schema,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'corral_migrations',
+    synchronize: false,
+    migrationsRun: false,
+    // every connection of the pool resolves unqualified names in Corral's schema
+    extra: { options: `-c search_path=${schema}`, max: 10 },
+  };
+}

@@ -1,0 +1,16 @@
+/** Every queue and job in one typed map: the name, its payload and its deterministic id. */
+export const CORRAL_QUEUE = 'corral';
+
+export interface JobPayloads {
+  provision: { environmentId: string };
+  reconcile: { environmentId: string };
+  delete: { environmentId: string };
+  expire: { environmentId: string };
+  'host-sweep': Record<string, never>;
+}
+export type JobName = keyof JobPayloads;
+
+/** Deterministic ids make bursts coalesce (BullMQ rejects ':' in custom ids). */
+export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): string {
+  return 'environmentId' in payload ? `${name}-${(payload as { environmentId: string }).environmentId}` : name;
+}

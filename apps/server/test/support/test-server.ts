@@ -1,0 +1,87 @@
+import type { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { Client } from 'pg';
+import { createServer } from '../../src/create-server';
+import { loadConfig } from '../../src/config/load-config';
+import type { CorralConfig } from '../../src/config/corral-config';
+
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface TestServer {
+  app: INestApplication;
+  url: string;
+  adminKey: string;
+  config: CorralConfig;
+  /** runs SQL in this server's schema */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/** A unique PostgreSQL schema and Redis key prefix per test server: real services, isolated. */
+export function isolatedConfig(overrides: Record<string, string> = {}): CorralConfig {
+  const id = randomBytes(5).toString('hex');
+  return loadConfig({
+    DATABASE_URL,
+    REDIS_URL,
+    CORRAL_DB_SCHEMA: `test_${id}`,
+    CORRAL_REDIS_PREFIX: `corral-test-${id}`,
+    CORRAL_PORT: '0',
+    CORRAL_BIND_ADDRESS: '127.0.0.1',
+    CORRAL_SECRET_KEY: randomBytes(32).toString('base64'),
+    CORRAL_ADMIN_KEY: `crl_ak_test_${randomBytes(24).toString('base64url')}`,
+    CORRAL_LOG_LEVEL: 'warn',
+    ...overrides,
+  });
+}
+
+export async function startTestServer(config: CorralConfig = isolatedConfig()): Promise<TestServer> {
+  const app = await createServer(config);
+  await app.listen(0, config.bindAddress);
+  const { port } = app.getHttpServer().address();
+  const db = new Client({ connectionString: DATABASE_URL, options: `-c search_path=${config.databaseSchema}` });
+  await db.connect();
+  let closed = false;
+  return {
+    app,
+    url: `http://${config.bindAddress}:${port}`,
+    adminKey: config.adminKey!,
+    config,
+    sql: async (text, params) => (await db.query(text, params as unknown[])).rows,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await db.end();
+      await dropIsolation(config);
+    },
+  };
+}
+
+export async function dropIsolation(config: CorralConfig): Promise<void> {
+  const db = new Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  await db.query(`DROP SCHEMA IF EXISTS "${config.databaseSchema}" CASCADE`);
+  await db.end();
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redisPrefix}:*`, 'COUNT', 1000);
+    if (keys.length) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+/** Polls until the check returns a truthy value, or fails with the last value seen. */
+export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 15000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+}
