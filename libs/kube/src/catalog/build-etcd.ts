@@ -1,0 +1,67 @@
+import type { ComponentSpec } from '@corral/contracts';
+import type { HostComponentsInput } from './catalog-input';
+import { PORTS } from './component-ports';
+import { certificateFiles, httpsUrl, inComponentDir, probe, publicFile, requirePki, toArgs } from './spec-parts';
+
+/**
+ * One etcd member (etcd 3.4 flags, valid on 3.5 too): mutual TLS for clients and peers, all
+ * sockets on the host's own address. Other members are named by their registered address;
+ * this member describes itself with ${address} so its advertised and listen URLs always agree.
+ */
+export function buildEtcd(input: HostComponentsInput): ComponentSpec {
+  const { host, environment, etcd } = input;
+  const pki = requirePki(input.pki.etcd, 'etcd', host.hostname);
+  const self = etcd.members.find((member) => member.address === host.address);
+  if (!self) throw new Error(`etcd on ${host.hostname}: ${host.address} is not among the etcd members`);
+
+  const clientUrl = httpsUrl('${address}', PORTS.etcdClient);
+  const peerUrl = httpsUrl('${address}', PORTS.etcdPeer);
+  const initialCluster = [...etcd.members]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((member) => `${member.name}=${member === self ? peerUrl : httpsUrl(member.address, PORTS.etcdPeer)}`)
+    .join(',');
+
+  return {
+    name: 'etcd',
+    kind: 'etcd',
+    binary: 'etcd',
+    args: toArgs({
+      name: self.name,
+      'data-dir': '${dataDir}',
+      'listen-client-urls': clientUrl,
+      'advertise-client-urls': clientUrl,
+      'listen-peer-urls': peerUrl,
+      'initial-advertise-peer-urls': peerUrl,
+      'initial-cluster': initialCluster,
+      'initial-cluster-state': etcd.initialClusterState,
+      'initial-cluster-token': `corral-${environment.id}`,
+      'client-cert-auth': true,
+      'trusted-ca-file': inComponentDir('ca.crt'),
+      'cert-file': inComponentDir('server.crt'),
+      'key-file': inComponentDir('server.key'),
+      'peer-client-cert-auth': true,
+      'peer-trusted-ca-file': inComponentDir('ca.crt'),
+      'peer-cert-file': inComponentDir('peer.crt'),
+      'peer-key-file': inComponentDir('peer.key'),
+      'snapshot-count': 10000,
+      logger: 'zap',
+      'log-outputs': 'stderr',
+    }),
+    files: [
+      publicFile('ca.crt', input.cas.etcdCa.certPem),
+      ...certificateFiles('server', pki.server),
+      ...certificateFiles('peer', pki.peer),
+      ...certificateFiles('healthcheck-client', pki.healthcheckClient),
+    ],
+    ports: [PORTS.etcdClient, PORTS.etcdPeer],
+    probe: probe({
+      type: 'https',
+      port: PORTS.etcdClient,
+      path: '/health',
+      caFile: inComponentDir('ca.crt'),
+      certFile: inComponentDir('healthcheck-client.crt'),
+      keyFile: inComponentDir('healthcheck-client.key'),
+    }),
+    stopGracePeriodSeconds: 15,
+  };
+}

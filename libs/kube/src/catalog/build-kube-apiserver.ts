@@ -1,0 +1,80 @@
+import type { ComponentSpec } from '@corral/contracts';
+import type { HostComponentsInput } from './catalog-input';
+import { PORTS } from './component-ports';
+import { certificateFiles, dependsOn, httpsUrl, inComponentDir, probe, publicFile, requirePki, secretFile, toArgs } from './spec-parts';
+
+/** kube-apiserver as kubeadm configures it, bound to the host's address and talking to every etcd member. */
+export function buildKubeApiServer(input: HostComponentsInput): ComponentSpec {
+  const { host, environment, cas } = input;
+  const pki = requirePki(input.pki['kube-apiserver'], 'kube-apiserver', host.hostname);
+  const { networking } = environment;
+  if (input.etcd.members.length === 0) throw new Error(`kube-apiserver on ${host.hostname}: no etcd members`);
+
+  return {
+    name: 'kube-apiserver',
+    kind: 'kube-apiserver',
+    binary: 'kube-apiserver',
+    args: toArgs({
+      'advertise-address': '${address}',
+      'bind-address': '${address}',
+      'secure-port': PORTS.apiServer,
+      'allow-privileged': true,
+      'authorization-mode': 'Node,RBAC',
+      'enable-admission-plugins': 'NodeRestriction',
+      'client-ca-file': inComponentDir('ca.crt'),
+      'tls-cert-file': inComponentDir('apiserver.crt'),
+      'tls-private-key-file': inComponentDir('apiserver.key'),
+      'etcd-servers': etcdServers(input),
+      'etcd-cafile': inComponentDir('etcd-ca.crt'),
+      'etcd-certfile': inComponentDir('apiserver-etcd-client.crt'),
+      'etcd-keyfile': inComponentDir('apiserver-etcd-client.key'),
+      'kubelet-certificate-authority': inComponentDir('ca.crt'),
+      'kubelet-client-certificate': inComponentDir('apiserver-kubelet-client.crt'),
+      'kubelet-client-key': inComponentDir('apiserver-kubelet-client.key'),
+      'kubelet-preferred-address-types': 'InternalIP,ExternalIP,Hostname',
+      'proxy-client-cert-file': inComponentDir('front-proxy-client.crt'),
+      'proxy-client-key-file': inComponentDir('front-proxy-client.key'),
+      'requestheader-client-ca-file': inComponentDir('front-proxy-ca.crt'),
+      'requestheader-allowed-names': 'front-proxy-client',
+      'requestheader-extra-headers-prefix': 'X-Remote-Extra-',
+      'requestheader-group-headers': 'X-Remote-Group',
+      'requestheader-username-headers': 'X-Remote-User',
+      'service-account-issuer': `https://kubernetes.default.svc.${networking.clusterDomain}`,
+      'service-account-key-file': inComponentDir('sa.pub'),
+      'service-account-signing-key-file': inComponentDir('sa.key'),
+      'service-cluster-ip-range': networking.serviceCidr,
+    }),
+    files: [
+      publicFile('ca.crt', cas.clusterCa.certPem),
+      publicFile('etcd-ca.crt', cas.etcdCa.certPem),
+      publicFile('front-proxy-ca.crt', cas.frontProxyCa.certPem),
+      ...certificateFiles('apiserver', pki.serving),
+      ...certificateFiles('apiserver-etcd-client', pki.etcdClient),
+      ...certificateFiles('apiserver-kubelet-client', pki.kubeletClient),
+      ...certificateFiles('front-proxy-client', pki.frontProxyClient),
+      publicFile('sa.pub', cas.serviceAccount.publicKeyPem),
+      secretFile('sa.key', cas.serviceAccount.privateKeyPem),
+    ],
+    ports: [PORTS.apiServer],
+    // /readyz is open to anonymous users upstream; presenting a client cert also works where anonymous auth is off
+    probe: probe({
+      type: 'https',
+      port: PORTS.apiServer,
+      path: '/readyz',
+      caFile: inComponentDir('ca.crt'),
+      certFile: inComponentDir('apiserver-kubelet-client.crt'),
+      keyFile: inComponentDir('apiserver-kubelet-client.key'),
+      failureThreshold: 6,
+    }),
+    ...dependsOn(input, 'etcd'),
+    stopGracePeriodSeconds: 30,
+  };
+}
+
+/** Every etcd member's client URL, the one on this host first (locality), the rest by name. */
+function etcdServers(input: HostComponentsInput): string {
+  return [...input.etcd.members]
+    .sort((a, b) => Number(b.address === input.host.address) - Number(a.address === input.host.address) || a.name.localeCompare(b.name))
+    .map((member) => httpsUrl(member.address, PORTS.etcdClient))
+    .join(',');
+}

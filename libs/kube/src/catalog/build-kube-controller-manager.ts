@@ -1,0 +1,53 @@
+import type { ComponentSpec } from '@corral/contracts';
+import type { HostComponentsInput } from './catalog-input';
+import { componentKubeconfigFile } from './component-kubeconfig';
+import { PORTS } from './component-ports';
+import { certificateFiles, dependsOn, inComponentDir, probe, publicFile, requirePki, secretFile, toArgs } from './spec-parts';
+
+/**
+ * kube-controller-manager as kubeadm runs it: allocates node pod CIDRs, signs CSRs with the
+ * cluster CA and mints service-account tokens with the environment's signing key.
+ */
+export function buildKubeControllerManager(input: HostComponentsInput): ComponentSpec {
+  const { host, cas, environment } = input;
+  const pki = requirePki(input.pki['kube-controller-manager'], 'kube-controller-manager', host.hostname);
+  const kubeconfig = inComponentDir('kubeconfig');
+  return {
+    name: 'kube-controller-manager',
+    kind: 'kube-controller-manager',
+    binary: 'kube-controller-manager',
+    args: toArgs({
+      'bind-address': '${address}',
+      'secure-port': PORTS.controllerManager,
+      kubeconfig,
+      'authentication-kubeconfig': kubeconfig,
+      'authorization-kubeconfig': kubeconfig,
+      'client-ca-file': inComponentDir('ca.crt'),
+      'requestheader-client-ca-file': inComponentDir('front-proxy-ca.crt'),
+      'tls-cert-file': inComponentDir('serving.crt'),
+      'tls-private-key-file': inComponentDir('serving.key'),
+      'leader-elect': true,
+      'cluster-name': environment.name,
+      'allocate-node-cidrs': true,
+      'cluster-cidr': environment.networking.clusterCidr,
+      'service-cluster-ip-range': environment.networking.serviceCidr,
+      'cluster-signing-cert-file': inComponentDir('ca.crt'),
+      'cluster-signing-key-file': inComponentDir('ca.key'),
+      'root-ca-file': inComponentDir('ca.crt'),
+      'service-account-private-key-file': inComponentDir('sa.key'),
+      'use-service-account-credentials': true,
+    }),
+    files: [
+      componentKubeconfigFile(input, 'kube-controller-manager', pki.client),
+      publicFile('ca.crt', cas.clusterCa.certPem),
+      secretFile('ca.key', cas.clusterCa.keyPem),
+      publicFile('front-proxy-ca.crt', cas.frontProxyCa.certPem),
+      secretFile('sa.key', cas.serviceAccount.privateKeyPem),
+      ...certificateFiles('serving', pki.serving),
+    ],
+    ports: [PORTS.controllerManager],
+    probe: probe({ type: 'https', port: PORTS.controllerManager, path: '/healthz', caFile: inComponentDir('ca.crt') }),
+    ...dependsOn(input, 'kube-apiserver'),
+    stopGracePeriodSeconds: 10,
+  };
+}

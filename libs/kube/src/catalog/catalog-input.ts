@@ -1,0 +1,58 @@
+import type { ComponentKind } from '@corral/contracts';
+import type { EnvironmentCas, HostPki } from '../pki';
+
+export interface CatalogNetworking {
+  /** pod network, e.g. 10.42.0.0/16 */
+  clusterCidr: string;
+  /** service network, e.g. 10.43.0.0/16; its first address is the `kubernetes` service IP */
+  serviceCidr: string;
+  clusterDomain: string;
+  dnsServiceIp: string;
+}
+
+export interface CatalogEnvironment {
+  id: string;
+  /** DNS-1123 label; names kubeconfig clusters and the controller-manager's --cluster-name */
+  name: string;
+  kubernetesVersion: string;
+  networking: CatalogNetworking;
+}
+
+export interface CatalogHost {
+  id: string;
+  hostname: string;
+  /** the address every component on the host binds to (never 0.0.0.0) */
+  address: string;
+}
+
+export interface EtcdMember {
+  /** etcd member name (--name), unique in the cluster */
+  name: string;
+  address: string;
+}
+
+export interface EtcdClusterInput {
+  /** every member of the etcd cluster, including the one on this host if any */
+  members: EtcdMember[];
+  /** "new" while bootstrapping; "existing" for a member added to a running cluster */
+  initialClusterState: 'new' | 'existing';
+}
+
+export interface CatalogOptions {
+  ingress?: { httpPort?: number; httpsPort?: number };
+  kubelet?: { containerRuntimeEndpoint?: string; cgroupDriver?: 'systemd' | 'cgroupfs' };
+}
+
+export interface HostComponentsInput {
+  environment: CatalogEnvironment;
+  host: CatalogHost;
+  /** the components placed on this host */
+  kinds: readonly ComponentKind[];
+  etcd: EtcdClusterInput;
+  /** base URL of every kube-apiserver, e.g. https://10.0.0.5:6443 (see selectApiServerEndpoint) */
+  apiServerEndpoints: string[];
+  cas: EnvironmentCas;
+  /** certificates of this host's components (issueHostPki) */
+  pki: HostPki;
+  options?: CatalogOptions;
+}

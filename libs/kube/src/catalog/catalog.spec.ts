@@ -1,0 +1,247 @@
+import type { ComponentSpec } from '@corral/contracts';
+import { parse } from 'yaml';
+import { buildFixture, fixtureEnvironment, type Fixture } from '../testing/environment-fixture';
+import { buildComponent, buildHostComponents } from './build-host-components';
+import type { HostComponentsInput } from './catalog-input';
+import { SUPPORTED_KUBERNETES_VERSIONS } from './kubernetes-versions';
+import { UPSTREAM_FLAGS } from './upstream-flags';
+
+const FLAG = /^--([a-z0-9][a-z0-9-]*)=(.*)$/s;
+
+function flags(spec: ComponentSpec): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const arg of spec.args) {
+    const match = FLAG.exec(arg);
+    if (!match) throw new Error(`${spec.name}: argument ${arg} is not --flag=value`);
+    expect(out.has(match[1]!)).toBe(false);
+    out.set(match[1]!, match[2]!);
+  }
+  return out;
+}
+function flag(spec: ComponentSpec, name: string): string {
+  const value = flags(spec).get(name);
+  if (value === undefined) throw new Error(`${spec.name} has no --${name}`);
+  return value;
+}
+function byName(specs: ComponentSpec[], name: string): ComponentSpec {
+  const spec = specs.find((s) => s.name === name);
+  if (!spec) throw new Error(`no ${name} in ${specs.map((s) => s.name).join(',')}`);
+  return spec;
+}
+function file(spec: ComponentSpec, path: string): string {
+  const found = spec.files.find((f) => f.path === path);
+  if (!found) throw new Error(`${spec.name} writes no ${path}`);
+  return found.content;
+}
+
+describe('component catalog', () => {
+  let fixture: Fixture;
+  const specsOf = (input: HostComponentsInput) => buildHostComponents(input);
+
+  beforeAll(async () => {
+    fixture = await buildFixture();
+  });
+
+  describe.each(SUPPORTED_KUBERNETES_VERSIONS)('%s', (version) => {
+    it('emits only flags upstream documents for the binary, each once as --flag=value', () => {
+      let checked = 0;
+      for (const input of fixture.inputs) {
+        const versioned = { ...input, environment: { ...input.environment, kubernetesVersion: version } };
+        for (const spec of specsOf(versioned)) {
+          const known = UPSTREAM_FLAGS[version][spec.binary];
+          expect(known).toBeDefined();
+          for (const name of flags(spec).keys()) {
+            if (!known!.has(name)) throw new Error(`${version} ${spec.binary}: --${name} is not an upstream flag`);
+            checked++;
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(100);
+    });
+  });
+
+  it('names upstream binaries and places components in start order', () => {
+    const [cp, , , worker] = fixture.inputs;
+    expect(specsOf(cp!).map((s) => [s.name, s.binary])).toEqual([
+      ['etcd', 'etcd'],
+      ['kube-apiserver', 'kube-apiserver'],
+      ['kube-scheduler', 'kube-scheduler'],
+      ['kube-controller-manager', 'kube-controller-manager'],
+      ['kubelet', 'kubelet'],
+      ['kube-proxy', 'kube-proxy'],
+    ]);
+    expect(specsOf(worker!).map((s) => s.binary)).toEqual(['corral-ingress-controller', 'kubelet', 'kube-proxy']);
+  });
+
+  it('binds every component to the host address, never to a wildcard or loopback', () => {
+    for (const input of fixture.inputs) {
+      for (const spec of specsOf(input)) {
+        const text = JSON.stringify(spec);
+        expect(text).not.toContain('0.0.0.0');
+        expect(text).not.toContain('127.0.0.1');
+        expect(text).not.toMatch(/\[::\]/);
+      }
+      const specs = specsOf(input);
+      if (input.kinds.includes('etcd')) {
+        const etcd = byName(specs, 'etcd');
+        expect(flag(etcd, 'listen-client-urls')).toBe('https://${address}:2379');
+        expect(flag(etcd, 'listen-peer-urls')).toBe('https://${address}:2380');
+        expect(byName(specs, 'kube-apiserver').args).toEqual(
+          expect.arrayContaining(['--bind-address=${address}', '--advertise-address=${address}']),
+        );
+        expect(flag(byName(specs, 'kube-scheduler'), 'bind-address')).toBe('${address}');
+        expect(flag(byName(specs, 'kube-controller-manager'), 'bind-address')).toBe('${address}');
+      }
+      const kubeletConfig = parse(file(byName(specs, 'kubelet'), 'config.yaml'));
+      expect(kubeletConfig).toMatchObject({
+        kind: 'KubeletConfiguration',
+        address: input.host.address,
+        healthzBindAddress: input.host.address,
+        port: 10250,
+        healthzPort: 10248,
+        readOnlyPort: 0,
+      });
+      const proxy = byName(specs, 'kube-proxy');
+      expect(flag(proxy, 'healthz-bind-address')).toBe('${address}:10256');
+      expect(flag(proxy, 'metrics-bind-address')).toBe('${address}:10249');
+    }
+  });
+
+  it('writes every file an argument or probe names into the component directory', () => {
+    for (const input of fixture.inputs) {
+      for (const spec of specsOf(input)) {
+        const written = new Set(spec.files.map((f) => f.path));
+        const referenced = [...JSON.stringify({ args: spec.args, probe: spec.probe }).matchAll(/\$\{componentDir\}\/([\w.-]+)/g)];
+        expect(referenced.length).toBeGreaterThan(0);
+        for (const [, path] of referenced) expect(written).toContain(path);
+        for (const f of spec.files) {
+          expect(f.path).not.toMatch(/^\/|\.\./);
+          expect(f.mode).toBe(/\.key$|kubeconfig/.test(f.path) ? 0o600 : 0o644);
+        }
+      }
+    }
+  });
+
+  it('resolves the kubelet config certificate paths to files the spec writes', () => {
+    const kubelet = byName(specsOf(fixture.inputs[3]!), 'kubelet');
+    const config = parse(file(kubelet, 'config.yaml'));
+    for (const path of [config.authentication.x509.clientCAFile, config.tlsCertFile, config.tlsPrivateKeyFile]) {
+      expect(kubelet.files.map((f) => f.path)).toContain(path);
+    }
+    expect(config.clusterDNS).toEqual(['10.43.0.10']);
+    expect(config.clusterDomain).toBe('cluster.local');
+  });
+
+  it('builds one etcd cluster: every member names the same peers, with its own data dir and token', () => {
+    const etcds = fixture.inputs.filter((i) => i.kinds.includes('etcd')).map((i) => byName(specsOf(i), 'etcd'));
+    expect(etcds).toHaveLength(3);
+    const expanded = etcds.map((etcd, index) =>
+      flag(etcd, 'initial-cluster').replace('${address}', fixture.inputs[index]!.host.address),
+    );
+    expect(new Set(expanded).size).toBe(1);
+    expect(expanded[0]).toBe('cp-a=https://127.0.0.2:2380,cp-b=https://127.0.0.3:2380,cp-c=https://127.0.0.4:2380');
+    for (const etcd of etcds) {
+      expect(flag(etcd, 'data-dir')).toBe('${dataDir}');
+      expect(flag(etcd, 'initial-cluster-state')).toBe('new');
+      expect(flag(etcd, 'initial-cluster-token')).toBe('corral-env-0001');
+      expect(flag(etcd, 'client-cert-auth')).toBe('true');
+      expect(flag(etcd, 'peer-client-cert-auth')).toBe('true');
+      expect(etcd.ports).toEqual([2379, 2380]);
+      expect(etcd.probe).toMatchObject({ type: 'https', port: 2379, path: '/health' });
+    }
+    expect(etcds.map((e) => flag(e, 'name'))).toEqual(['cp-a', 'cp-b', 'cp-c']);
+  });
+
+  it('points the apiserver at every etcd member, its own first', () => {
+    const apiserver = byName(specsOf(fixture.inputs[1]!), 'kube-apiserver');
+    expect(flag(apiserver, 'etcd-servers')).toBe('https://127.0.0.3:2379,https://127.0.0.2:2379,https://127.0.0.4:2379');
+    expect(flag(apiserver, 'service-cluster-ip-range')).toBe('10.43.0.0/16');
+    expect(flag(apiserver, 'service-account-issuer')).toBe('https://kubernetes.default.svc.cluster.local');
+    expect(apiserver.probe).toMatchObject({ type: 'https', port: 6443, path: '/readyz' });
+  });
+
+  it('orders start-up with dependsOn on the same host only', () => {
+    const cp = specsOf(fixture.inputs[0]!);
+    expect(byName(cp, 'etcd').dependsOn).toBeUndefined();
+    expect(byName(cp, 'kube-apiserver').dependsOn).toEqual(['etcd']);
+    for (const name of ['kube-scheduler', 'kube-controller-manager', 'kubelet', 'kube-proxy']) {
+      expect(byName(cp, name).dependsOn).toEqual(['kube-apiserver']);
+    }
+    for (const spec of specsOf(fixture.inputs[3]!)) expect(spec.dependsOn).toBeUndefined();
+  });
+
+  it('uses the expected ports and probes', () => {
+    const cp = specsOf(fixture.inputs[0]!);
+    const worker = specsOf(fixture.inputs[3]!);
+    const table = [...cp, byName(worker, 'ingress-controller')].map((s) => [
+      s.name,
+      s.ports,
+      s.probe?.type,
+      s.probe?.port,
+      s.probe?.path,
+    ]);
+    expect(table).toEqual([
+      ['etcd', [2379, 2380], 'https', 2379, '/health'],
+      ['kube-apiserver', [6443], 'https', 6443, '/readyz'],
+      ['kube-scheduler', [10259], 'https', 10259, '/healthz'],
+      ['kube-controller-manager', [10257], 'https', 10257, '/healthz'],
+      ['kubelet', [10250, 10248], 'http', 10248, '/healthz'],
+      ['kube-proxy', [10256, 10249], 'http', 10256, '/healthz'],
+      ['ingress-controller', [80, 443, 10254], 'http', 10254, '/healthz'],
+    ]);
+  });
+
+  it('connects control-plane clients to the local apiserver and spreads workers over all of them', () => {
+    const serverOf = (spec: ComponentSpec) => parse(file(spec, 'kubeconfig')).clusters[0].cluster.server as string;
+    const cp = specsOf(fixture.inputs[2]!);
+    for (const name of ['kube-scheduler', 'kube-controller-manager', 'kubelet', 'kube-proxy']) {
+      expect(serverOf(byName(cp, name))).toBe('https://127.0.0.4:6443');
+    }
+    const endpoints = fixture.inputs[0]!.apiServerEndpoints;
+    const chosen = new Set<string>();
+    for (let i = 0; i < 60; i++) {
+      const worker = { ...fixture.inputs[3]!, host: { ...fixture.inputs[3]!.host, id: `worker-${i}` } };
+      const kubelet = byName(specsOf(worker), 'kubelet');
+      const server = serverOf(kubelet);
+      expect(endpoints).toContain(server);
+      expect(serverOf(byName(specsOf(worker), 'kube-proxy'))).toBe(server);
+      chosen.add(server);
+    }
+    expect(chosen.size).toBe(3);
+  });
+
+  it('keeps a worker on its apiserver when another apiserver is removed', () => {
+    const serverOf = (input: HostComponentsInput) =>
+      parse(file(buildComponent('kubelet', input), 'kubeconfig')).clusters[0].cluster.server as string;
+    for (let i = 0; i < 30; i++) {
+      const worker = { ...fixture.inputs[3]!, host: { ...fixture.inputs[3]!.host, id: `w-${i}` } };
+      const before = serverOf(worker);
+      const others = worker.apiServerEndpoints.filter((e) => e !== before);
+      const after = serverOf({ ...worker, apiServerEndpoints: [before, others[0]!] });
+      expect(after).toBe(before);
+    }
+  });
+
+  it('names the node after the host and identifies the kubelet as that node', () => {
+    const input = fixture.inputs[4]!;
+    const kubelet = byName(specsOf(input), 'kubelet');
+    expect(flag(kubelet, 'hostname-override')).toBe('worker-e');
+    expect(flag(kubelet, 'node-ip')).toBe('127.0.0.6');
+    expect(flag(kubelet, 'root-dir')).toBe('${dataDir}');
+    expect(flag(byName(specsOf(input), 'kube-proxy'), 'hostname-override')).toBe('worker-e');
+  });
+
+  it('is deterministic for the same input', () => {
+    for (const input of fixture.inputs) expect(specsOf(input)).toEqual(specsOf(structuredClone(input)));
+  });
+
+  it('fails clearly on missing certificates, a host outside the etcd cluster or an unsupported version', () => {
+    const cp = fixture.inputs[0]!;
+    expect(() => buildComponent('kube-apiserver', { ...cp, pki: {} })).toThrow(/no certificates/);
+    expect(() => buildComponent('etcd', { ...cp, etcd: { ...cp.etcd, members: cp.etcd.members.slice(1) } })).toThrow(
+      /not among the etcd members/,
+    );
+    expect(() => buildHostComponents({ ...cp, environment: fixtureEnvironment('v1.29') })).toThrow(/not supported/);
+    expect(() => buildComponent('kubelet', { ...fixture.inputs[3]!, apiServerEndpoints: [] })).toThrow(/no kube-apiserver endpoint/);
+  });
+});

@@ -1,0 +1,16 @@
+/** Upstream default ports; every component binds them on its host's own address. */
+export const PORTS = {
+  etcdClient: 2379,
+  etcdPeer: 2380,
+  apiServer: 6443,
+  scheduler: 10259,
+  controllerManager: 10257,
+  kubelet: 10250,
+  kubeletHealthz: 10248,
+  kubeProxyHealthz: 10256,
+  kubeProxyMetrics: 10249,
+  /** as ingress-nginx */
+  ingressHealthz: 10254,
+  ingressHttp: 80,
+  ingressHttps: 443,
+} as const;

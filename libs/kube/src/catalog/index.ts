@@ -1,0 +1,13 @@
+export * from './catalog-input';
+export * from './kubernetes-versions';
+export { PORTS } from './component-ports';
+export { buildComponent, buildHostComponents, type ComponentBuilder } from './build-host-components';
+export { buildEtcd } from './build-etcd';
+export { buildKubeApiServer } from './build-kube-apiserver';
+export { buildKubeScheduler } from './build-kube-scheduler';
+export { buildKubeControllerManager } from './build-kube-controller-manager';
+export { buildKubelet, DEFAULT_CONTAINER_RUNTIME_ENDPOINT } from './build-kubelet';
+export { buildKubeProxy } from './build-kube-proxy';
+export { buildIngressController } from './build-ingress-controller';
+export { selectApiServerEndpoint } from './select-api-server-endpoint';
+export { canonicalJson, specHash, toDesiredComponent } from './spec-hash';

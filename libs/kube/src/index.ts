@@ -1,0 +1,3 @@
+export * from './pki';
+export * from './catalog';
+export { buildKubeconfig, type KubeconfigInput } from './kubeconfig';

@@ -1,0 +1,101 @@
+import * as x509 from '@peculiar/x509';
+import { isIP } from 'node:net';
+import type { CaName, CertificatePem, EnvironmentCas, LeafCertificateRequest } from './pki-types';
+import { randomSerialNumber } from './serial-number';
+import { LEAF_VALIDITY_DAYS, validityWindow } from './validity';
+import { crypto, type CryptoKey, exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, SIGNING_ALGORITHM } from './web-crypto';
+
+interface LoadedCa {
+  cert: x509.X509Certificate;
+  key: CryptoKey;
+  authorityKeyId: x509.AuthorityKeyIdentifierExtension;
+}
+
+const EKU: Record<LeafCertificateRequest['usages'][number], string> = {
+  server: x509.ExtendedKeyUsage.serverAuth,
+  client: x509.ExtendedKeyUsage.clientAuth,
+};
+
+/**
+ * Signs leaf certificates for one environment. Load it once per environment and issue many:
+ * the CA keys are imported a single time and reused for every certificate.
+ */
+export class CertificateIssuer {
+  private constructor(private readonly cas: Record<CaName, LoadedCa>) {}
+
+  static async load(cas: EnvironmentCas): Promise<CertificateIssuer> {
+    const [cluster, etcd, frontProxy] = await Promise.all([
+      loadCa(cas.clusterCa),
+      loadCa(cas.etcdCa),
+      loadCa(cas.frontProxyCa),
+    ]);
+    return new CertificateIssuer({ cluster, etcd, 'front-proxy': frontProxy });
+  }
+
+  async issue(request: LeafCertificateRequest, now = new Date()): Promise<CertificatePem> {
+    if (request.usages.length === 0) throw new Error(`certificate ${request.commonName}: no usages`);
+    const ca = this.cas[request.ca];
+    const keys = await generateKeyPair();
+    const { notBefore, notAfter } = validityWindow(now, LEAF_VALIDITY_DAYS);
+    const extensions: x509.Extension[] = [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.ExtendedKeyUsageExtension(
+        request.usages.map((usage) => EKU[usage]),
+        false,
+      ),
+      ca.authorityKeyId,
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+    ];
+    const altNames = subjectAltNames(request);
+    if (altNames.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(altNames, false));
+
+    const cert = await x509.X509CertificateGenerator.create(
+      {
+        serialNumber: randomSerialNumber(),
+        subject: subjectName(request),
+        issuer: ca.cert.subjectName,
+        notBefore,
+        notAfter,
+        publicKey: keys.publicKey,
+        signingKey: ca.key,
+        signingAlgorithm: SIGNING_ALGORITHM,
+        extensions,
+      },
+      crypto,
+    );
+    return {
+      certPem: cert.toString('pem'),
+      keyPem: await exportPrivateKeyPem(keys.privateKey),
+      notAfter: cert.notAfter.toISOString(),
+    };
+  }
+}
+
+async function loadCa(ca: { certPem: string; keyPem: string }): Promise<LoadedCa> {
+  const cert = new x509.X509Certificate(ca.certPem);
+  const ski = cert.getExtension(x509.SubjectKeyIdentifierExtension);
+  const [key, authorityKeyId] = await Promise.all([
+    importPrivateKeyPem(ca.keyPem),
+    ski
+      ? Promise.resolve(new x509.AuthorityKeyIdentifierExtension(ski.keyId, false))
+      : x509.AuthorityKeyIdentifierExtension.create(cert.publicKey, false, crypto),
+  ]);
+  return { cert, key, authorityKeyId };
+}
+
+function subjectName(request: LeafCertificateRequest): x509.JsonName {
+  const name: x509.JsonName = [];
+  for (const organization of request.organizations ?? []) name.push({ O: [organization] });
+  name.push({ CN: [request.commonName] });
+  return name;
+}
+
+function subjectAltNames(request: LeafCertificateRequest): x509.JsonGeneralName[] {
+  const dns = [...new Set(request.dnsNames ?? [])];
+  const ips = [...new Set(request.ipAddresses ?? [])];
+  for (const ip of ips) {
+    if (isIP(ip) === 0) throw new Error(`certificate ${request.commonName}: ${ip} is not an IP address`);
+  }
+  return [...dns.map((value) => ({ type: 'dns' as const, value })), ...ips.map((value) => ({ type: 'ip' as const, value }))];
+}

@@ -1,0 +1,15 @@
+export * from './pki-types';
+export { CA_VALIDITY_DAYS, LEAF_VALIDITY_DAYS } from './validity';
+export { KEY_ALGORITHM } from './web-crypto';
+export { createCertificateAuthority } from './create-certificate-authority';
+export { createEnvironmentCas } from './create-environment-cas';
+export { CertificateIssuer } from './certificate-issuer';
+export { certificateProfiles, firstServiceIp, type ApiServerCertificateOptions, type PkiHost } from './certificate-profiles';
+export {
+  issueAdminCertificate,
+  issueHostPki,
+  planHostCertificates,
+  type HostCertificatePlan,
+  type HostPkiRequest,
+} from './issue-host-pki';
+export { listCaCertificates, listHostCertificates, soonestNotAfter } from './certificate-expiry';

@@ -1,0 +1,74 @@
+import type { ComponentKind } from '@corral/contracts';
+import type { CertificateIssuer } from './certificate-issuer';
+import { certificateProfiles as profiles, type ApiServerCertificateOptions, type PkiHost } from './certificate-profiles';
+import type { CertificatePem, HostPki, LeafCertificateRequest } from './pki-types';
+
+export interface HostPkiRequest {
+  host: PkiHost;
+  /** the components placed on the host; only their certificates are issued */
+  kinds: readonly ComponentKind[];
+  apiServer: ApiServerCertificateOptions;
+}
+
+/** The same shape as HostPki, with the request of each certificate in place of the certificate. */
+export type HostCertificatePlan = {
+  [K in keyof HostPki]?: { [P in keyof NonNullable<HostPki[K]>]: LeafCertificateRequest };
+};
+
+/** Which certificates the components placed on one host need (pure). */
+export function planHostCertificates(request: HostPkiRequest): HostCertificatePlan {
+  const { host, kinds } = request;
+  const plan: HostCertificatePlan = {};
+  if (kinds.includes('etcd')) {
+    plan.etcd = {
+      server: profiles.etcdMember(host),
+      peer: profiles.etcdMember(host),
+      healthcheckClient: profiles.etcdHealthcheckClient(),
+    };
+  }
+  if (kinds.includes('kube-apiserver')) {
+    plan['kube-apiserver'] = {
+      serving: profiles.apiServer(host, request.apiServer),
+      etcdClient: profiles.apiServerEtcdClient(),
+      kubeletClient: profiles.apiServerKubeletClient(),
+      frontProxyClient: profiles.frontProxyClient(),
+    };
+  }
+  if (kinds.includes('kube-scheduler')) {
+    plan['kube-scheduler'] = {
+      client: profiles.scheduler(),
+      serving: profiles.componentServing(host, 'kube-scheduler'),
+    };
+  }
+  if (kinds.includes('kube-controller-manager')) {
+    plan['kube-controller-manager'] = {
+      client: profiles.controllerManager(),
+      serving: profiles.componentServing(host, 'kube-controller-manager'),
+    };
+  }
+  if (kinds.includes('kubelet')) {
+    plan.kubelet = { client: profiles.kubeletClient(host), serving: profiles.kubeletServing(host) };
+  }
+  if (kinds.includes('kube-proxy')) plan['kube-proxy'] = { client: profiles.kubeProxy() };
+  if (kinds.includes('ingress-controller')) plan['ingress-controller'] = { client: profiles.ingressController() };
+  return plan;
+}
+
+/** Issues every certificate the components placed on one host need, all in parallel. */
+export async function issueHostPki(issuer: CertificateIssuer, request: HostPkiRequest, now = new Date()): Promise<HostPki> {
+  const plan = planHostCertificates(request);
+  const kinds = await Promise.all(
+    Object.entries(plan).map(async ([kind, requests]) => {
+      const certs = await Promise.all(
+        Object.entries(requests).map(async ([name, leaf]) => [name, await issuer.issue(leaf, now)] as const),
+      );
+      return [kind, Object.fromEntries(certs)] as const;
+    }),
+  );
+  return Object.fromEntries(kinds) as HostPki;
+}
+
+/** The cluster-admin identity for the environment's downloadable kubeconfig. */
+export function issueAdminCertificate(issuer: CertificateIssuer, now = new Date()): Promise<CertificatePem> {
+  return issuer.issue(profiles.admin(), now);
+}
