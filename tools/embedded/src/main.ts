@@ -1,7 +1,7 @@
 // `npm start`: Corral's main job on embedded defaults, for a first look on one machine.
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Progress } from './progress';
 import { startEmbeddedPostgres, StartedPostgres } from './embedded-postgres';
@@ -18,7 +18,9 @@ let postgres: StartedPostgres | null = null;
 
 async function main(): Promise<void> {
   const progress = new Progress();
-  mkdirSync(DATA, { recursive: true, mode: 0o700 });
+  // traversable (not listable) so the embedded PostgreSQL's own system user can reach its data dir
+  mkdirSync(DATA, { recursive: true, mode: 0o711 });
+  chmodSync(DATA, 0o711);
 
   const databaseUrl =
     process.env.DATABASE_URL ??
