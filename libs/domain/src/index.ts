@@ -8,3 +8,4 @@ export * from './labels/matches-label-selector';
 export * from './lifecycle/environment-state-machine';
 export * from './lifecycle/host-state';
 export * from './conditions/conditions';
+export * from './planner';

@@ -1,0 +1,54 @@
+import type { ComponentKind, HostRole } from '@corral/contracts';
+import type { PlannerHost } from './planner-types';
+
+export const CONTROL_PLANE_KINDS = ['kube-apiserver', 'kube-scheduler', 'kube-controller-manager'] as const;
+export const WORKER_KINDS = ['kubelet', 'kube-proxy'] as const;
+
+/** Roles empty = eligible for everything. */
+export function hasRole(host: PlannerHost, role: HostRole): boolean {
+  return host.roles.length === 0 || host.roles.includes(role);
+}
+
+/** Ingress controllers run on hosts that may take control-plane or worker duty. */
+export function canRunKind(host: PlannerHost, kind: ComponentKind): boolean {
+  switch (kind) {
+    case 'etcd':
+      return hasRole(host, 'etcd');
+    case 'kube-apiserver':
+    case 'kube-scheduler':
+    case 'kube-controller-manager':
+      return hasRole(host, 'controlplane');
+    case 'ingress-controller':
+      return hasRole(host, 'controlplane') || hasRole(host, 'worker');
+    case 'kubelet':
+    case 'kube-proxy':
+      return hasRole(host, 'worker');
+  }
+}
+
+/** active: may receive new components; held: disconnected, keeps what it has; gone: lost, removed or unknown. */
+export type HostAvailability = 'active' | 'held' | 'gone';
+
+export function availability(host: PlannerHost | undefined): HostAvailability {
+  if (!host) return 'gone';
+  if (host.state === 'active') return 'active';
+  if (host.state === 'disconnected') return 'held';
+  return 'gone';
+}
+
+/** Ranks candidates for a new placement: explicit role first (operator intent), then fewest components, then id. */
+export function rankCandidates(
+  hosts: readonly PlannerHost[],
+  load: (hostId: string) => number,
+  preferRole: HostRole,
+): PlannerHost[] {
+  return hosts
+    .map((h) => ({ h, explicit: h.roles.includes(preferRole) ? 0 : 1, load: load(h.id) }))
+    .sort((a, b) => a.explicit - b.explicit || a.load - b.load || compareIds(a.h.id, b.h.id))
+    .map((x) => x.h);
+}
+
+/** Locale-independent id order, so plans are the same on every server. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
