@@ -1,4 +1,5 @@
 import * as x509 from '@peculiar/x509';
+import { createHash, X509Certificate as NodeX509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { CaName, CertificatePem, EnvironmentCas, LeafCertificateRequest } from './pki-types';
 import { randomSerialNumber } from './serial-number';
@@ -7,6 +8,7 @@ import { crypto, type CryptoKey, exportPrivateKeyPem, generateKeyPair, importPri
 
 interface LoadedCa {
   cert: x509.X509Certificate;
+  nodeCert: NodeX509Certificate;
   key: CryptoKey;
   authorityKeyId: x509.AuthorityKeyIdentifierExtension;
 }
@@ -15,6 +17,23 @@ const EKU: Record<LeafCertificateRequest['usages'][number], string> = {
   server: x509.ExtendedKeyUsage.serverAuth,
   client: x509.ExtendedKeyUsage.clientAuth,
 };
+// Immutable, so built once and shared by every certificate.
+const LEAF_CONSTRAINTS = new x509.BasicConstraintsExtension(false, undefined, true);
+const LEAF_KEY_USAGE = new x509.KeyUsagesExtension(
+  x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+  true,
+);
+const EXTENDED_KEY_USAGE = new Map<string, x509.ExtendedKeyUsageExtension>();
+
+function extendedKeyUsage(usages: LeafCertificateRequest['usages']): x509.ExtendedKeyUsageExtension {
+  const key = [...new Set(usages)].sort().join(',');
+  let extension = EXTENDED_KEY_USAGE.get(key);
+  if (!extension) {
+    extension = new x509.ExtendedKeyUsageExtension(key.split(',').map((usage) => EKU[usage as keyof typeof EKU]), false);
+    EXTENDED_KEY_USAGE.set(key, extension);
+  }
+  return extension;
+}
 
 /**
  * Signs leaf certificates for one environment. Load it once per environment and issue many:
@@ -22,6 +41,11 @@ const EKU: Record<LeafCertificateRequest['usages'][number], string> = {
  */
 export class CertificateIssuer {
   private constructor(private readonly cas: Record<CaName, LoadedCa>) {}
+
+  /** The CA certificate, parsed by Node, for checking certificates it issued. */
+  caCertificate(ca: CaName): NodeX509Certificate {
+    return this.cas[ca].nodeCert;
+  }
 
   static async load(cas: EnvironmentCas): Promise<CertificateIssuer> {
     const [cluster, etcd, frontProxy] = await Promise.all([
@@ -38,14 +62,11 @@ export class CertificateIssuer {
     const keys = await generateKeyPair();
     const { notBefore, notAfter } = validityWindow(now, LEAF_VALIDITY_DAYS);
     const extensions: x509.Extension[] = [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-      new x509.ExtendedKeyUsageExtension(
-        request.usages.map((usage) => EKU[usage]),
-        false,
-      ),
+      LEAF_CONSTRAINTS,
+      LEAF_KEY_USAGE,
+      extendedKeyUsage(request.usages),
       ca.authorityKeyId,
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+      await subjectKeyIdentifier(keys.publicKey),
     ];
     const altNames = subjectAltNames(request);
     if (altNames.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(altNames, false));
@@ -81,7 +102,13 @@ async function loadCa(ca: { certPem: string; keyPem: string }): Promise<LoadedCa
       ? Promise.resolve(new x509.AuthorityKeyIdentifierExtension(ski.keyId, false))
       : x509.AuthorityKeyIdentifierExtension.create(cert.publicKey, false, crypto),
   ]);
-  return { cert, key, authorityKeyId };
+  return { cert, nodeCert: new NodeX509Certificate(ca.certPem), key, authorityKeyId };
+}
+
+/** RFC 5280 4.2.1.2 method 1: SHA-1 of the public key bits, computed without re-parsing the SPKI. */
+async function subjectKeyIdentifier(publicKey: CryptoKey): Promise<x509.SubjectKeyIdentifierExtension> {
+  const point = await crypto.subtle.exportKey('raw', publicKey);
+  return new x509.SubjectKeyIdentifierExtension(createHash('sha1').update(new Uint8Array(point)).digest('hex'), false);
 }
 
 function subjectName(request: LeafCertificateRequest): x509.JsonName {

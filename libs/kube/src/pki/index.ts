@@ -9,7 +9,11 @@ export {
   issueAdminCertificate,
   issueHostPki,
   planHostCertificates,
+  reconcileHostPki,
   type HostCertificatePlan,
   type HostPkiRequest,
+  type ReconcileHostPkiOptions,
+  type ReconcileHostPkiResult,
 } from './issue-host-pki';
+export { certificateSatisfies } from './certificate-satisfies';
 export { listCaCertificates, listHostCertificates, soonestNotAfter } from './certificate-expiry';

@@ -1,5 +1,6 @@
 import type { ComponentKind } from '@corral/contracts';
 import type { CertificateIssuer } from './certificate-issuer';
+import { certificateSatisfies } from './certificate-satisfies';
 import { certificateProfiles as profiles, type ApiServerCertificateOptions, type PkiHost } from './certificate-profiles';
 import type { CertificatePem, HostPki, LeafCertificateRequest } from './pki-types';
 
@@ -56,16 +57,52 @@ export function planHostCertificates(request: HostPkiRequest): HostCertificatePl
 
 /** Issues every certificate the components placed on one host need, all in parallel. */
 export async function issueHostPki(issuer: CertificateIssuer, request: HostPkiRequest, now = new Date()): Promise<HostPki> {
+  return (await reconcileHostPki(issuer, undefined, request, { now })).pki;
+}
+
+export interface ReconcileHostPkiOptions {
+  now?: Date;
+  /** reissue certificates that expire within this many days (default 30) */
+  renewBeforeDays?: number;
+}
+
+export interface ReconcileHostPkiResult {
+  pki: HostPki;
+  /** "<kind>/<role>" of every certificate newly issued; empty when the existing PKI still fits */
+  issued: string[];
+}
+
+/**
+ * Level-based PKI for one host: keeps every existing certificate that still fits its request
+ * (subject, SANs, usages, CA, not expiring soon) and issues the rest, so an unchanged host
+ * keeps its certificates and its components keep their spec hashes. Kinds no longer placed
+ * on the host are dropped.
+ */
+export async function reconcileHostPki(
+  issuer: CertificateIssuer,
+  existing: HostPki | undefined,
+  request: HostPkiRequest,
+  options: ReconcileHostPkiOptions = {},
+): Promise<ReconcileHostPkiResult> {
+  const now = options.now ?? new Date();
+  const renewAfter = new Date(now.getTime() + (options.renewBeforeDays ?? 30) * 86_400_000);
   const plan = planHostCertificates(request);
+  const issued: string[] = [];
   const kinds = await Promise.all(
     Object.entries(plan).map(async ([kind, requests]) => {
+      const current = (existing as Record<string, Record<string, CertificatePem> | undefined> | undefined)?.[kind];
       const certs = await Promise.all(
-        Object.entries(requests).map(async ([name, leaf]) => [name, await issuer.issue(leaf, now)] as const),
+        Object.entries(requests as Record<string, LeafCertificateRequest>).map(async ([role, leaf]) => {
+          const have = current?.[role];
+          if (have && certificateSatisfies(have, leaf, issuer.caCertificate(leaf.ca), renewAfter)) return [role, have] as const;
+          issued.push(`${kind}/${role}`);
+          return [role, await issuer.issue(leaf, now)] as const;
+        }),
       );
       return [kind, Object.fromEntries(certs)] as const;
     }),
   );
-  return Object.fromEntries(kinds) as HostPki;
+  return { pki: Object.fromEntries(kinds) as HostPki, issued: issued.sort() };
 }
 
 /** The cluster-admin identity for the environment's downloadable kubeconfig. */

@@ -1,3 +1,5 @@
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { X509Certificate, createPrivateKey, createPublicKey, createSign, createVerify } from 'node:crypto';
 import type { ComponentKind } from '@corral/contracts';
 import {
@@ -7,6 +9,8 @@ import {
   issueAdminCertificate,
   issueHostPki,
   listCaCertificates,
+  reconcileHostPki,
+  type HostPkiRequest,
   listHostCertificates,
   soonestNotAfter,
   type CertificatePem,
@@ -204,5 +208,61 @@ describe('PKI', () => {
   it('rejects a malformed service CIDR', () => {
     expect(() => firstServiceIp('10.43.0.0')).toThrow();
     expect(() => firstServiceIp('300.1.1.1/16')).toThrow();
+  });
+
+  it('links each certificate to its CA by key identifiers', async () => {
+    const leaf = new x509.X509Certificate(pki.kubelet!.client.certPem);
+    const ca = new x509.X509Certificate(cas.clusterCa.certPem);
+    const ski = leaf.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId;
+    expect(ski).toBe((await x509.SubjectKeyIdentifierExtension.create(leaf.publicKey)).keyId);
+    expect(leaf.getExtension(x509.AuthorityKeyIdentifierExtension)!.keyId).toBe(
+      ca.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId,
+    );
+  });
+
+  describe('reconcileHostPki', () => {
+    const request: HostPkiRequest = {
+      host,
+      kinds: ['kube-apiserver', 'kubelet'],
+      apiServer: { controlPlaneAddresses: ['127.0.0.2'], serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local' },
+    };
+
+    it('keeps certificates that still fit and issues nothing', async () => {
+      const first = await reconcileHostPki(issuer, undefined, request, { now });
+      expect(first.issued).toHaveLength(6);
+      const again = await reconcileHostPki(issuer, first.pki, request, { now });
+      expect(again.issued).toEqual([]);
+      expect(again.pki).toEqual(first.pki);
+    });
+
+    it('reissues only the apiserver serving cert when the control-plane addresses change', async () => {
+      const first = await reconcileHostPki(issuer, undefined, request, { now });
+      const grown = { ...request, apiServer: { ...request.apiServer, controlPlaneAddresses: ['127.0.0.2', '127.0.0.9'] } };
+      const next = await reconcileHostPki(issuer, first.pki, grown, { now });
+      expect(next.issued).toEqual(['kube-apiserver/serving']);
+      expect(sans(next.pki['kube-apiserver']!.serving)).toContain('IP Address:127.0.0.9');
+      expect(next.pki.kubelet).toEqual(first.pki.kubelet);
+    });
+
+    it('renews certificates close to expiry, drops kinds no longer placed and replaces foreign ones', async () => {
+      const first = await reconcileHostPki(issuer, undefined, request, { now });
+      const later = new Date(now.getTime() + 340 * DAY);
+      expect((await reconcileHostPki(issuer, first.pki, request, { now: later })).issued).toHaveLength(6);
+      expect((await reconcileHostPki(issuer, first.pki, request, { now: later, renewBeforeDays: 10 })).issued).toEqual([]);
+
+      const fewer = await reconcileHostPki(issuer, first.pki, { ...request, kinds: ['kubelet'] }, { now });
+      expect(Object.keys(fewer.pki)).toEqual(['kubelet']);
+
+      const otherIssuer = await CertificateIssuer.load(await createEnvironmentCas('other', now));
+      const foreign = await reconcileHostPki(otherIssuer, undefined, request, { now });
+      expect((await reconcileHostPki(issuer, foreign.pki, request, { now })).issued).toHaveLength(6);
+    });
+
+    it('reissues a renamed host', async () => {
+      const first = await reconcileHostPki(issuer, undefined, request, { now });
+      const renamed = { ...request, host: { ...host, hostname: 'node-z' } };
+      const next = await reconcileHostPki(issuer, first.pki, renamed, { now });
+      expect(next.issued).toEqual(['kube-apiserver/serving', 'kubelet/client', 'kubelet/serving']);
+    });
   });
 });
