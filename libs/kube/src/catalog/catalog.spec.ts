@@ -244,4 +244,12 @@ describe('component catalog', () => {
     expect(() => buildHostComponents({ ...cp, environment: fixtureEnvironment('v1.29') })).toThrow(/not supported/);
     expect(() => buildComponent('kubelet', { ...fixture.inputs[3]!, apiServerEndpoints: [] })).toThrow(/no kube-apiserver endpoint/);
   });
+
+  it('takes ingress ports and the container runtime from options', () => {
+    const worker = { ...fixture.inputs[3]!, options: { ingress: { httpPort: 8080, httpsPort: 8443 }, kubelet: { containerRuntimeEndpoint: 'unix:///run/crio/crio.sock' } } };
+    const ingress = buildComponent('ingress-controller', worker);
+    expect(ingress.ports).toEqual([8080, 8443, 10254]);
+    expect(ingress.args).toEqual(expect.arrayContaining(['--http-port=8080', '--https-port=8443', '--bind-address=${address}']));
+    expect(parse(file(buildComponent('kubelet', worker), 'config.yaml')).containerRuntimeEndpoint).toBe('unix:///run/crio/crio.sock');
+  });
 });

@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { CaName, CertificatePem, EnvironmentCas, LeafCertificateRequest } from './pki-types';
 import { randomSerialNumber } from './serial-number';
 import { LEAF_VALIDITY_DAYS, validityWindow } from './validity';
-import { crypto, type CryptoKey, exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, SIGNING_ALGORITHM } from './web-crypto';
+import { crypto, pemText, type CryptoKey, exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem, SIGNING_ALGORITHM } from './web-crypto';
 
 interface LoadedCa {
   cert: x509.X509Certificate;
@@ -86,7 +86,7 @@ export class CertificateIssuer {
       crypto,
     );
     return {
-      certPem: cert.toString('pem'),
+      certPem: pemText(cert.toString('pem')),
       keyPem: await exportPrivateKeyPem(keys.privateKey),
       notAfter: cert.notAfter.toISOString(),
     };

@@ -2,7 +2,7 @@ import * as x509 from '@peculiar/x509';
 import type { CertificatePem } from './pki-types';
 import { randomSerialNumber } from './serial-number';
 import { CA_VALIDITY_DAYS, validityWindow } from './validity';
-import { crypto, exportPrivateKeyPem, generateKeyPair, SIGNING_ALGORITHM } from './web-crypto';
+import { crypto, pemText, exportPrivateKeyPem, generateKeyPair, SIGNING_ALGORITHM } from './web-crypto';
 
 /** A self-signed CA that may sign leaf certificates only (path length 0). */
 export async function createCertificateAuthority(commonName: string, now = new Date()): Promise<CertificatePem> {
@@ -28,7 +28,7 @@ export async function createCertificateAuthority(commonName: string, now = new D
     crypto,
   );
   return {
-    certPem: cert.toString('pem'),
+    certPem: pemText(cert.toString('pem')),
     keyPem: await exportPrivateKeyPem(keys.privateKey),
     notAfter: cert.notAfter.toISOString(),
   };

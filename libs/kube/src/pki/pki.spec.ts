@@ -87,6 +87,9 @@ describe('PKI', () => {
       expect(ca.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     }
     expect(parse(cas.clusterCa).subject).toBe('CN=ci-ca');
+    for (const pem of [cas.clusterCa.certPem, cas.clusterCa.keyPem, cas.serviceAccount.publicKeyPem, cas.serviceAccount.privateKeyPem]) {
+      expect(pem).toMatch(/^-----BEGIN [A-Z ]+-----\n[\s\S]+\n-----END [A-Z ]+-----\n$/);
+    }
     const sa = createPublicKey(cas.serviceAccount.publicKeyPem);
     const saPrivate = createPrivateKey(cas.serviceAccount.privateKeyPem);
     expect(createPublicKey(saPrivate).export({ format: 'jwk' })).toEqual(sa.export({ format: 'jwk' }));

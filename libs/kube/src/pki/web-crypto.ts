@@ -17,18 +17,21 @@ x509.cryptoProvider.set(crypto as unknown as Parameters<typeof x509.cryptoProvid
 export const KEY_ALGORITHM: webcrypto.EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 export const SIGNING_ALGORITHM: webcrypto.EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 
+/** PEM text ending in a newline, so files and concatenated bundles stay well-formed. */
+export const pemText = (pem: string): string => (pem.endsWith('\n') ? pem : `${pem}\n`);
+
 export async function generateKeyPair(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify']);
 }
 
 export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   const der = await crypto.subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY');
+  return pemText(x509.PemConverter.encode(der, 'PRIVATE KEY'));
 }
 
 export async function exportPublicKeyPem(key: CryptoKey): Promise<string> {
   const der = await crypto.subtle.exportKey('spki', key);
-  return x509.PemConverter.encode(der, 'PUBLIC KEY');
+  return pemText(x509.PemConverter.encode(der, 'PUBLIC KEY'));
 }
 
 export async function importPrivateKeyPem(pem: string): Promise<CryptoKey> {
