@@ -99,7 +99,7 @@ export class Supervisor {
     const runners = [...this.runners.values()];
     if (options.stopComponents) await Promise.all(runners.map((r) => r.stop()));
     else await Promise.all(runners.map((r) => r.release()));
-    this.runners.clear();
+    // runners stay in place so a last snapshot still shows what became of each component
     this.emit();
   }
 

@@ -1,0 +1,83 @@
+import type { DesiredState, RegisterRequest, RegisterResponse, StatusReport } from '@corral/contracts';
+
+/** The server refused our credentials (401). */
+export class UnauthorizedError extends Error {}
+
+/** Any other non-success answer. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/** The three calls of agent protocol v1. Network failures surface as thrown errors; callers retry. */
+export class AgentApiClient {
+  private readonly base: URL;
+  private credential: string | null = null;
+
+  constructor(server: URL) {
+    this.base = new URL(server.href.endsWith('/') ? server.href : `${server.href}/`);
+  }
+
+  setCredential(credential: string): void {
+    this.credential = credential;
+  }
+
+  async register(request: RegisterRequest, signal?: AbortSignal): Promise<RegisterResponse> {
+    const res = await this.call('POST', 'v1/agent/register', { body: request, signal, auth: false });
+    return (await res.json()) as RegisterResponse;
+  }
+
+  /** The desired state, or null when the server says nothing changed (204/304). */
+  async getDesired(after: number, waitSeconds: number, signal?: AbortSignal): Promise<DesiredState | null> {
+    const res = await this.call('GET', `v1/agent/desired?after=${after}&wait=${waitSeconds}`, {
+      signal,
+      timeoutMs: waitSeconds * 1000 + REQUEST_TIMEOUT_MS,
+    });
+    if (res.status === 204 || res.status === 304) {
+      await res.body?.cancel();
+      return null;
+    }
+    return (await res.json()) as DesiredState;
+  }
+
+  async putStatus(report: StatusReport, signal?: AbortSignal): Promise<void> {
+    const res = await this.call('PUT', 'v1/agent/status', { body: report, signal });
+    await res.body?.cancel();
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    options: { body?: unknown; signal?: AbortSignal; auth?: boolean; timeoutMs?: number },
+  ): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    if (options.auth !== false) {
+      if (!this.credential) throw new Error('no host credential yet');
+      headers.authorization = `Bearer ${this.credential}`;
+    }
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
+    const res = await fetch(new URL(path, this.base), {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+      redirect: 'error',
+    });
+    if (res.status === 401) {
+      await res.body?.cancel();
+      throw new UnauthorizedError(`${method} /${path.split('?')[0]}: 401 Unauthorized`);
+    }
+    if (res.status >= 400) {
+      const text = (await res.text().catch(() => '')).slice(0, 300);
+      throw new HttpError(res.status, `${method} /${path.split('?')[0]}: ${res.status} ${text}`.trim());
+    }
+    return res;
+  }
+}

@@ -1,0 +1,111 @@
+import { ConfigError, HelpRequested, parseAgentConfig, parseDuration, parseLabels } from './agent-config';
+
+const base = { defaultHostname: () => 'Node-A', defaultAddress: () => '10.1.2.3' };
+const parse = (argv: string[], env: Record<string, string> = {}) => parseAgentConfig({ argv, env, ...base });
+
+describe('parseAgentConfig', () => {
+  it('parses every flag', () => {
+    const c = parse([
+      '--server', 'https://corral.example:8443',
+      '--token', 'tok',
+      '--state-dir', '/s',
+      '--bin-dir', '/b',
+      '--address', '192.168.1.5',
+      '--hostname', 'worker-1',
+      '--labels', 'zone=a,example.com/tier=gold',
+      '--roles', 'etcd,worker',
+      '--stop-components-on-exit',
+      '--heartbeat-interval', '2s',
+    ]);
+    expect(c).toMatchObject({
+      token: 'tok',
+      stateDir: '/s',
+      binDir: '/b',
+      address: '192.168.1.5',
+      hostname: 'worker-1',
+      labels: { zone: 'a', 'example.com/tier': 'gold' },
+      roles: ['etcd', 'worker'],
+      stopComponentsOnExit: true,
+      heartbeatIntervalMs: 2000,
+      pollWaitSeconds: 30,
+    });
+    expect(c.server.href).toBe('https://corral.example:8443/');
+  });
+
+  it('takes CORRAL_* variables when a flag is absent, and the flag when both are given', () => {
+    const env = {
+      CORRAL_SERVER: 'http://s:1',
+      CORRAL_TOKEN: 'envtok',
+      CORRAL_STATE_DIR: '/env-state',
+      CORRAL_BIN_DIR: '/env-bin',
+      CORRAL_ADDRESS: '10.9.9.9',
+      CORRAL_HOSTNAME: 'env-host',
+      CORRAL_LABELS: 'a=b',
+      CORRAL_ROLES: 'controlplane',
+      CORRAL_HEARTBEAT_INTERVAL: '750ms',
+      CORRAL_STOP_COMPONENTS_ON_EXIT: 'true',
+    };
+    expect(parse([], env)).toMatchObject({
+      token: 'envtok',
+      stateDir: '/env-state',
+      binDir: '/env-bin',
+      address: '10.9.9.9',
+      hostname: 'env-host',
+      labels: { a: 'b' },
+      roles: ['controlplane'],
+      heartbeatIntervalMs: 750,
+      stopComponentsOnExit: true,
+    });
+    expect(parse(['--state-dir', '/flag'], env).stateDir).toBe('/flag');
+  });
+
+  it('defaults the hostname (lowercased) and address from the host', () => {
+    const c = parse(['--server', 'http://s']);
+    expect(c.hostname).toBe('node-a');
+    expect(c.address).toBe('10.1.2.3');
+    expect(c.token).toBeNull();
+    expect(c.heartbeatIntervalMs).toBe(5000);
+    expect(c.stopComponentsOnExit).toBe(false);
+  });
+
+  it.each([
+    [['--bogus'], /unknown option '--bogus'/],
+    [[], /--server: required/],
+    [['--server', 'ftp://x'], /--server: must be an http/],
+    [['--server', 'http://s', '--address', 'not-an-ip'], /--address: "not-an-ip" is not an IP address/],
+    [['--server', 'http://s', '--hostname', 'bad_name'], /--hostname: "bad_name"/],
+    [['--server', 'http://s', '--roles', 'etcd,master'], /--roles: "master" is not one of/],
+    [['--server', 'http://s', '--labels', 'novalue'], /--labels: "novalue" is not key=value/],
+    [['--server', 'http://s', '--heartbeat-interval', 'soon'], /--heartbeat-interval: "soon" is not a duration/],
+    [['--server', 'http://s', '--token'], /option '--token <token>' argument missing/],
+    [['--server', 'http://s', 'extra'], /too many arguments/],
+  ])('rejects %j naming the flag', (argv, message) => {
+    expect(() => parse(argv as string[])).toThrow(ConfigError);
+    expect(() => parse(argv as string[])).toThrow(message);
+  });
+
+  it('names the flag for a bad environment variable too', () => {
+    expect(() => parse([], { CORRAL_SERVER: 'http://s', CORRAL_ADDRESS: 'x' })).toThrow(/--address/);
+  });
+
+  it('asks for help', () => {
+    expect(() => parse(['--help'])).toThrow(HelpRequested);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads units and bare seconds', () => {
+    expect(['5s', '500ms', '1m', '1.5s', '3', '1h'].map(parseDuration)).toEqual([5000, 500, 60000, 1500, 3000, 3600000]);
+    expect(parseDuration('5 s')).toBeNull();
+    expect(parseDuration('-1s')).toBeNull();
+  });
+});
+
+describe('parseLabels', () => {
+  it('rejects invalid keys and values and duplicates', () => {
+    expect(() => parseLabels('-a=b')).toThrow(/label key/);
+    expect(() => parseLabels('a=b c')).toThrow(/label value/);
+    expect(() => parseLabels('a=1,a=2')).toThrow(/given twice/);
+    expect(parseLabels('empty=')).toEqual({ empty: '' });
+  });
+});

@@ -1,0 +1,44 @@
+import { validateDesiredState } from './validate-desired-state';
+
+const good = () => ({
+  hostId: 'h1',
+  revision: 3,
+  components: [
+    {
+      name: 'etcd',
+      kind: 'etcd',
+      specHash: 'abc',
+      spec: {
+        name: 'etcd',
+        kind: 'etcd',
+        binary: 'etcd',
+        args: ['--x'],
+        files: [{ path: 'a', content: 'b', mode: 0o600 }],
+        ports: [2379],
+        probe: { type: 'http', port: 2379, intervalSeconds: 5, timeoutSeconds: 1, failureThreshold: 3 },
+      },
+    },
+  ],
+});
+
+describe('validateDesiredState', () => {
+  it('accepts a well-formed state', () => {
+    expect(validateDesiredState(good())).toEqual(good());
+    expect(validateDesiredState({ hostId: 'h', revision: 0, components: [] }).revision).toBe(0);
+  });
+
+  it.each<[string, (d: any) => void, RegExp]>([
+    ['bad name', (d) => (d.components[0].name = '../etc'), /not a valid component name/],
+    ['duplicate', (d) => d.components.push(d.components[0]), /appears twice/],
+    ['no revision', (d) => delete d.revision, /revision/],
+    ['args not strings', (d) => (d.components[0].spec.args = [1]), /args/],
+    ['file without mode', (d) => delete d.components[0].spec.files[0].mode, /octal mode/],
+    ['probe without port', (d) => delete d.components[0].spec.probe.port, /needs a port/],
+    ['exec probe without command', (d) => (d.components[0].spec.probe = { type: 'exec', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /needs a command/],
+    ['unknown probe', (d) => (d.components[0].spec.probe.type = 'grpc'), /probe.type/],
+  ])('rejects %s', (_what, mutate, message) => {
+    const d = good();
+    mutate(d);
+    expect(() => validateDesiredState(d)).toThrow(message);
+  });
+});

@@ -1,0 +1,59 @@
+import type { DesiredState } from '@corral/contracts';
+
+const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
+const PROBE_TYPES = ['http', 'https', 'tcp', 'exec'];
+
+/** Checks that a desired state from the server (or the cache) is safe to act on; throws a readable reason. */
+export function validateDesiredState(value: unknown): DesiredState {
+  const d = value as DesiredState;
+  if (!isObject(d)) throw new Error('desired state is not an object');
+  if (typeof d.hostId !== 'string') throw new Error('hostId must be a string');
+  if (!Number.isInteger(d.revision) || d.revision < 0) throw new Error('revision must be a non-negative integer');
+  if (!Array.isArray(d.components)) throw new Error('components must be an array');
+  const names = new Set<string>();
+  d.components.forEach((c, i) => {
+    const at = `components[${i}]`;
+    if (!isObject(c)) throw new Error(`${at} is not an object`);
+    if (typeof c.name !== 'string' || !COMPONENT_NAME.test(c.name)) throw new Error(`${at}.name ${JSON.stringify(c.name)} is not a valid component name`);
+    if (names.has(c.name)) throw new Error(`${at}.name ${c.name} appears twice`);
+    names.add(c.name);
+    if (typeof c.specHash !== 'string' || c.specHash === '') throw new Error(`${at}.specHash must be a non-empty string`);
+    const s = c.spec;
+    if (!isObject(s)) throw new Error(`${at}.spec is not an object`);
+    if (typeof s.binary !== 'string' || s.binary === '') throw new Error(`${at}.spec.binary must be a non-empty string`);
+    if (!isStringArray(s.args)) throw new Error(`${at}.spec.args must be an array of strings`);
+    if (s.env !== undefined && (!isObject(s.env) || !Object.values(s.env).every((v) => typeof v === 'string'))) {
+      throw new Error(`${at}.spec.env must map names to strings`);
+    }
+    if (!Array.isArray(s.files)) throw new Error(`${at}.spec.files must be an array`);
+    s.files.forEach((f, j) => {
+      if (!isObject(f) || typeof f.path !== 'string' || typeof f.content !== 'string' || !Number.isInteger(f.mode) || f.mode < 0 || f.mode > 0o7777) {
+        throw new Error(`${at}.spec.files[${j}] needs path, content and an octal mode`);
+      }
+    });
+    if (!Array.isArray(s.ports) || !s.ports.every((p) => Number.isInteger(p))) throw new Error(`${at}.spec.ports must be integers`);
+    if (s.dependsOn !== undefined && !isStringArray(s.dependsOn)) throw new Error(`${at}.spec.dependsOn must be an array of names`);
+    if (s.stopGracePeriodSeconds !== undefined && !(typeof s.stopGracePeriodSeconds === 'number' && s.stopGracePeriodSeconds >= 0)) {
+      throw new Error(`${at}.spec.stopGracePeriodSeconds must be a non-negative number`);
+    }
+    const p = s.probe;
+    if (p !== undefined) {
+      if (!isObject(p) || !PROBE_TYPES.includes(p.type)) throw new Error(`${at}.spec.probe.type must be one of ${PROBE_TYPES.join(', ')}`);
+      for (const k of ['intervalSeconds', 'timeoutSeconds', 'failureThreshold'] as const) {
+        if (typeof p[k] !== 'number' || !(p[k] > 0)) throw new Error(`${at}.spec.probe.${k} must be a positive number`);
+      }
+      if (p.type === 'exec' ? !isStringArray(p.command) || p.command.length === 0 : !Number.isInteger(p.port)) {
+        throw new Error(`${at}.spec.probe needs ${p.type === 'exec' ? 'a command' : 'a port'}`);
+      }
+    }
+  });
+  return d;
+}
+
+function isObject(v: unknown): v is Record<string, any> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}

@@ -1,0 +1,90 @@
+import type { HostRole } from '@corral/contracts';
+import type { Logger } from 'pino';
+import { AgentApiClient, HttpError, UnauthorizedError } from '../client/agent-api-client';
+import { IdentityStore, type HostIdentity } from '../state-dir/host-identity';
+import { Backoff } from '../util/backoff';
+import { sleep } from '../util/abortable';
+
+export interface RegistrationInput {
+  token: string | null;
+  hostname: string;
+  address: string;
+  labels: Record<string, string>;
+  roles: HostRole[];
+  agentVersion: string;
+  server: URL;
+}
+
+/** Why the agent cannot go on; carries the process exit code. */
+export class FatalAgentError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The host's identity: the saved one if this host registered before (no new registration),
+ * else a registration with the token, retried with backoff while the server is unreachable.
+ */
+export async function ensureIdentity(
+  store: IdentityStore,
+  client: AgentApiClient,
+  input: RegistrationInput,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<{ identity: HostIdentity; credential: string } | null> {
+  const saved = store.load();
+  if (saved) {
+    logger.info({ hostId: saved.identity.hostId }, 'using saved host identity');
+    return saved;
+  }
+  if (!input.token) {
+    throw new FatalAgentError('this host has not registered yet: --token (or CORRAL_TOKEN) is required for the first start', 2);
+  }
+  const backoff = new Backoff();
+  while (!signal.aborted) {
+    try {
+      const res = await client.register(
+        {
+          token: input.token,
+          hostname: input.hostname,
+          addresses: [input.address],
+          labels: input.labels,
+          roles: input.roles,
+          agentVersion: input.agentVersion,
+        },
+        signal,
+      );
+      if (typeof res.hostId !== 'string' || typeof res.credential !== 'string' || res.credential === '') {
+        throw new FatalAgentError('the server answered the registration without a host id or credential', 1);
+      }
+      const identity: HostIdentity = {
+        hostId: res.hostId,
+        environmentId: res.environmentId ?? null,
+        pool: res.pool ?? null,
+        hostname: input.hostname,
+        server: input.server.href,
+        registeredAt: new Date().toISOString(),
+      };
+      store.save(identity, res.credential);
+      logger.info({ hostId: identity.hostId, environmentId: identity.environmentId, pool: identity.pool }, 'registered host');
+      return { identity, credential: res.credential };
+    } catch (err) {
+      if (err instanceof FatalAgentError) throw err;
+      if (err instanceof UnauthorizedError || (err instanceof HttpError && err.status === 403)) {
+        throw new FatalAgentError('the server rejected the registration token (expired, used up or wrong)', 3);
+      }
+      if (err instanceof HttpError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
+        throw new FatalAgentError(`registration refused: ${err.message}`, 1);
+      }
+      if (signal.aborted) break;
+      const delay = backoff.next();
+      logger.warn({ err: (err as Error).message, retryInMs: delay }, 'registration failed, retrying');
+      await sleep(delay, signal);
+    }
+  }
+  return null;
+}
