@@ -1,0 +1,46 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TestHost } from './test-host';
+
+export interface AgentArgvOptions {
+  /** server URL as hosts reach it, e.g. `https://${harness.serverAddress}:8443` */
+  server: string;
+  token?: string;
+  binDir?: string;
+  roles?: string[];
+  labels?: Record<string, string>;
+  /** default: the host's namespace name, unique across parallel runs */
+  hostname?: string;
+  /** compiled agent entry point (default: dist/apps/agent/src/main.js of this repo) */
+  agentMain?: string;
+  /** further flags appended as given, e.g. ['--heartbeat-interval', '500ms'] */
+  extraArgs?: string[];
+}
+
+/** argv for a corral-agent on a test host: its own state dir, address and host name. */
+export function agentArgv(host: TestHost, opts: AgentArgvOptions): string[] {
+  const argv = [
+    process.execPath,
+    opts.agentMain ?? path.join(repoRoot(), 'dist/apps/agent/src/main.js'),
+    '--server', opts.server,
+    '--state-dir', host.stateDir,
+    '--address', host.address,
+    '--hostname', opts.hostname ?? host.namespace,
+  ];
+  if (opts.token) argv.push('--token', opts.token);
+  if (opts.binDir) argv.push('--bin-dir', opts.binDir);
+  if (opts.roles?.length) argv.push('--roles', opts.roles.join(','));
+  const labels = Object.entries(opts.labels ?? {});
+  if (labels.length) argv.push('--labels', labels.map(([k, v]) => `${k}=${v}`).join(','));
+  return [...argv, ...(opts.extraArgs ?? [])];
+}
+
+/** The nearest directory above this file with an nx.json: works from src/ and from dist/. */
+function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (fs.existsSync(path.join(dir, 'nx.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error('agentArgv: repository root not found; pass agentMain');
+}

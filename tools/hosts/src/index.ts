@@ -1,0 +1,11 @@
+export { HostHarness } from './host-harness';
+export type { HostHarnessOptions, StartProcessOptions, CutMode, HostRef } from './host-harness';
+export { HostProcess } from './host-process';
+export type { ProcessExit, ProcessSpec } from './host-process';
+export type { TestHost } from './test-host';
+export type { CommandResult, RunOptions } from './run-command';
+export { sweep } from './teardown';
+export type { SweepResult } from './teardown';
+export { nodeArgv, nodeEvalArgv } from './command-builders';
+export { agentArgv } from './agent-command';
+export type { AgentArgvOptions } from './agent-command';
