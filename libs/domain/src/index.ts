@@ -9,3 +9,6 @@ export * from './lifecycle/environment-state-machine';
 export * from './lifecycle/host-state';
 export * from './conditions/conditions';
 export * from './planner';
+export * from './status/derive-environment-status';
+export * from './ipam/cidr';
+export * from './ipam/allocate-node-cidrs';

@@ -43,6 +43,7 @@ export class InvalidTransitionError extends Error {
   }
 }
 
+/** Type guard for values read from the database or the wire. */
 export function isEnvironmentState(value: unknown): value is EnvironmentState {
   return typeof value === 'string' && (ENVIRONMENT_STATES as readonly string[]).includes(value);
 }

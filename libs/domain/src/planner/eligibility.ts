@@ -1,5 +1,7 @@
 import type { ComponentKind, HostRole } from '@corral/contracts';
+import { compareIds } from '../shared/compare-ids';
 import type { PlannerHost } from './planner-types';
+
 
 export const CONTROL_PLANE_KINDS = ['kube-apiserver', 'kube-scheduler', 'kube-controller-manager'] as const;
 export const WORKER_KINDS = ['kubelet', 'kube-proxy'] as const;
@@ -46,9 +48,4 @@ export function rankCandidates(
     .map((h) => ({ h, explicit: h.roles.includes(preferRole) ? 0 : 1, load: load(h.id) }))
     .sort((a, b) => a.explicit - b.explicit || a.load - b.load || compareIds(a.h.id, b.h.id))
     .map((x) => x.h);
-}
-
-/** Locale-independent id order, so plans are the same on every server. */
-export function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

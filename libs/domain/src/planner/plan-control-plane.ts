@@ -1,4 +1,5 @@
-import { availability, compareIds, hasRole, rankCandidates } from './eligibility';
+import { compareIds } from '../shared/compare-ids';
+import { availability, hasRole, rankCandidates } from './eligibility';
 import type { PlannerHost } from './planner-types';
 
 export interface ControlPlanePlanInput {

@@ -1,4 +1,5 @@
-import { availability, canRunKind, compareIds, rankCandidates } from './eligibility';
+import { compareIds } from '../shared/compare-ids';
+import { availability, canRunKind, rankCandidates } from './eligibility';
 import type { PlannerHost } from './planner-types';
 
 /**

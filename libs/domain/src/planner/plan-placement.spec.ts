@@ -179,6 +179,13 @@ describe('planPlacement examples', () => {
     expect(hostsOf(p2.placement, 'etcd')).toEqual(['h2', 'h3', 'h4']);
   });
 
+  it('passes component kinds it does not know through unchanged', () => {
+    const extra = { hostId: 'h1', kind: 'coredns' } as unknown as Placement;
+    const plan = planPlacement({ spec: { etcdMembers: 1, ingressReplicas: 0 }, hosts: [host('h1')], current: [extra] });
+    expect(plan.placement).toContainEqual(extra);
+    expect(plan.changes.some((c) => c.hostId === 'h1' && (c.kind as string) === 'coredns')).toBe(false);
+  });
+
   it('rejects invalid input', () => {
     expect(() => planPlacement({ spec: { etcdMembers: 2 as 1 }, hosts: [], current: [] })).toThrow('1, 3 or 5');
     expect(() => planPlacement({ spec: { etcdMembers: 1, ingressReplicas: -1 }, hosts: [], current: [] })).toThrow('ingressReplicas');

@@ -1,6 +1,7 @@
 import { COMPONENT_KINDS, type ComponentKind } from '@corral/contracts';
 import { assessSufficiency } from './assess-sufficiency';
-import { availability, canRunKind, compareIds, CONTROL_PLANE_KINDS, WORKER_KINDS } from './eligibility';
+import { compareIds } from '../shared/compare-ids';
+import { availability, canRunKind, CONTROL_PLANE_KINDS, WORKER_KINDS } from './eligibility';
 import { planControlPlane } from './plan-control-plane';
 import { describeHost, goneReason, planEtcd } from './plan-etcd';
 import { planIngress } from './plan-ingress';

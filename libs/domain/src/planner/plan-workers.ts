@@ -1,4 +1,5 @@
-import { availability, canRunKind, compareIds, WORKER_KINDS } from './eligibility';
+import { compareIds } from '../shared/compare-ids';
+import { availability, canRunKind, WORKER_KINDS } from './eligibility';
 import type { Placement, PlannerHost } from './planner-types';
 
 /**
