@@ -101,7 +101,7 @@ export function planPlacement(input: PlanInput): PlacementPlan {
   current.sort(byHostThenKind);
   const hostsWith = (kinds: readonly string[]) =>
     new Set(current.filter((p) => kinds.includes(p.kind)).map((p) => p.hostId));
-  const holds = (hostId: string, kind: string) => currentKeys.has(`${hostId}\u0000${kind}`);
+  const holds = (hostId: string, kind: string) => currentKeys.has(key({ hostId, kind: kind as ComponentKind }));
   const sufficiency = assessSufficiency(sortedHosts, spec.etcdMembers, replicas, holds);
 
   const counted = sortedHosts.filter((h) => h.state !== 'removed');
