@@ -30,6 +30,8 @@ function httpsGet(url: string, tls: { ca?: string; cert?: string; key?: string }
   });
 }
 
+jest.setTimeout(90_000);
+
 describe('kube-apiserver stand-in against real etcd', () => {
   let dir: string;
   let pki: TestPki;

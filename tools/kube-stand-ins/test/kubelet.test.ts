@@ -27,6 +27,8 @@ interface NodeCondition {
   lastHeartbeatTime: string;
 }
 
+jest.setTimeout(90_000);
+
 describe('kubelet stand-in', () => {
   let dir: string;
   let cp: ControlPlane;

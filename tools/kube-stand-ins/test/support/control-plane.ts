@@ -48,6 +48,9 @@ export interface ControlPlane {
   server: string;
   admin: { cert: string; key: string };
   adminKubeconfig: string;
+  /** stops the apiserver; startApiserver() brings it back with the same flags */
+  stopApiserver(): Promise<void>;
+  startApiserver(): Promise<void>;
   /** GET/POST/... against the apiserver as admin, JSON-decoded */
   api(path: string, method?: string, body?: unknown): Promise<{ status: number; body: any }>;
 }
@@ -64,9 +67,7 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
   await waitFor('etcd', async () => (await httpsRequest(`${etcd.url}/health`, { ca: pki.caCert, ...etcdClient })).status === 200);
   const port = await freePort();
   const server = `https://127.0.0.1:${port}`;
-  const apiserver = startProcess(
-    join(BIN_DIR, 'kube-apiserver'),
-    [
+  const args = [
       '--advertise-address=127.0.0.1',
       '--bind-address=127.0.0.1',
       `--secure-port=${port}`,
@@ -81,10 +82,16 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
       `--service-account-signing-key-file=${sa.key}`,
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       '--authorization-mode=Node,RBAC',
-    ],
-    join(dir, 'apiserver.log'),
-  );
-  await waitFor('apiserver ready', async () => (await httpsRequest(`${server}/readyz`, { ca: pki.caCert })).status === 200);
+  ];
+  const cp = {} as ControlPlane;
+  cp.startApiserver = async () => {
+    cp.apiserver = startProcess(join(BIN_DIR, 'kube-apiserver'), args, join(dir, 'apiserver.log'));
+    await waitFor('apiserver ready', async () => (await httpsRequest(`${server}/readyz`, { ca: pki.caCert })).status === 200);
+  };
+  cp.stopApiserver = async () => {
+    await cp.apiserver.stop();
+  };
+  await cp.startApiserver();
   const api = async (path: string, method = 'GET', body?: unknown) => {
     const res = await httpsRequest(server + path, { ca: pki.caCert, ...admin }, method, body);
     let parsed: unknown = res.body;
@@ -95,5 +102,5 @@ export async function startControlPlane(dir: string): Promise<ControlPlane> {
     }
     return { status: res.status, body: parsed as any };
   };
-  return { pki, etcd, apiserver, server, admin, adminKubeconfig: pki.kubeconfig('admin', server, admin), api };
+  return Object.assign(cp, { pki, etcd, server, admin, adminKubeconfig: pki.kubeconfig('admin', server, admin), api });
 }
