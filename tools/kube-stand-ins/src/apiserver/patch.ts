@@ -19,7 +19,8 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   for (const [k, v] of Object.entries(patch)) {
     if (k.startsWith('$')) continue; // strategic-merge directives ($patch, $retainKeys, ...)
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k], v);
+    // defineProperty: a "__proto__" key stays a plain data property
+    else Object.defineProperty(out, k, { value: applyMergePatch(out[k], v), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

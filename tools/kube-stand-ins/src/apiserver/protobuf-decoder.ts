@@ -136,7 +136,7 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
     }
     const value = typeof spec.type === 'string' ? scalar(spec.type, wireType, r) : decodeMessage(r.bytes(), spec.type);
     // proto2 optionals arrive even when empty; JSON omits them (omitempty)
-    if (value === '' && !spec.repeated) continue;
+    if ((value === '' || value === 0 || value === false) && !spec.repeated) continue;
     if (spec.repeated) out[spec.name] = [...((out[spec.name] as unknown[]) ?? []), value];
     else out[spec.name] = value;
   }
