@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,6 @@ interface HttpResult {
 }
 
 function httpsGet(url: string, tls: { ca?: string; cert?: string; key?: string }, method = 'GET', body?: unknown): Promise<HttpResult> {
-  const { readFileSync } = require('node:fs') as typeof import('node:fs');
   const load = (p?: string) => (p ? readFileSync(p) : undefined);
   return new Promise((resolve, reject) => {
     const req = request(url, { method, ca: load(tls.ca), cert: load(tls.cert), key: load(tls.key), timeout: 5000, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
@@ -145,6 +144,63 @@ describe('kube-apiserver stand-in against real etcd', () => {
     const stale = await adminGet('/api/v1/namespaces/default/configmaps/sel-a', 'PUT', { ...first, data: { k: 'v3' } });
     expect(stale.status).toBe(409);
     expect(JSON.parse(stale.body).reason).toBe('Conflict');
+  });
+
+  it('supports kubectl apply, patch types, the status subresource and paginated lists', async () => {
+    const manifest = join(dir, 'applied.yaml');
+    writeFileSync(manifest, 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: default\nspec:\n  rules:\n  - host: a.example\n');
+    expect(await kubectl('apply', '-f', manifest)).toContain('ingress.networking.k8s.io/web created');
+    writeFileSync(manifest, 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: default\nspec:\n  rules:\n  - host: b.example\n');
+    expect(await kubectl('apply', '-f', manifest)).toContain('configured');
+    const ing = JSON.parse((await adminGet('/apis/networking.k8s.io/v1/namespaces/default/ingresses/web')).body);
+    expect(ing.spec.rules[0].host).toBe('b.example');
+    expect(ing.metadata.generation).toBe(2);
+
+    const patch = (path: string, contentType: string, body: unknown) =>
+      new Promise<{ status: number; body: any }>((resolve, reject) => {
+        const req = request(server() + path, { method: 'PATCH', ca: readFileSync(pki.caCert), cert: readFileSync(admin.cert), key: readFileSync(admin.key), headers: { 'Content-Type': contentType } }, (res) => {
+          let data = '';
+          res.on('data', (c) => (data += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
+    const merged = await patch('/apis/networking.k8s.io/v1/namespaces/default/ingresses/web', 'application/merge-patch+json', { metadata: { labels: { team: 'a' } } });
+    expect(merged.status).toBe(200);
+    expect(merged.body.metadata.labels).toEqual({ team: 'a' });
+    const jsonPatched = await patch('/apis/networking.k8s.io/v1/namespaces/default/ingresses/web', 'application/json-patch+json', [{ op: 'replace', path: '/metadata/labels/team', value: 'b' }]);
+    expect(jsonPatched.body.metadata.labels).toEqual({ team: 'b' });
+    // status changes go through /status only
+    const ignored = await patch('/apis/networking.k8s.io/v1/namespaces/default/ingresses/web', 'application/merge-patch+json', { status: { loadBalancer: { ingress: [{ ip: '10.0.0.1' }] } } });
+    expect(ignored.body.status).toEqual({ loadBalancer: {} });
+    const viaStatus = await patch('/apis/networking.k8s.io/v1/namespaces/default/ingresses/web/status', 'application/strategic-merge-patch+json', { status: { loadBalancer: { ingress: [{ ip: '10.0.0.1' }] } } });
+    expect(viaStatus.body.status.loadBalancer.ingress).toEqual([{ ip: '10.0.0.1' }]);
+    expect(viaStatus.body.metadata.generation).toBe(2);
+
+    for (let i = 0; i < 5; i++) await adminGet('/api/v1/namespaces/default/secrets', 'POST', { metadata: { name: `page-${i}` }, stringData: {} });
+    const names: string[] = [];
+    let token = '';
+    let pages = 0;
+    do {
+      const page = JSON.parse((await adminGet(`/api/v1/namespaces/default/secrets?limit=2${token ? `&continue=${encodeURIComponent(token)}` : ''}`)).body);
+      names.push(...page.items.map((s: k8s.V1Secret) => s.metadata!.name));
+      token = page.metadata.continue ?? '';
+      pages++;
+    } while (token && pages < 10);
+    expect(names).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4']);
+    expect(pages).toBe(3);
+  });
+
+  it('reports objects entering and leaving a label selector as ADDED and DELETED', async () => {
+    const list = JSON.parse((await adminGet('/api/v1/namespaces/default/configmaps')).body);
+    const rv = list.metadata.resourceVersion;
+    const created = JSON.parse((await adminGet('/api/v1/namespaces/default/configmaps', 'POST', { metadata: { name: 'moving', labels: { stage: 'a' } } })).body);
+    const moved = JSON.parse((await adminGet('/api/v1/namespaces/default/configmaps/moving', 'PUT', { ...created, metadata: { ...created.metadata, labels: { stage: 'b' } } })).body);
+    await adminGet('/api/v1/namespaces/default/configmaps/moving', 'PUT', { ...moved, metadata: { ...moved.metadata, labels: { stage: 'a' } } });
+    const watch = await adminGet(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&labelSelector=stage%3Da&timeoutSeconds=1`);
+    const events = watch.body.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e: { type: string; object: k8s.V1ConfigMap }) => `${e.type}:${e.object.metadata!.labels!.stage}`)).toEqual(['ADDED:a', 'DELETED:a', 'ADDED:a']);
   });
 
   it('serves @kubernetes/client-node list, create and watch informers', async () => {

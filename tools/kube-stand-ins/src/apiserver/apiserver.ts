@@ -10,6 +10,7 @@ import { discoveryDocument } from './discovery';
 import { EtcdGatewayClient } from './etcd-gateway-client';
 import { HealthCheck, serveHealth } from './health-checks';
 import { ObjectStore } from './object-store';
+import { openapiV3Document } from './openapi';
 import { NAMESPACE_RESOURCE } from './resources';
 import { ResourceHandler, sendError, sendJson } from './resource-handler';
 
@@ -156,6 +157,10 @@ export class ApiServer {
     if (path === '/version' || path === '/version/') return sendJson(res, 200, versionInfo(this.opts.gitVersion));
     const discovery = req.method === 'GET' ? discoveryDocument(path, `${this.opts.advertiseAddress}:${this.opts.securePort}`) : undefined;
     if (discovery) return sendJson(res, 200, discovery);
+    if (path.startsWith('/openapi/v3') && req.method === 'GET') {
+      const doc = openapiV3Document(path, this.opts.gitVersion);
+      if (doc) return sendJson(res, 200, doc);
+    }
     const target = parseResourcePath(path);
     if (target) return this.handler.handle(req, res, target, url.searchParams);
     throw new ApiError('NotFound', 'the server could not find the requested resource');

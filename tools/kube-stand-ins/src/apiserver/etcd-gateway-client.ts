@@ -110,9 +110,16 @@ export class EtcdGatewayClient {
   private readonly unaryAgent: http.Agent;
   private readonly watchAgent: http.Agent;
   private readonly timeoutMs: number;
-  private readonly watches = new Set<http.ClientRequest>();
+  /** open watch streams, each with the endpoint it uses and a way to end it with an error */
+  private readonly watches = new Map<http.ClientRequest, { endpoint: URL; fail: (e: Error) => void }>();
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private keepaliveRunning = false;
 
-  constructor(private readonly opts: EtcdClientOptions) {
+  constructor(
+    private readonly opts: EtcdClientOptions,
+    /** how often endpoints that carry watches are probed; a silent stream cannot tell a dead peer from a quiet key space */
+    private readonly keepaliveMs = 15_000,
+  ) {
     if (opts.endpoints.length === 0) throw new Error('no etcd endpoints');
     this.endpoints = opts.endpoints.map((e) => new URL(e));
     this.timeoutMs = opts.requestTimeoutMs ?? 5000;
@@ -218,7 +225,8 @@ export class EtcdGatewayClient {
       end(new EtcdError(`etcd watch: ${e.message}`, undefined, true));
     });
     req.setSocketKeepAlive?.(true, 10_000);
-    this.watches.add(req);
+    this.watches.set(req, { endpoint: url, fail: (e) => end(e) });
+    this.ensureKeepalive();
     req.end(payload);
     return () => {
       if (ended) return;
@@ -265,8 +273,44 @@ export class EtcdGatewayClient {
     }
   }
 
+  /**
+   * While watches are open, probes their endpoints every keepaliveMs (as the etcd client's
+   * gRPC keepalive does) and ends the watches on an endpoint that stops answering, so
+   * that their clients re-watch through a live member.
+   */
+  private ensureKeepalive(): void {
+    if (this.keepaliveTimer || this.keepaliveMs <= 0) return;
+    this.keepaliveTimer = setInterval(() => void this.probeWatchEndpoints(), this.keepaliveMs);
+    this.keepaliveTimer.unref();
+  }
+
+  private async probeWatchEndpoints(): Promise<void> {
+    if (this.watches.size === 0) {
+      clearInterval(this.keepaliveTimer);
+      this.keepaliveTimer = undefined;
+      return;
+    }
+    if (this.keepaliveRunning) return;
+    this.keepaliveRunning = true;
+    try {
+      const endpoints = new Set([...this.watches.values()].map((w) => w.endpoint));
+      for (const endpoint of endpoints) {
+        try {
+          await this.post(endpoint, '/v3/kv/range', { key: b64('health'), count_only: true }, Math.min(5000, this.keepaliveMs));
+        } catch (e) {
+          if (e instanceof EtcdError && !e.unavailable) continue;
+          if (this.endpoints[this.current] === endpoint) this.rotate();
+          for (const w of [...this.watches.values()].filter((x) => x.endpoint === endpoint)) w.fail(new EtcdError(`etcd member ${endpoint.host} stopped answering`, undefined, true));
+        }
+      }
+    } finally {
+      this.keepaliveRunning = false;
+    }
+  }
+
   close(): void {
-    for (const w of this.watches) w.destroy();
+    clearInterval(this.keepaliveTimer);
+    for (const w of this.watches.keys()) w.destroy();
     this.watches.clear();
     this.unaryAgent.destroy();
     this.watchAgent.destroy();

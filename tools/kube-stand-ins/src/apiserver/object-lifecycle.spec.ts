@@ -29,6 +29,13 @@ describe('prepareForCreate', () => {
     expect(() => prepareForCreate(r('configmaps'), { metadata: { name: 'a', namespace: 'other' } }, { namespace: 'ns', uid: 'u', now })).toThrow(/does not match the namespace/);
   });
 
+  it('folds secret stringData into data', () => {
+    const secret = prepareForCreate(r('secrets'), { metadata: { name: 's' }, data: { a: 'YQ==' }, stringData: { b: 'b' } }, { namespace: 'ns', uid: 'u', now });
+    expect(secret.data).toEqual({ a: 'YQ==', b: 'Yg==' });
+    expect(secret.stringData).toBeUndefined();
+    expect(secret.type).toBe('Opaque');
+  });
+
   it('starts ingresses at generation 1', () => {
     expect(prepareForCreate(r('ingresses', 'networking.k8s.io'), { metadata: { name: 'i' }, spec: {} }, { namespace: 'ns', uid: 'u', now }).metadata?.generation).toBe(1);
   });

@@ -35,6 +35,16 @@ export function randomSuffix(random: () => number = Math.random): string {
   return s;
 }
 
+/** Secrets: stringData is write-only and merged into data (base64), as upstream does. */
+function foldStringData(obj: KubeObject): void {
+  const stringData = obj.stringData as Record<string, string> | undefined;
+  if (!stringData) return;
+  const data = { ...((obj.data as Record<string, string>) ?? {}) };
+  for (const [k, v] of Object.entries(stringData)) data[k] = Buffer.from(String(v)).toString('base64');
+  obj.data = data;
+  delete obj.stringData;
+}
+
 /** Resources whose names must be DNS-1123 labels rather than subdomains. */
 const LABEL_NAMED = new Set(['namespaces', 'services']);
 
@@ -89,6 +99,7 @@ export function prepareForCreate(r: ResourceDef, input: KubeObject, ctx: CreateC
       break;
     case 'secrets':
       if (!obj.type) obj.type = 'Opaque';
+      foldStringData(obj);
       break;
     case 'pods':
       obj.status = { phase: 'Pending', qosClass: 'BestEffort' };
@@ -138,6 +149,7 @@ export function prepareForUpdate(r: ResourceDef, old: KubeObject, input: KubeObj
     meta.generation = JSON.stringify(old.spec ?? null) === JSON.stringify(next.spec ?? null) ? oldGen : oldGen + 1;
   } else delete meta.generation;
   if (r.name === 'namespaces') meta.labels = { ...(meta.labels ?? {}), 'kubernetes.io/metadata.name': name };
+  if (r.name === 'secrets') foldStringData(next);
   next.metadata = meta;
   return next;
 }
