@@ -90,7 +90,8 @@ export function prefixEnd(prefix: string): string {
 
 function toRaw(key: string): string {
   // prefixEnd may produce non-UTF-8 bytes, carried as latin1 strings
-  return /[\u0080-\u00ff]/.test(key) && !/[^\u0000-\u00ff]/.test(key) ? Buffer.from(key, 'latin1').toString('base64') : b64(key);
+  const highLatin1 = [...key].some((c) => c.charCodeAt(0) >= 0x80) && [...key].every((c) => c.charCodeAt(0) <= 0xff);
+  return highLatin1 ? Buffer.from(key, 'latin1').toString('base64') : b64(key);
 }
 
 function kvFrom(raw: Record<string, unknown> | undefined): KeyValue | undefined {

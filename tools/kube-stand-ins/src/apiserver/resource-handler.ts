@@ -78,6 +78,10 @@ export class ResourceHandler {
       throw new ApiError('NotFound', 'the server could not find the requested resource');
     }
     const store = this.opts.store;
+    if (method !== 'GET' && query.has('dryRun')) {
+      // refusing is safer than silently persisting what the client meant to try
+      throw new ApiError('BadRequest', 'dryRun is not supported by this server');
+    }
     const isWatch = target.watchPath || truthy(query.get('watch'));
     const table = wantsTable(req.headers.accept);
 
