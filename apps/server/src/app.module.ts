@@ -14,6 +14,8 @@ import { AgentProtocolModule } from './agent-protocol/agent-protocol.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
+import { ProvisioningModule } from './provisioning/provisioning.module';
+import { CryptoModule } from './crypto/crypto.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 
 @Module({})
@@ -38,7 +40,9 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema)),
+        CryptoModule,
         AuthModule,
+        ProvisioningModule,
         EnvironmentsModule,
         RegistrationTokensModule,
         HostsModule,

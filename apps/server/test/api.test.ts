@@ -49,7 +49,7 @@ describe('management API against real PostgreSQL and Redis', () => {
   });
 
   describe('environments', () => {
-    it('creates a pending environment, enqueues its provision job, and records events', async () => {
+    it('creates a pending environment; its provision job moves it to provisioning, waiting for hosts', async () => {
       const res = await admin.post('/v1/environments', { name: 'alpha', labels: { team: 'platform' }, etcd: { members: 3 } });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ name: 'alpha', state: 'pending', kubernetesVersion: 'v1.32', etcd: { members: 3 }, labels: { team: 'platform' } });
@@ -58,10 +58,12 @@ describe('management API against real PostgreSQL and Redis', () => {
       const events = await eventually(async () => {
         const list = await admin.get(`/v1/environments/alpha/events`);
         const reasons = list.body.items.map((e: any) => e.reason);
-        return reasons.includes('ProvisionQueued') ? reasons : null;
-      }, { what: 'the provision job to record its event' });
+        return reasons.includes('StateProvisioning') && reasons.includes('HostsSufficientFalse') ? reasons : null;
+      }, { what: 'the provision job to record its events' });
       expect(events[0]).toBe('Created');
-      expect((await admin.get('/v1/environments/alpha')).body.state).toBe('pending');
+      const env = (await admin.get('/v1/environments/alpha')).body;
+      expect(env.state).toBe('provisioning');
+      expect(env.conditions).toEqual([expect.objectContaining({ type: 'HostsSufficient', status: 'False', reason: 'WaitingForHosts', message: expect.stringContaining('3 more etcd-eligible hosts') })]);
     });
 
     it('rejects bad input naming the field, and unknown fields', async () => {
@@ -127,8 +129,7 @@ describe('management API against real PostgreSQL and Redis', () => {
       expect(notGold.body.items.map((e: any) => e.name)).toEqual(['page-1', 'page-2', 'page-3', 'page-4']);
       const inSet = await admin.get(`/v1/environments?labelSelector=${encodeURIComponent('tier in (gold)')}`);
       expect(inSet.body.items.map((e: any) => e.name)).toEqual(['page-0']);
-      const pending = await admin.get('/v1/environments?state=pending&labelSelector=suite%3Dpaging');
-      expect(pending.body.items).toHaveLength(5);
+      await eventually(async () => (await admin.get('/v1/environments?state=provisioning&labelSelector=suite%3Dpaging')).body.items.length === 5, { what: 'five provisioning environments' });
       expect((await admin.get('/v1/environments?state=active&labelSelector=suite%3Dpaging')).body.items).toHaveLength(0);
       expect((await admin.get('/v1/environments?state=sleeping')).body.details[0].field).toBe('state');
       expect((await admin.get('/v1/environments?limit=0')).body.details[0].field).toBe('limit');
@@ -142,8 +143,9 @@ describe('management API against real PostgreSQL and Redis', () => {
       expect(res.status).toBe(202);
       expect(res.body.state).toBe('deleting');
       await eventually(async () => (await admin.get(`/v1/environments/${env.id}`)).status === 404, { what: 'deletion' });
-      const rows = await server.sql<{ state: string }>('SELECT state FROM environments WHERE id = $1', [env.id]);
-      expect(rows[0].state).toBe('deleted');
+      expect(await server.sql('SELECT id FROM environments WHERE id = $1', [env.id])).toEqual([]);
+      const events = await server.sql<{ reason: string }>('SELECT reason FROM events WHERE environment_id = $1 ORDER BY id', [env.id]);
+      expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['Created', 'DeletionRequested', 'Deleted']));
       expect((await admin.post('/v1/environments', { name: 'doomed' })).status).toBe(201);
     });
   });

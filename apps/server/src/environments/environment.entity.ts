@@ -23,6 +23,8 @@ export class Environment {
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt: Date | null;
   @Column('int') generation: number;
   @Column('int', { name: 'observed_generation' }) observedGeneration: number;
+  /** soonest notAfter of any certificate of the environment */
+  @Column('timestamptz', { name: 'certificates_expire_at', nullable: true }) certificatesExpireAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;

@@ -14,6 +14,7 @@ export function environmentView(env: Environment) {
     etcd: { members: env.etcdMembers },
     ttlSeconds: env.ttlSeconds,
     expiresAt: env.expiresAt,
+    certificatesExpireAt: env.certificatesExpireAt,
     generation: env.generation,
     observedGeneration: env.observedGeneration,
     createdAt: env.createdAt,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.decorators';
 import { HostsService } from './hosts.service';
@@ -36,11 +36,17 @@ export class HostsController {
     await this.hosts.remove(id);
   }
 
-  /** Sets a host's desired components directly (admin; for operators and tests). */
+  /**
+   * Sets the desired components of a host outside any environment directly (admin; for
+   * operators and tests). An environment's hosts are managed by provisioning.
+   */
   @Put(':id/components')
   @RequireScope('admin')
   async setComponents(@Param('id') id: string, @Body() body: SetHostComponentsDto) {
     const host = await this.hosts.get(id);
+    if (host.environmentId) {
+      throw new ConflictException(`host ${host.hostname} belongs to environment ${host.environmentId}; its components are managed by provisioning`);
+    }
     const change = await this.hostComponents.setDesired(host, body.components);
     return { ...change, components: await this.hostComponents.sideBySide(host.id) };
   }

@@ -1,5 +1,5 @@
 import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectQueue, Processor, WorkerHost } from '@nestjs/bullmq';
+import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { CORRAL_QUEUE, JobName, JobPayloads } from '../queue/jobs';
 import { CORRAL_CONFIG } from '../config/config.module';
@@ -7,7 +7,8 @@ import type { CorralConfig } from '../config/corral-config';
 import { HostsService } from '../hosts/hosts.service';
 import { EnvironmentTeardownService } from './environment-teardown.service';
 import { EnvironmentsService } from '../environments/environments.service';
-import { ProvisioningService } from './provisioning.service';
+import { ProvisioningService } from '../provisioning/provisioning.service';
+import { JobsQueue } from '../queue/jobs-queue.service';
 
 /** Thin dispatcher: each job names a service call; retries and backoff come from the queue. */
 @Processor(CORRAL_QUEUE, { concurrency: 4 })
@@ -21,6 +22,7 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly environments: EnvironmentsService,
     private readonly provisioning: ProvisioningService,
     private readonly teardown: EnvironmentTeardownService,
+    private readonly jobs: JobsQueue,
   ) {
     super();
   }
@@ -35,8 +37,13 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
       case 'provision':
       case 'reconcile':
         return this.provisioning.reconcile((job.data as JobPayloads['reconcile']).environmentId);
-      case 'delete':
-        return this.teardown.teardown((job.data as JobPayloads['delete']).environmentId);
+      case 'delete': {
+        const { environmentId } = job.data as JobPayloads['delete'];
+        if ((await this.teardown.teardown(environmentId)) === 'waiting-for-agents') {
+          await this.jobs.enqueue('delete', { environmentId }, { delayMs: 500, idSuffix: 'confirm' });
+        }
+        return;
+      }
       case 'expire':
         return this.expire(job, token);
       case 'host-sweep':
@@ -45,6 +52,11 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
       default:
         this.logger.warn(`unknown job ${job.name} dropped`);
     }
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    this.logger.warn({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade }, `job failed, will retry with backoff: ${error.message}`);
   }
 
   /** Deletes an expired environment; an extended one waits again until its new expiry. */

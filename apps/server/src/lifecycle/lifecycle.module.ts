@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CorralProcessor } from './corral.processor';
 import { EnvironmentTeardownService } from './environment-teardown.service';
-import { ProvisioningService } from './provisioning.service';
+import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { HostsModule } from '../hosts/hosts.module';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { ComponentsModule } from '../components/components.module';
@@ -10,7 +10,7 @@ import { QueueModule } from '../queue/queue.module';
 
 /** The queue worker: imported only by processes with the worker role. */
 @Module({
-  imports: [HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule],
-  providers: [CorralProcessor, EnvironmentTeardownService, ProvisioningService],
+  imports: [ProvisioningModule, HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule],
+  providers: [CorralProcessor, EnvironmentTeardownService],
 })
 export class LifecycleModule {}

@@ -8,9 +8,9 @@ import { CORRAL_QUEUE, JobName, JobPayloads, jobId } from './jobs';
 export class JobsQueue {
   constructor(@InjectQueue(CORRAL_QUEUE) private readonly queue: Queue) {}
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delayMs?: number } = {}): Promise<void> {
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delayMs?: number; idSuffix?: string } = {}): Promise<void> {
     await this.queue.add(name, payload, {
-      jobId: jobId(name, payload),
+      jobId: options.idSuffix ? `${jobId(name, payload)}-${options.idSuffix}` : jobId(name, payload),
       delay: options.delayMs,
       attempts: 10,
       backoff: { type: 'exponential', delay: 500 },

@@ -1,0 +1,9 @@
+import type { CertificatePem, EnvironmentCas, HostPki } from '@corral/kube';
+
+/** Everything secret about one environment; stored sealed (AES-GCM) in environments.secrets_encrypted. */
+export interface EnvironmentSecrets {
+  cas: EnvironmentCas;
+  /** certificates of each host's components, by host id */
+  hosts: Record<string, HostPki>;
+  admin: CertificatePem;
+}
