@@ -10,6 +10,8 @@ import { EnvironmentsService } from '../environments/environments.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 
+const RESYNC_MS = 1000;
+
 /** Thin dispatcher: each job names a service call; retries and backoff come from the queue. */
 @Processor(CORRAL_QUEUE, { concurrency: 4 })
 export class CorralProcessor extends WorkerHost implements OnApplicationBootstrap {
@@ -32,18 +34,23 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
   }
 
   async process(job: Job, token?: string): Promise<void> {
+    const requestsBefore = await this.jobs.requests(job.id!);
+    await this.run(job, token);
+    // asked for again while running (that request was coalesced into this job): run once more
+    if ((await this.jobs.requests(job.id!)) !== requestsBefore) await this.again(job, token, 0);
+  }
+
+  private async run(job: Job, token?: string): Promise<void> {
     const name = job.name as JobName;
     switch (name) {
       case 'provision':
       case 'reconcile':
-        return this.provisioning.reconcile((job.data as JobPayloads['reconcile']).environmentId);
-      case 'delete': {
-        const { environmentId } = job.data as JobPayloads['delete'];
-        if ((await this.teardown.teardown(environmentId)) === 'waiting-for-agents') {
-          await this.jobs.enqueue('delete', { environmentId }, { delayMs: 500, idSuffix: 'confirm' });
-        }
+        // reports arriving while this job runs coalesce into it (same job id), so look again until settled
+        if (!(await this.provisioning.reconcile((job.data as JobPayloads['reconcile']).environmentId))) return this.again(job, token, RESYNC_MS);
         return;
-      }
+      case 'delete':
+        if ((await this.teardown.teardown((job.data as JobPayloads['delete']).environmentId)) === 'waiting-for-agents') return this.again(job, token, 500);
+        return;
       case 'expire':
         return this.expire(job, token);
       case 'host-sweep':
@@ -52,6 +59,12 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
       default:
         this.logger.warn(`unknown job ${job.name} dropped`);
     }
+  }
+
+  /** Runs this same job again later; the id stays taken meanwhile, so new requests coalesce into it. */
+  private async again(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
   }
 
   @OnWorkerEvent('failed')

@@ -10,7 +10,6 @@ import type { Host } from '../hosts/host.entity';
 import { DesiredStateService } from '../components/desired-state.service';
 import { HostComponentsService } from '../components/host-components.service';
 import { EventsService } from '../events/events.service';
-import { JobsQueue } from '../queue/jobs-queue.service';
 import { withAdvisoryLock } from '../persistence/advisory-lock';
 import { EnvironmentPkiService } from './environment-pki.service';
 import { EnvironmentStatusService } from './environment-status.service';
@@ -35,13 +34,11 @@ export class ProvisioningService {
     private readonly pki: EnvironmentPkiService,
     private readonly status: EnvironmentStatusService,
     private readonly events: EventsService,
-    private readonly jobs: JobsQueue,
   ) {}
 
-  async reconcile(environmentId: string): Promise<void> {
-    const settled = await withAdvisoryLock(this.dataSource, `environment-${environmentId}`, () => this.reconcileLocked(environmentId));
-    // a report that arrives while this job runs is coalesced into it; look again shortly until settled
-    if (!settled) await this.jobs.enqueue('reconcile', { environmentId }, { delayMs: 1000, idSuffix: 'resync' });
+  /** Returns true when the environment has converged; false asks the caller to look again soon. */
+  reconcile(environmentId: string): Promise<boolean> {
+    return withAdvisoryLock(this.dataSource, `environment-${environmentId}`, () => this.reconcileLocked(environmentId));
   }
 
   /** Returns true when nothing is left to converge. */

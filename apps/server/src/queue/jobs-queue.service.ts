@@ -1,16 +1,33 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
+import Redis from 'ioredis';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
 import { CORRAL_QUEUE, JobName, JobPayloads, jobId } from './jobs';
+import { redisConnectionOptions } from './redis-connection';
 
-/** The one way to enqueue work: typed payloads, deterministic ids, retries with backoff. */
+/**
+ * The one way to enqueue work: typed payloads, deterministic ids, retries with backoff.
+ *
+ * A deterministic id coalesces a burst into one job, but BullMQ also drops a request whose id
+ * is already running, so that request would be lost. Every request therefore bumps a counter;
+ * a running job compares it before and after its work and runs again when it moved.
+ */
 @Injectable()
-export class JobsQueue {
-  constructor(@InjectQueue(CORRAL_QUEUE) private readonly queue: Queue) {}
+export class JobsQueue implements OnModuleDestroy {
+  private redis: Redis | null = null;
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delayMs?: number; idSuffix?: string } = {}): Promise<void> {
+  constructor(
+    @InjectQueue(CORRAL_QUEUE) private readonly queue: Queue,
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
+  ) {}
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delayMs?: number } = {}): Promise<void> {
+    const id = jobId(name, payload);
+    if (!options.delayMs) await this.client().multi().incr(this.requestsKey(id)).expire(this.requestsKey(id), 86400).exec();
     await this.queue.add(name, payload, {
-      jobId: options.idSuffix ? `${jobId(name, payload)}-${options.idSuffix}` : jobId(name, payload),
+      jobId: id,
       delay: options.delayMs,
       attempts: 10,
       backoff: { type: 'exponential', delay: 500 },
@@ -19,7 +36,25 @@ export class JobsQueue {
     });
   }
 
+  /** How many times this job has been asked for; compare before and after running it. */
+  async requests(jobIdValue: string): Promise<number> {
+    return Number((await this.client().get(this.requestsKey(jobIdValue))) ?? 0);
+  }
+
   async depths(): Promise<Record<string, number>> {
     return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  }
+
+  private requestsKey(id: string): string {
+    return `${this.config.redisPrefix}:job-requests:${id}`;
+  }
+
+  private client(): Redis {
+    this.redis ??= new Redis(redisConnectionOptions(this.config.redisUrl));
+    return this.redis;
+  }
+
+  onModuleDestroy(): void {
+    this.redis?.disconnect();
   }
 }
