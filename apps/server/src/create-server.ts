@@ -7,6 +7,8 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { CorralConfig } from './config/corral-config';
 import { FieldValidationException } from './common/field-validation.exception';
+import { StorableBodyPipe } from './common/storable-body.pipe';
+import { answerClientErrorsInShape } from './common/http-client-errors';
 import { runMigrations } from './persistence/run-migrations';
 
 /** Builds the HTTP server (api or all role) with validation, error shape and OpenAPI at /docs. */
@@ -15,7 +17,9 @@ export async function createServer(config: CorralConfig, options: { bufferLogs?:
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bufferLogs: options.bufferLogs ?? true });
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '2mb' });
+  answerClientErrorsInShape(app.getHttpServer());
   app.useGlobalPipes(
+    new StorableBodyPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from '@corral/kube';
-import { assertTransition, parseDuration } from '@corral/domain';
+import { assertTransition, parseDuration, validateDns1123Label } from '@corral/domain';
 import { Environment } from './environment.entity';
 import { CreateEnvironmentDto } from './dto/create-environment.dto';
 import { UpdateEnvironmentDto } from './dto/update-environment.dto';
@@ -91,6 +91,8 @@ export class EnvironmentsService {
   async get(idOrName: string): Promise<Environment> {
     const qb = this.environments.createQueryBuilder('e').where(`e.state <> 'deleted'`);
     if (isUuid(idOrName)) qb.andWhere('e.id = :id', { id: idOrName });
+    // a string that cannot be a name names nothing (and a NUL in it would be a database error)
+    else if (validateDns1123Label(idOrName) !== null) throw new NotFoundException(`environment ${idOrName} not found`);
     else qb.andWhere('e.name = :name', { name: idOrName });
     const env = await qb.getOne();
     if (!env) throw new NotFoundException(`environment ${idOrName} not found`);

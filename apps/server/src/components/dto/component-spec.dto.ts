@@ -35,9 +35,9 @@ export class ComponentSpecDto implements ComponentSpec {
   @ApiProperty() @IsString() @MaxLength(255) @Matches(/^[A-Za-z0-9._-]+$/, { message: 'binary must be a plain executable name (found in the agent --bin-dir)' }) binary: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
   @ApiPropertyOptional() @IsOptional() @IsObject() env?: Record<string, string>;
-  @ApiProperty({ type: [FileSpecDto] }) @IsArray() @ArrayMaxSize(128) @ValidateNested({ each: true }) @Type(() => FileSpecDto) files: FileSpecDto[];
+  @ApiProperty({ type: [FileSpecDto] }) @IsArray() @ArrayMaxSize(128) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => FileSpecDto) files: FileSpecDto[];
   @ApiProperty({ type: [Number] }) @IsArray() @ArrayMaxSize(64) @IsInt({ each: true }) @Min(1, { each: true }) @Max(65535, { each: true }) ports: number[];
-  @ApiPropertyOptional({ type: ProbeSpecDto }) @IsOptional() @ValidateNested() @Type(() => ProbeSpecDto) probe?: ProbeSpecDto;
+  @ApiPropertyOptional({ type: ProbeSpecDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => ProbeSpecDto) probe?: ProbeSpecDto;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(16) @IsString({ each: true }) dependsOn?: string[];
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(3600) stopGracePeriodSeconds?: number;
 }
@@ -46,6 +46,7 @@ export class SetHostComponentsDto {
   @ApiProperty({ type: [ComponentSpecDto] })
   @IsArray()
   @ArrayMaxSize(64)
+  @IsObject({ each: true }) // ValidateNested alone also passes [[{...}]]
   @ValidateNested({ each: true })
   @Type(() => ComponentSpecDto)
   components: ComponentSpecDto[];

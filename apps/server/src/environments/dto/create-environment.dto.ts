@@ -32,6 +32,7 @@ export class CreateEnvironmentDto {
   @ApiPropertyOptional({ type: EtcdOptionsDto })
   @IsOptional()
   @IsDefined()
+  @IsObject() // ValidateNested alone also passes [{ members: 3 }]
   @ValidateNested()
   @Type(() => EtcdOptionsDto)
   etcd?: EtcdOptionsDto;
