@@ -1,11 +1,11 @@
 // `npm start`: Corral's main job on embedded defaults, for a first look on one machine.
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Progress } from './progress';
-import { startEmbeddedPostgres, StartedPostgres } from './embedded-postgres';
 import { findOnPath, redisAnswers, startRedisServer } from './local-redis';
+import { ApiClient } from './api-client';
 
 const ROOT = resolve(__dirname, '../../../..');
 const DATA = join(ROOT, '.corral');
@@ -13,8 +13,37 @@ const PORT = Number(process.env.CORRAL_PORT ?? 8080);
 const EMBEDDED_PG_PORT = 54329;
 const EMBEDDED_REDIS_PORT = 56379;
 
+const DEMO_ENV = 'demo';
+// loopback addresses are all local on Linux: three hosts on one machine, no root needed
+const LOCAL_HOSTS = [1, 2, 3].map((n) => ({ name: `local-${n}`, address: `127.0.0.${n + 1}` }));
+
 const children: ChildProcess[] = [];
-let postgres: StartedPostgres | null = null;
+const agents: ChildProcess[] = [];
+
+async function stopAll(processes: ChildProcess[], timeoutMs: number): Promise<void> {
+  const running = processes.filter((p) => p.exitCode === null && p.signalCode === null);
+  for (const p of running) p.kill('SIGTERM');
+  await Promise.all(running.map((p) => new Promise((resolve) => {
+    const timer = setTimeout(() => { p.kill('SIGKILL'); resolve(null); }, timeoutMs);
+    p.once('exit', () => { clearTimeout(timer); resolve(null); });
+  })));
+}
+let postgres: ChildProcess | null = null;
+
+/** Starts PostgreSQL in its own process group (detached), answering its connection URL. */
+function startPostgresProcess(): Promise<string> {
+  const child = spawn(process.execPath, [join(__dirname, 'postgres-process.js'), DATA, String(EMBEDDED_PG_PORT)], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  postgres = child;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /ready (\S+)/.exec(out);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited with code ${code}; see the messages above`)));
+  });
+}
 
 async function main(): Promise<void> {
   const progress = new Progress();
@@ -24,10 +53,7 @@ async function main(): Promise<void> {
 
   const databaseUrl =
     process.env.DATABASE_URL ??
-    (await progress.step(`starting embedded PostgreSQL (data in ${join(DATA, 'postgres')})`, async () => {
-      postgres = await startEmbeddedPostgres(DATA, EMBEDDED_PG_PORT);
-      return postgres.url;
-    }));
+    (await progress.step(`starting embedded PostgreSQL (data in ${join(DATA, 'postgres')})`, () => startPostgresProcess()));
 
   const redisUrl = await progress.step('finding Redis', async () => {
     if (process.env.REDIS_URL) return process.env.REDIS_URL;
@@ -46,7 +72,9 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${PORT}`;
 
   await progress.step(`starting the Corral server on ${url}`, async () => {
+    // detached: Ctrl-C reaches the launcher, which stops the agents before the server
     const server = spawn(process.execPath, [join(ROOT, 'dist/apps/server/src/main.js')], {
+      detached: true,
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
@@ -63,22 +91,70 @@ async function main(): Promise<void> {
     await Promise.race([waitForHealthy(url), exited]);
   });
 
+  const adminKey = process.env.CORRAL_ADMIN_KEY ?? readFileSync(adminKeyFile, 'utf8').trim();
+  const api = new ApiClient(url, adminKey);
+  await progress.step(`creating environment ${DEMO_ENV} (3 etcd members) with a registration token`, async () => {
+    const created = await api.request('POST', '/v1/environments', { name: DEMO_ENV, etcd: { members: 3 }, labels: { corral: 'demo' } });
+    if (created.status !== 201 && created.status !== 409) throw new Error(`creating ${DEMO_ENV}: ${created.status} ${JSON.stringify(created.body)}`);
+  });
+  const token = await api.request('POST', `/v1/environments/${DEMO_ENV}/registration-tokens`, { ttl: '1h', maxUses: LOCAL_HOSTS.length });
+  await progress.step(`starting ${LOCAL_HOSTS.length} local agents on ${LOCAL_HOSTS.map((h) => h.address).join(', ')}`, async () => {
+    for (const host of LOCAL_HOSTS) {
+      const stateDir = join(DATA, 'agents', host.name);
+      const agent = spawn(
+        process.execPath,
+        [join(ROOT, 'dist/apps/agent/src/main.js'), '--server', url, '--token', (token.body as { token: string }).token, '--state-dir', stateDir,
+          '--bin-dir', join(ROOT, 'tools/kube-stand-ins/bin'), '--address', host.address, '--hostname', host.name, '--stop-components-on-exit'],
+        { stdio: ['ignore', openSync(join(DATA, `agent-${host.name}.log`), 'a'), openSync(join(DATA, `agent-${host.name}.log`), 'a')] },
+      );
+      agents.push(agent);
+    }
+  });
+  await waitForActive(api, progress);
+  const kubeconfigFile = join(DATA, `${DEMO_ENV}.kubeconfig`);
+  const kubeconfig = await api.request('GET', `/v1/environments/${DEMO_ENV}/kubeconfig`);
+  writeFileSync(kubeconfigFile, kubeconfig.body as string, { mode: 0o600 });
+
   process.stdout.write(
     [
       '',
       `Corral is running at ${url}  (API docs: ${url}/docs)`,
+      `Environment ${DEMO_ENV} is active on ${LOCAL_HOSTS.length} local hosts. Its kubeconfig: ${kubeconfigFile}`,
+      `  kubectl --kubeconfig ${kubeconfigFile} get nodes`,
       `Admin API key: ${adminKeyFile} (mode 0600)${process.env.CORRAL_ADMIN_KEY ? ' — you set CORRAL_ADMIN_KEY, use that' : ''}`,
       '',
       'Try:',
       `  KEY=$(cat ${adminKeyFile})`,
+      `  curl -s -H "Authorization: Bearer $KEY" ${url}/v1/environments/${DEMO_ENV}/events`,
       `  curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '{"name":"dev"}' ${url}/v1/environments`,
       `  curl -s -H "Authorization: Bearer $KEY" ${url}/v1/environments`,
+      `Agent and component logs: ${join(DATA, 'agent-*.log')}, ${join(DATA, 'agents/*/logs')}`,
       '',
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
   );
   await new Promise(() => undefined);
+}
+
+/** Shows the environment's events as progress until it is active (or fails). */
+async function waitForActive(api: ApiClient, progress: Progress): Promise<void> {
+  await progress.step(`waiting for ${DEMO_ENV} to become active`, async () => {
+    let lastEventId = '0';
+    const deadline = Date.now() + 5 * 60_000;
+    while (Date.now() < deadline) {
+      const events = (await api.request('GET', `/v1/environments/${DEMO_ENV}/events`)).body as { items: Array<{ id: string; reason: string; message: string }> };
+      for (const event of events.items.filter((e) => Number(e.id) > Number(lastEventId))) {
+        progress.note(`${event.reason}: ${event.message}`);
+        lastEventId = event.id;
+      }
+      const env = (await api.request('GET', `/v1/environments/${DEMO_ENV}`)).body as { state: string; stateReason?: string };
+      if (env.state === 'active') return;
+      if (env.state === 'error') throw new Error(`${DEMO_ENV} failed: ${env.stateReason}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`${DEMO_ENV} did not become active within 5 minutes; see ${join(DATA, 'agent-*.log')}`);
+  });
 }
 
 async function waitForHealthy(url: string): Promise<void> {
@@ -95,9 +171,10 @@ async function waitForHealthy(url: string): Promise<void> {
 }
 
 async function shutdown(code: number): Promise<never> {
-  for (const child of children.reverse()) child.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 500));
-  await (postgres as StartedPostgres | null)?.stop().catch(() => undefined);
+  // agents first, all at once (each stops its components), then the server and Redis
+  await stopAll(agents, 30_000);
+  await stopAll(children, 10_000);
+  if (postgres) await stopAll([postgres], 30_000);
   process.exit(code);
 }
 

@@ -17,6 +17,11 @@ export class Progress {
     }
   }
 
+  /** A line under the current step (e.g. an event), without breaking the spinner. */
+  note(text: string): void {
+    process.stdout.write(`${this.tty ? '\r\x1b[K' : ''}    ${text}\n`);
+  }
+
   private begin(label: string): void {
     this.label = label;
     this.started = Date.now();
