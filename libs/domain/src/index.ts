@@ -10,5 +10,6 @@ export * from './lifecycle/host-state';
 export * from './conditions/conditions';
 export * from './planner';
 export * from './status/derive-environment-status';
+export * from './status/derive-component-conditions';
 export * from './ipam/cidr';
 export * from './ipam/allocate-node-cidrs';

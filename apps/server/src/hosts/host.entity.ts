@@ -14,6 +14,8 @@ export class Host {
   @Column('text', { name: 'agent_version', nullable: true }) agentVersion: string | null;
   @Column('text') state: HostState;
   @Column('timestamptz', { name: 'last_heartbeat_at', nullable: true }) lastHeartbeatAt: Date | null;
+  /** set by the database whenever `state` changes */
+  @Column({ type: 'timestamptz', name: 'state_changed_at', insert: false, update: false }) stateChangedAt: Date;
   @Column('text', { name: 'credential_hash', select: false }) credentialHash: string;
   @Column('bigint', { name: 'desired_revision', transformer: { to: (v: number) => v, from: (v: string) => Number(v) } })
   desiredRevision: number;

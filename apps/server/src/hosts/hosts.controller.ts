@@ -26,7 +26,8 @@ export class HostsController {
   @RequireScope('read')
   async get(@Param('id') id: string) {
     const host = await this.hosts.get(id);
-    return { ...hostView(host), components: await this.hostComponents.sideBySide(host.id) };
+    const components = await this.hostComponents.sideBySide(host.id, host.state);
+    return { ...hostView(host), conditions: this.hostComponents.hostConditions(host, components), components };
   }
 
   @Delete(':id')
@@ -48,6 +49,6 @@ export class HostsController {
       throw new ConflictException(`host ${host.hostname} belongs to environment ${host.environmentId}; its components are managed by provisioning`);
     }
     const change = await this.hostComponents.setDesired(host, body.components);
-    return { ...change, components: await this.hostComponents.sideBySide(host.id) };
+    return { ...change, components: await this.hostComponents.sideBySide(host.id, host.state) };
   }
 }
