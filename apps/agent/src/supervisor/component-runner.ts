@@ -5,6 +5,8 @@ import { Backoff, type BackoffOptions } from '../util/backoff';
 import { sleep, Wakeup, whenAborted } from '../util/abortable';
 import { writeComponentFiles } from './component-files';
 import { blockedByDependencies, type DependencyView } from './dependency-gate';
+
+const STARTUP_PROBE_INTERVAL_MS = 250;
 import { expandComponentSpec, type PlaceholderValues } from './placeholders';
 import type { ExitInfo, ProcessDriver, ProcessHandle } from './process-driver';
 import type { ProcessRecordStore } from './process-records';
@@ -269,12 +271,23 @@ export class ComponentRunner {
     };
     let failures = 0;
     await sleep((probe.initialDelaySeconds ?? 0) * 1000, signal);
+    // Until the first success, probe quickly (as a Kubernetes startup probe would) so a component
+    // is seen healthy within a fraction of a second of being ready; failures in that window do
+    // not count, and the window is as long as the failure threshold would have allowed anyway.
+    const startupUntil = Date.now() + threshold * probe.intervalSeconds * 1000;
+    let everHealthy = false;
     while (!signal.aborted) {
       const result = await runProbe(probe, context);
       if (signal.aborted || handle.hasExited()) break;
+      const starting = !everHealthy && Date.now() < startupUntil;
       if (result.ok) {
         failures = 0;
+        everHealthy = true;
         this.set('running', { healthy: true, message: null });
+      } else if (starting) {
+        this.set('starting', { healthy: false, message: `waiting for the first successful probe: ${result.message}` });
+        await sleep(STARTUP_PROBE_INTERVAL_MS, signal);
+        continue;
       } else {
         failures += 1;
         this.logger.debug({ failures, threshold, result: result.message }, 'probe failed');

@@ -1,0 +1,98 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The repository root: works from src/ (ts-jest, swc) and from dist/. */
+export const REPO = findRepoRoot();
+export const STAND_IN_BIN = join(REPO, 'tools/kube-stand-ins/bin');
+
+export interface LocalAgent {
+  name: string;
+  address: string;
+  stateDir: string;
+  logFile: string;
+  process: ChildProcess;
+}
+
+/**
+ * Agents on loopback addresses of this machine (127.x.y.z are all local on Linux), each with its
+ * own state dir: several hosts without namespaces or root. Random 127.x.y prefix per run so
+ * parallel runs never clash on ports.
+ */
+export function startLoopbackAgents(count: number, options: { server: string; token: string; extraArgs?: string[] }) {
+  const prefix = `127.${10 + Math.floor(Math.random() * 200)}.${1 + Math.floor(Math.random() * 250)}`;
+  const root = mkdtempSync(join(tmpdir(), 'corral-agents-'));
+  const agents: LocalAgent[] = [];
+  const start = (i: number): LocalAgent => {
+    const name = `node-${i + 1}`;
+    const address = `${prefix}.${i + 2}`;
+    const stateDir = join(root, name);
+    const logFile = join(root, `${name}.log`);
+    const child = spawn(
+      join(REPO, 'bin/corral-agent'),
+      ['--server', options.server, '--token', options.token, '--state-dir', stateDir, '--bin-dir', STAND_IN_BIN, '--address', address, '--hostname', name, '--heartbeat-interval', '2s', ...(options.extraArgs ?? [])],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const log = createWriteStream(logFile, { flags: 'a' });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    return { name, address, stateDir, logFile, process: child };
+  };
+  for (let i = 0; i < count; i++) agents.push(start(i));
+  return {
+    root,
+    agents,
+    /** restarts agent i (same state dir) */
+    restart(i: number) {
+      agents[i] = { ...start(i) };
+      return agents[i];
+    },
+    async stopAll(options: { components?: boolean } = {}) {
+      for (const agent of agents) agent.process.kill('SIGTERM');
+      await Promise.all(agents.map((a) => (a.process.exitCode === null ? new Promise((r) => a.process.once('exit', r)) : null)));
+      if (options.components !== false) killProcessesUnder(root);
+    },
+    cleanup() {
+      killProcessesUnder(root);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Kills every process whose command line mentions the directory (components left running). */
+export function killProcessesUnder(dir: string): number[] {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  const pids = out
+    .split('\n')
+    .filter((line) => line.includes(dir))
+    .map((line) => Number(line.trim().split(/\s+/)[0]))
+    .filter((pid) => pid && pid !== process.pid);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return pids;
+}
+
+export function processesUnder(dir: string): string[] {
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(dir) && !line.includes('ps -eo'));
+}
+
+function findRepoRoot(): string {
+  const { existsSync } = require('node:fs') as typeof import('node:fs');
+  const { dirname } = require('node:path') as typeof import('node:path');
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('repository root (nx.json) not found above ' + __dirname);
+}
