@@ -33,6 +33,19 @@ export default [
     },
   },
   {
+    // tests may also use the test tooling (test hosts, stand-in helpers)
+    files: ['apps/*/test/**/*.ts', 'tools/*/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: [{ sourceTag: '*', onlyDependOnLibsWithTags: ['scope:shared', 'scope:tools'] }],
+        },
+      ],
+    },
+  },
+  {
     // I/O-free domain: no Node built-ins with side effects, no frameworks
     files: ['libs/domain/**/*.ts'],
     rules: {

@@ -18,6 +18,8 @@ const shared = {
     '^@corral/contracts$': '<rootDir>/libs/contracts/src/index.ts',
     '^@corral/domain$': '<rootDir>/libs/domain/src/index.ts',
     '^@corral/kube$': '<rootDir>/libs/kube/src/index.ts',
+    '^@corral/test-hosts$': '<rootDir>/tools/hosts/src/index.ts',
+    '^@corral/bench$': '<rootDir>/tools/bench/common/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { HostHarness, HostProcess, agentArgv } from '../../../tools/hosts/src';
+import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
 import { apiClient } from './support/api-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { STAND_IN_BIN } from './support/local-agents';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { REPO } from '../../../hosts/src';
+import { REPO } from '@corral/test-hosts';
 
 export interface BenchServer {
   url: string;

@@ -1,8 +1,8 @@
 // Bench: time from POST /v1/environments to `active`, for 1-host and 3-host environments,
 // beside the physical limit measured in the same run. Usage: node dist/tools/bench/time-to-active/src/main.js [--runs N]
 import os from 'node:os';
-import { startLoopbackAgents } from '../../../hosts/src';
-import { median, startBenchServer } from '../../common/src/bench-server';
+import { startLoopbackAgents } from '@corral/test-hosts';
+import { median, startBenchServer } from '@corral/bench';
 import { measurePhysicalLimit } from './physical-limit';
 
 const SCENARIOS = [

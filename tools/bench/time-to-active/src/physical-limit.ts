@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { ComponentKind, ComponentSpec, ProbeSpec } from '@corral/contracts';
 import { planPlacement } from '@corral/domain';
 import { CertificateIssuer, buildHostComponents, createEnvironmentCas, issueHostPki } from '@corral/kube';
-import { STAND_IN_BIN } from '../../../hosts/src';
+import { STAND_IN_BIN } from '@corral/test-hosts';
 
 export interface StageTiming {
   stage: string;
