@@ -13,7 +13,8 @@ import { JobsQueue } from '../queue/jobs-queue.service';
 const RESYNC_MS = 1000;
 
 /** Thin dispatcher: each job names a service call; retries and backoff come from the queue. */
-@Processor(CORRAL_QUEUE, { concurrency: 4 })
+// a crashed worker's job is picked up again after lockDuration, not BullMQ's default 30 s
+@Processor(CORRAL_QUEUE, { concurrency: 4, lockDuration: 10_000, stalledInterval: 5_000 })
 export class CorralProcessor extends WorkerHost implements OnApplicationBootstrap {
   private readonly logger = new Logger(CorralProcessor.name);
 

@@ -9,6 +9,10 @@ export interface BenchServer {
   url: string;
   adminKey: string;
   process: ChildProcess;
+  /** kills the server process (e.g. SIGKILL in a crash test) and waits for it to go */
+  kill(signal: NodeJS.Signals): Promise<void>;
+  /** starts it again with the same database schema, Redis prefix, port and keys */
+  restart(): Promise<void>;
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
@@ -34,22 +38,21 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   const schema = `bench_${id}`;
   const port = await freePort();
   const adminKey = `crl_ak_bench_${randomBytes(24).toString('base64url')}`;
-  const child = spawn(process.execPath, [join(REPO, 'dist/apps/server/src/main.js')], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      CORRAL_DB_SCHEMA: schema,
-      CORRAL_REDIS_PREFIX: `corral-bench-${id}`,
-      CORRAL_PORT: String(port),
-      CORRAL_BIND_ADDRESS: '127.0.0.1',
-      CORRAL_SECRET_KEY: randomBytes(32).toString('base64'),
-      CORRAL_ADMIN_KEY: adminKey,
-      CORRAL_LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const serverEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    CORRAL_DB_SCHEMA: schema,
+    CORRAL_REDIS_PREFIX: `corral-bench-${id}`,
+    CORRAL_PORT: String(port),
+    CORRAL_BIND_ADDRESS: '127.0.0.1',
+    CORRAL_SECRET_KEY: randomBytes(32).toString('base64'),
+    CORRAL_ADMIN_KEY: adminKey,
+    CORRAL_LOG_LEVEL: 'warn',
+    ...env,
+  };
+  const launch = () => spawn(process.execPath, [join(REPO, 'dist/apps/server/src/main.js')], { env: serverEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  let child = launch();
   const url = `http://127.0.0.1:${port}`;
   const request = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
@@ -66,24 +69,38 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     }
     return { status: res.status, body: parsed as any };
   };
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      // not up yet
+  const waitHealthy = async () => {
+    for (let i = 0; ; i++) {
+      if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+      try {
+        if ((await fetch(`${url}/healthz`)).ok) return;
+      } catch {
+        // not up yet
+      }
+      if (i > 300) throw new Error('server did not become healthy within 60 s');
+      await new Promise((r) => setTimeout(r, 200));
     }
-    if (i > 300) throw new Error('server did not become healthy within 60 s');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  };
+  const kill = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    await new Promise((r) => child.once('exit', r));
+  };
+  await waitHealthy();
   return {
     url,
     adminKey,
-    process: child,
+    get process() {
+      return child;
+    },
     request,
+    kill,
+    async restart() {
+      child = launch();
+      await waitHealthy();
+    },
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      await kill('SIGTERM');
       const db = new Client({ connectionString: databaseUrl });
       await db.connect();
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
