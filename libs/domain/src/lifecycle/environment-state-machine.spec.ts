@@ -63,7 +63,13 @@ describe('environment state machine', () => {
     const reach = (from: EnvironmentState): Set<EnvironmentState> => {
       const seen = new Set<EnvironmentState>([from]);
       const queue = [from];
-      while (queue.length) for (const n of allowedTransitions(queue.shift()!)) if (!seen.has(n)) seen.add(n), queue.push(n);
+      while (queue.length) {
+        for (const next of allowedTransitions(queue.shift()!)) {
+          if (seen.has(next)) continue;
+          seen.add(next);
+          queue.push(next);
+        }
+      }
       return seen;
     };
     fc.assert(fc.property(state, (s) => expect(reach(s).has('deleted')).toBe(true)));
