@@ -7,6 +7,8 @@ import { REPO } from '@corral/test-hosts';
 
 export interface BenchServer {
   url: string;
+  /** what a second replica needs to join the same deployment */
+  deployment: Record<string, string>;
   adminKey: string;
   process: ChildProcess;
   /** kills the server process (e.g. SIGKILL in a crash test) and waits for it to go */
@@ -14,7 +16,7 @@ export interface BenchServer {
   /** starts it again with the same database schema, Redis prefix, port and keys */
   restart(): Promise<void>;
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
-  stop(): Promise<void>;
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -35,9 +37,10 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const id = randomBytes(4).toString('hex');
-  const schema = `bench_${id}`;
+  // a second replica of the same deployment passes the first one's schema, prefix and keys
+  const schema = env.CORRAL_DB_SCHEMA ?? `bench_${id}`;
   const port = await freePort();
-  const adminKey = `crl_ak_bench_${randomBytes(24).toString('base64url')}`;
+  const adminKey = env.CORRAL_ADMIN_KEY ?? `crl_ak_bench_${randomBytes(24).toString('base64url')}`;
   const serverEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -90,6 +93,12 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   return {
     url,
     adminKey,
+    deployment: {
+      CORRAL_DB_SCHEMA: serverEnv.CORRAL_DB_SCHEMA,
+      CORRAL_REDIS_PREFIX: serverEnv.CORRAL_REDIS_PREFIX,
+      CORRAL_ADMIN_KEY: adminKey,
+      CORRAL_SECRET_KEY: serverEnv.CORRAL_SECRET_KEY,
+    },
     get process() {
       return child;
     },
@@ -99,8 +108,10 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       child = launch();
       await waitHealthy();
     },
-    async stop() {
+    /** stops this process; `keepData` leaves the schema for other replicas still running */
+    async stop(options: { keepData?: boolean } = {}) {
       await kill('SIGTERM');
+      if (options.keepData) return;
       const db = new Client({ connectionString: databaseUrl });
       await db.connect();
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
