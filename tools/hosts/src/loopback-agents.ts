@@ -94,5 +94,6 @@ function findRepoRoot(): string {
     if (existsSync(join(dir, 'nx.json'))) return dir;
     dir = dirname(dir);
   }
-  throw new Error('repository root (nx.json) not found above ' + __dirname);
+  // not inside the repository (a copy compiled elsewhere): the layout tools/hosts/src is the best guess
+  return join(__dirname, '../../..');
 }
