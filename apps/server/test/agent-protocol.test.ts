@@ -22,7 +22,7 @@ describe('agent protocol across two server replicas', () => {
     b = await startTestServer({ ...config });
   });
   afterAll(async () => {
-    await b?.app.close();
+    await b?.close({ keepIsolation: true });
     await a?.close();
   });
 
