@@ -34,6 +34,26 @@ export class DesiredStateService {
     return change;
   }
 
+  /**
+   * Writes the desired components of several hosts of one environment in ONE transaction, so a
+   * crash can never leave a half-written plan (e.g. an etcd cluster bootstrapped on some of its
+   * members only). Agents are woken after the commit.
+   */
+  async setEnvironmentComponents(environmentId: string, writes: Array<{ hostId: string; specs: ComponentSpec[] }>): Promise<Map<string, DesiredChange>> {
+    const changes = await this.dataSource.transaction(async (manager) => {
+      const result = new Map<string, DesiredChange>();
+      // a stable lock order across concurrent writers
+      for (const write of [...writes].sort((x, y) => x.hostId.localeCompare(y.hostId))) {
+        result.set(write.hostId, await this.applyInTransaction(manager, write.hostId, environmentId, write.specs));
+      }
+      return result;
+    });
+    for (const [hostId, change] of changes) {
+      if (change.added.length + change.changed.length + change.removed.length) await this.notifier.publish(hostId);
+    }
+    return changes;
+  }
+
   private async applyInTransaction(manager: EntityManager, hostId: string, environmentId: string | null, specs: ComponentSpec[]): Promise<DesiredChange> {
     // serialise writers of one host's desired state
     const host = await manager.getRepository(Host).createQueryBuilder('h').setLock('pessimistic_write').where('h.id = :hostId', { hostId }).getOneOrFail();

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import type { ComponentKind } from '@corral/contracts';
+import type { ComponentKind, ComponentSpec } from '@corral/contracts';
 import { Placement, PlannerHost, deriveEnvironmentStatus, planPlacement, setCondition } from '@corral/domain';
 import { buildHostComponents, specHash } from '@corral/kube';
 import { Environment } from '../environments/environment.entity';
@@ -97,6 +97,7 @@ export class ProvisioningService {
     }
 
     const desiredHash = new Map<string, string>();
+    const writes: Array<{ hostId: string; specs: ComponentSpec[] }> = [];
     for (const host of hosts) {
       const kinds = kindsByHost.get(host.id) ?? [];
       const specs = kinds.length
@@ -111,8 +112,9 @@ export class ProvisioningService {
           })
         : [];
       for (const spec of specs) desiredHash.set(`${host.id}/${spec.kind}`, specHash(spec));
-      await this.desired.setHostComponents(host.id, env.id, specs);
+      writes.push({ hostId: host.id, specs });
     }
+    await this.desired.setEnvironmentComponents(env.id, writes);
 
     const derived = deriveEnvironmentStatus({
       state: env.state,
