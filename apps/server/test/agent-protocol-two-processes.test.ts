@@ -19,9 +19,9 @@ describe('long-polls across two server processes (Redis pub/sub)', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token, hostname: 'replica-host', addresses: ['127.0.0.9'] }),
-    }).then((r) => r.json());
+    }).then((r) => r.json() as Promise<{ hostId: string; credential: string }>);
     const poll = (after: number, wait: number) =>
-      fetch(`${b.url}/v1/agent/desired?after=${after}&wait=${wait}`, { headers: { authorization: `Bearer ${reg.credential}` } }).then((r) => r.json());
+      fetch(`${b.url}/v1/agent/desired?after=${after}&wait=${wait}`, { headers: { authorization: `Bearer ${reg.credential}` } }).then((r) => r.json() as Promise<{ hostId: string; credential: string }>);
 
     const first = await poll(0, 0);
     const started = Date.now();
