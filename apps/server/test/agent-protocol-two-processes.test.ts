@@ -1,3 +1,4 @@
+import type { DesiredState } from '@corral/contracts';
 import { BenchServer, startBenchServer } from '@corral/bench';
 
 jest.setTimeout(120_000);
@@ -21,7 +22,7 @@ describe('long-polls across two server processes (Redis pub/sub)', () => {
       body: JSON.stringify({ token, hostname: 'replica-host', addresses: ['127.0.0.9'] }),
     }).then((r) => r.json() as Promise<{ hostId: string; credential: string }>);
     const poll = (after: number, wait: number) =>
-      fetch(`${b.url}/v1/agent/desired?after=${after}&wait=${wait}`, { headers: { authorization: `Bearer ${reg.credential}` } }).then((r) => r.json() as Promise<{ hostId: string; credential: string }>);
+      fetch(`${b.url}/v1/agent/desired?after=${after}&wait=${wait}`, { headers: { authorization: `Bearer ${reg.credential}` } }).then((r) => r.json() as Promise<DesiredState>);
 
     const first = await poll(0, 0);
     const started = Date.now();
