@@ -9,6 +9,8 @@ import { EnvironmentTeardownService } from './environment-teardown.service';
 import { EnvironmentsService } from '../environments/environments.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
+import { EtcdSnapshotService } from '../provisioning/etcd/etcd-snapshot.service';
+import { MonitoringService } from '../monitoring/monitoring.service';
 
 const RESYNC_MS = 1000;
 
@@ -26,6 +28,8 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly provisioning: ProvisioningService,
     private readonly teardown: EnvironmentTeardownService,
     private readonly jobs: JobsQueue,
+    private readonly snapshots: EtcdSnapshotService,
+    private readonly monitoring: MonitoringService,
   ) {
     super();
   }
@@ -56,6 +60,12 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
         return this.expire(job, token);
       case 'host-sweep':
         await this.hosts.sweep(new Date(), { disconnectedAfterMs: this.config.hostDisconnectedAfterMs, lostAfterMs: this.config.hostLostAfterMs });
+        return;
+      case 'etcd-snapshot':
+        if (!(await this.snapshots.run((job.data as JobPayloads['etcd-snapshot']).environmentId))) return this.again(job, token, 5000);
+        return;
+      case 'monitor-tick':
+        await this.monitoring.tick();
         return;
       default:
         this.logger.warn(`unknown job ${job.name} dropped`);

@@ -7,10 +7,11 @@ import { EnvironmentsModule } from '../environments/environments.module';
 import { ComponentsModule } from '../components/components.module';
 import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
+import { MonitoringModule } from '../monitoring/monitoring.module';
 
 /** The queue worker: imported only by processes with the worker role. */
 @Module({
-  imports: [ProvisioningModule, HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule],
+  imports: [ProvisioningModule, HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, MonitoringModule],
   providers: [CorralProcessor, EnvironmentTeardownService],
 })
 export class LifecycleModule {}

@@ -6,11 +6,13 @@ import { Host } from '../hosts/host.entity';
 import { Component } from '../components/component.entity';
 import { ComponentStatus } from '../components/component-status.entity';
 import { CorralEvent } from '../events/event.entity';
+import { EtcdSnapshot } from '../snapshots/etcd-snapshot.entity';
+import { EtcdRestore } from '../snapshots/etcd-restore.entity';
 import { InitialSchema1764140000000 } from './migrations/1764140000000-initial-schema';
 import { CertificateExpiry1764150000000 } from './migrations/1764150000000-certificate-expiry';
 import { MonitoringAndEtcdSnapshots1764180000000 } from './migrations/1764180000000-monitoring-and-etcd-snapshots';
 
-export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component, ComponentStatus, CorralEvent];
+export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component, ComponentStatus, CorralEvent, EtcdSnapshot, EtcdRestore];
 export const MIGRATIONS = [InitialSchema1764140000000, CertificateExpiry1764150000000, MonitoringAndEtcdSnapshots1764180000000];
 
 /** One definition of the database connection, shared by the server and the migration CLI. */

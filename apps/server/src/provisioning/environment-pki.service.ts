@@ -2,10 +2,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ComponentKind } from '@corral/contracts';
-import { CertificateIssuer, HostPki, createEnvironmentCas, issueAdminCertificate, reconcileHostPki, soonestNotAfter, listHostCertificates, listCaCertificates } from '@corral/kube';
+import {
+  CertificateIssuer,
+  CertificatePem,
+  HostPki,
+  createEnvironmentCas,
+  issueAdminCertificate,
+  listCaCertificates,
+  listHostCertificates,
+  reconcileHostPki,
+  soonestNotAfter,
+} from '@corral/kube';
 import { SecretBox } from '../crypto/secret-box';
 import type { Environment } from '../environments/environment.entity';
 import type { EnvironmentSecrets } from './environment-secrets';
+import type { EtcdTls } from './etcd/etcd-client';
 
 export interface HostPkiNeed {
   hostId: string;
@@ -13,6 +24,9 @@ export interface HostPkiNeed {
   address: string;
   kinds: ComponentKind[];
 }
+
+/** Leaf certificates are renewed this long before they expire (as reconcileHostPki does). */
+const RENEW_BEFORE_MS = 30 * 86400_000;
 
 /**
  * The environment's PKI: CAs created once, host certificates kept while they still fit (so
@@ -46,17 +60,48 @@ export class EnvironmentPkiService {
       hosts[need.hostId] = result.pki;
       issued.push(...result.issued.map((name) => `${need.hostname}/${name}`));
     }
-    const admin = existing?.admin ?? (await issueAdminCertificate(issuer));
-    const secrets: EnvironmentSecrets = { cas, hosts, admin };
+    const now = Date.now();
+    const fresh = (cert: CertificatePem | undefined) => cert && Date.parse(cert.notAfter) - now > RENEW_BEFORE_MS;
+    const admin = fresh(existing?.admin) ? existing!.admin : await issueAdminCertificate(issuer);
+    if (admin !== existing?.admin && existing) issued.push('admin');
+    const etcdClient = fresh(existing?.etcdClient) ? existing!.etcdClient! : await issuer.issue({ ca: 'etcd', commonName: 'corral-server', usages: ['client'] });
+    if (etcdClient !== existing?.etcdClient && existing) issued.push('corral-server etcd client');
+    const secrets: EnvironmentSecrets = { cas, hosts, admin, etcdClient };
     const unchangedHosts = existing && Object.keys(existing.hosts).length === needs.length && needs.every((n) => existing.hosts[n.hostId]);
-    if (issued.length || !unchangedHosts) {
-      const soonest = soonestNotAfter([
-        ...listCaCertificates(cas).map((c) => c.certificate),
-        ...Object.values(hosts).flatMap((pki) => listHostCertificates(pki).map((c) => c.certificate)),
-        admin,
-      ]);
-      await this.dataSource.query('UPDATE environments SET secrets_encrypted = $2, certificates_expire_at = $3 WHERE id = $1', [env.id, this.box.seal(JSON.stringify(secrets)), soonest]);
-    }
+    if (issued.length || !unchangedHosts) await this.save(env.id, secrets);
     return { secrets, issued };
+  }
+
+  /** TLS material for talking to the environment's etcd as the server (null before any PKI exists). */
+  async etcdTls(environmentId: string): Promise<EtcdTls | null> {
+    const secrets = await this.load(environmentId);
+    if (!secrets?.etcdClient) return null;
+    return { caPem: secrets.cas.etcdCa.certPem, certPem: secrets.etcdClient.certPem, keyPem: secrets.etcdClient.keyPem };
+  }
+
+  /**
+   * Forgets every leaf certificate (hosts, admin, the server's etcd client) but keeps the CAs,
+   * so the next reconcile issues new ones; the rollout then restarts components one at a time.
+   * Returns how many leaf certificates were dropped (0 when there is no PKI yet).
+   */
+  async dropLeafCertificates(environmentId: string): Promise<number> {
+    const existing = await this.load(environmentId);
+    if (!existing) return 0;
+    const dropped = Object.values(existing.hosts).reduce((n, pki) => n + listHostCertificates(pki).length, 0) + 1 + (existing.etcdClient ? 1 : 0);
+    const issuer = await CertificateIssuer.load(existing.cas);
+    // the server keeps talking to etcd during the roll: its new client certificate is issued now
+    const etcdClient = await issuer.issue({ ca: 'etcd', commonName: 'corral-server', usages: ['client'] });
+    await this.save(environmentId, { cas: existing.cas, hosts: {}, admin: await issueAdminCertificate(issuer), etcdClient });
+    return dropped;
+  }
+
+  private async save(environmentId: string, secrets: EnvironmentSecrets): Promise<void> {
+    const soonest = soonestNotAfter([
+      ...listCaCertificates(secrets.cas).map((c) => c.certificate),
+      ...Object.values(secrets.hosts).flatMap((pki) => listHostCertificates(pki).map((c) => c.certificate)),
+      secrets.admin,
+      ...(secrets.etcdClient ? [secrets.etcdClient] : []),
+    ]);
+    await this.dataSource.query('UPDATE environments SET secrets_encrypted = $2, certificates_expire_at = $3 WHERE id = $1', [environmentId, this.box.seal(JSON.stringify(secrets)), soonest]);
   }
 }

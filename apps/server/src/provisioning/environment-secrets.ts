@@ -6,4 +6,6 @@ export interface EnvironmentSecrets {
   /** certificates of each host's components, by host id */
   hosts: Record<string, HostPki>;
   admin: CertificatePem;
+  /** the server's own etcd client certificate (members API, snapshots); absent in secrets written before it existed */
+  etcdClient?: CertificatePem;
 }

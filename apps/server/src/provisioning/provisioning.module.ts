@@ -3,6 +3,11 @@ import { ProvisioningService } from './provisioning.service';
 import { EnvironmentPkiService } from './environment-pki.service';
 import { EnvironmentStatusService } from './environment-status.service';
 import { KubeconfigController } from './kubeconfig.controller';
+import { EtcdMembershipService } from './etcd/etcd-membership.service';
+import { EtcdSnapshotService } from './etcd/etcd-snapshot.service';
+import { EtcdRestoreService } from './etcd/etcd-restore.service';
+import { CertificatesController } from './certificates.controller';
+import { SnapshotsModule } from '../snapshots/snapshots.module';
 import { HostsModule } from '../hosts/hosts.module';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { ComponentsModule } from '../components/components.module';
@@ -10,9 +15,9 @@ import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
 
 @Module({
-  imports: [HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule],
-  controllers: [KubeconfigController],
-  providers: [ProvisioningService, EnvironmentPkiService, EnvironmentStatusService],
-  exports: [ProvisioningService],
+  imports: [HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, SnapshotsModule],
+  controllers: [KubeconfigController, CertificatesController],
+  providers: [ProvisioningService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
+  exports: [ProvisioningService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService],
 })
 export class ProvisioningModule {}

@@ -7,6 +7,10 @@ export interface JobPayloads {
   delete: { environmentId: string };
   expire: { environmentId: string };
   'host-sweep': Record<string, never>;
+  /** takes the environment's pending manual snapshots, and a scheduled one when due */
+  'etcd-snapshot': { environmentId: string };
+  /** periodic: resync reconciles, schedule snapshots, flag expiring certificates */
+  'monitor-tick': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 

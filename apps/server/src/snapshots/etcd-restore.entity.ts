@@ -1,0 +1,22 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+
+export type RestorePhase = 'starting-etcd' | 'loading' | 'completed' | 'failed';
+export const ACTIVE_RESTORE_PHASES: RestorePhase[] = ['starting-etcd', 'loading'];
+
+/**
+ * A restore of a snapshot into a fresh etcd cluster. `generation` names that cluster (its
+ * initial-cluster-token and data directory), so each restore starts from empty data.
+ */
+@Entity('etcd_restores')
+export class EtcdRestore {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('uuid', { name: 'environment_id' }) environmentId: string;
+  @Column('uuid', { name: 'snapshot_id', nullable: true }) snapshotId: string | null;
+  @Column('int') generation: number;
+  @Column('text') phase: RestorePhase;
+  @Column('text', { nullable: true }) message: string | null;
+  @Column('int', { name: 'keys_restored', nullable: true }) keysRestored: number | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+  @Column('timestamptz', { name: 'completed_at', nullable: true }) completedAt: Date | null;
+}
