@@ -1,2 +1,3 @@
 export * from './component-spec';
 export * from './agent-protocol';
+export * from './management-api';

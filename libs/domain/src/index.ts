@@ -7,6 +7,7 @@ export * from './labels/parse-label-selector';
 export * from './labels/matches-label-selector';
 export * from './lifecycle/environment-state-machine';
 export * from './lifecycle/host-state';
+export * from './lifecycle/assess-wait';
 export * from './conditions/conditions';
 export * from './planner';
 export * from './status/derive-environment-status';

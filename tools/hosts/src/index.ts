@@ -9,5 +9,5 @@ export type { SweepResult } from './teardown';
 export { nodeArgv, nodeEvalArgv } from './command-builders';
 export { agentArgv } from './agent-command';
 export type { AgentArgvOptions } from './agent-command';
-export { REPO, STAND_IN_BIN, killProcessesUnder, processesUnder, startLoopbackAgents } from './loopback-agents';
+export { REPO, STAND_IN_BIN, binDirWithBroken, killProcessesUnder, processesUnder, startLoopbackAgents } from './loopback-agents';
 export type { LocalAgent } from './loopback-agents';

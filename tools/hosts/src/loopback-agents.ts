@@ -20,7 +20,10 @@ export interface LocalAgent {
  * own state dir: several hosts without namespaces or root. Random 127.x.y prefix per run so
  * parallel runs never clash on ports.
  */
-export function startLoopbackAgents(count: number, options: { server: string; token: string; extraArgs?: string[] }) {
+export function startLoopbackAgents(
+  count: number,
+  options: { server: string; token: string; extraArgs?: string[]; /** per agent: more flags, another --bin-dir */ perAgent?: (i: number) => { extraArgs?: string[]; binDir?: string } },
+) {
   const prefix = `127.${10 + Math.floor(Math.random() * 200)}.${1 + Math.floor(Math.random() * 250)}`;
   const root = mkdtempSync(join(tmpdir(), 'corral-agents-'));
   const agents: LocalAgent[] = [];
@@ -29,9 +32,10 @@ export function startLoopbackAgents(count: number, options: { server: string; to
     const address = `${prefix}.${i + 2}`;
     const stateDir = join(root, name);
     const logFile = join(root, `${name}.log`);
+    const own = options.perAgent?.(i) ?? {};
     const child = spawn(
       join(REPO, 'bin/corral-agent'),
-      ['--server', options.server, '--token', options.token, '--state-dir', stateDir, '--bin-dir', STAND_IN_BIN, '--address', address, '--hostname', name, '--heartbeat-interval', '2s', ...(options.extraArgs ?? [])],
+      ['--server', options.server, '--token', options.token, '--state-dir', stateDir, '--bin-dir', own.binDir ?? STAND_IN_BIN, '--address', address, '--hostname', name, '--heartbeat-interval', '2s', ...(options.extraArgs ?? []), ...(own.extraArgs ?? [])],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const log = createWriteStream(logFile, { flags: 'a' });
@@ -77,6 +81,19 @@ export function killProcessesUnder(dir: string): number[] {
     }
   }
   return pids;
+}
+
+/**
+ * A --bin-dir with every stand-in except `binary`, which prints `lines` to stderr and exits 1
+ * at once: a component that crash-loops, for failure paths.
+ */
+export function binDirWithBroken(dir: string, binary: string, lines: string[]): string {
+  const { mkdirSync, readdirSync, symlinkSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(STAND_IN_BIN)) if (name !== binary) symlinkSync(join(STAND_IN_BIN, name), join(dir, name));
+  const script = ['#!/bin/sh', ...lines.map((l) => `echo '${l.replace(/'/g, '')}' >&2`), 'exit 1', ''].join('\n');
+  writeFileSync(join(dir, binary), script, { mode: 0o755 });
+  return dir;
 }
 
 export function processesUnder(dir: string): string[] {

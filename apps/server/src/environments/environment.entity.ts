@@ -19,6 +19,12 @@ export class Environment {
   @Column('jsonb', { default: () => "'{}'" }) labels: Record<string, string>;
   @Column('jsonb') networking: Networking;
   @Column('int', { name: 'etcd_members' }) etcdMembers: number;
+  /** pool the environment's hosts are claimed from (null: hosts register to the environment itself) */
+  @Column('text', { name: 'host_pool', nullable: true }) hostPool: string | null;
+  @Column('int', { name: 'host_count', nullable: true }) hostCount: number | null;
+  @Column('text', { name: 'host_label_selector', nullable: true }) hostLabelSelector: string | null;
+  /** created with too few idle hosts: claims them as they free up */
+  @Column('boolean', { name: 'wait_for_hosts', default: false }) waitForHosts: boolean;
   @Column('int', { name: 'ttl_seconds', nullable: true }) ttlSeconds: number | null;
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt: Date | null;
   @Column('int') generation: number;

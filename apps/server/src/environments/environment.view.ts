@@ -1,7 +1,10 @@
+import type { EnvironmentResource } from '@corral/contracts';
 import type { Environment } from './environment.entity';
 
-/** The API's representation of an environment. */
-export function environmentView(env: Environment) {
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** The API's representation of an environment (the wire type lives in @corral/contracts). */
+export function environmentView(env: Environment): EnvironmentResource {
   return {
     id: env.id,
     name: env.name,
@@ -12,13 +15,14 @@ export function environmentView(env: Environment) {
     labels: env.labels,
     networking: env.networking,
     etcd: { members: env.etcdMembers },
+    hosts: env.hostPool ? { pool: env.hostPool, count: env.hostCount ?? 0, labelSelector: env.hostLabelSelector, waitForHosts: env.waitForHosts } : null,
     ttlSeconds: env.ttlSeconds,
-    expiresAt: env.expiresAt,
-    certificatesExpireAt: env.certificatesExpireAt,
+    expiresAt: iso(env.expiresAt),
+    certificatesExpireAt: iso(env.certificatesExpireAt),
     generation: env.generation,
     observedGeneration: env.observedGeneration,
-    createdAt: env.createdAt,
-    updatedAt: env.updatedAt,
+    createdAt: iso(env.createdAt)!,
+    updatedAt: iso(env.updatedAt)!,
   };
 }
-export type EnvironmentView = ReturnType<typeof environmentView>;
+export type EnvironmentView = EnvironmentResource;

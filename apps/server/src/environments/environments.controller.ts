@@ -1,12 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { WAIT_RESULT_HEADER } from '@corral/contracts';
+import type { EnvironmentState } from '@corral/domain';
 import { RequireScope } from '../auth/auth.decorators';
 import { EnvironmentsService } from './environments.service';
 import { CreateEnvironmentDto } from './dto/create-environment.dto';
 import { UpdateEnvironmentDto } from './dto/update-environment.dto';
 import { ListEnvironmentsQuery } from './dto/list-environments.query';
+import { DEFAULT_WAIT_SECONDS, GetEnvironmentQuery } from './dto/get-environment.query';
+import { ListEventsQuery } from './dto/list-events.query';
 import { environmentView } from './environment.view';
+import { EnvironmentWaiter } from './environment-waiter.service';
 import { EventsService } from '../events/events.service';
+import { EnvironmentEventStream, eventView } from '../events/environment-event-stream';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
 
 @ApiTags('environments')
 @ApiBearerAuth()
@@ -15,10 +23,14 @@ export class EnvironmentsController {
   constructor(
     private readonly environments: EnvironmentsService,
     private readonly events: EventsService,
+    private readonly waiter: EnvironmentWaiter,
+    private readonly stream: EnvironmentEventStream,
   ) {}
 
   @Post()
   @RequireScope('write')
+  @UseInterceptors(IdempotencyInterceptor)
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'retries with the same key and body answer the first success (Idempotent-Replayed: true); another body: 422; while the first runs: 409. Kept 24h.' })
   async create(@Body() body: CreateEnvironmentDto) {
     return environmentView(await this.environments.create(body));
   }
@@ -32,8 +44,13 @@ export class EnvironmentsController {
 
   @Get(':env')
   @RequireScope('read')
-  async get(@Param('env') env: string) {
-    return environmentView(await this.environments.get(env));
+  async get(@Param('env') env: string, @Query() query: GetEnvironmentQuery, @Res({ passthrough: true }) res: Response) {
+    const environment = await this.environments.get(env);
+    if (!query.waitFor) return environmentView(environment);
+    const aborted = abortOnClose(res);
+    const answer = await this.waiter.waitFor(environment, query.waitFor as EnvironmentState, (query.timeout ?? DEFAULT_WAIT_SECONDS) * 1000, aborted);
+    res.setHeader(WAIT_RESULT_HEADER, answer.wait!.result);
+    return answer;
   }
 
   @Patch(':env')
@@ -49,10 +66,35 @@ export class EnvironmentsController {
     return environmentView(await this.environments.requestDeletion(env));
   }
 
+  /**
+   * The environment's timeline: JSON (`{items}`), or with Accept: text/event-stream a live
+   * Server-Sent Events stream resumable with Last-Event-ID (see EnvironmentEventStream).
+   */
   @Get(':env/events')
   @RequireScope('read')
-  async listEvents(@Param('env') env: string) {
+  @ApiProduces('application/json', 'text/event-stream')
+  async listEvents(@Param('env') env: string, @Query() query: ListEventsQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
     const environment = await this.environments.get(env);
-    return { items: await this.events.listForEnvironment(environment.id) };
+    if (!(req.headers.accept ?? '').includes('text/event-stream')) {
+      const items = query.tail ? await this.events.lastForEnvironment(environment.id, query.tail) : await this.events.listForEnvironment(environment.id, query.after ?? '0', query.limit ?? 500);
+      res.json({ items: items.map(eventView) });
+      return;
+    }
+    const lastEventId = req.headers['last-event-id'];
+    await this.stream.serve(res, {
+      environmentId: environment.id,
+      after: (typeof lastEventId === 'string' && /^\d{1,19}$/.test(lastEventId.trim()) ? lastEventId.trim() : query.after) ?? '0',
+      snapshot: async () => {
+        const fresh = await this.environments.get(environment.id).catch(() => null);
+        return fresh ? environmentView(fresh) : null;
+      },
+      signal: abortOnClose(res),
+    });
   }
+}
+
+function abortOnClose(res: Response): AbortSignal {
+  const controller = new AbortController();
+  res.on('close', () => controller.abort());
+  return controller.signal;
 }

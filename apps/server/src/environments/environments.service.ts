@@ -1,4 +1,4 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from '@corral/kube';
@@ -13,6 +13,7 @@ import { FieldValidationException } from '../common/field-validation.exception';
 import { isUuid } from '../common/uuid-param.pipe';
 import { decodePageToken, encodePageToken } from '../common/page-token';
 import { whereLabelsMatch } from '../common/label-selector-sql';
+import { HostPoolService } from '../hosts/host-pool.service';
 
 const DEFAULT_NETWORKING = {
   clusterCidr: '10.42.0.0/16',
@@ -21,14 +22,20 @@ const DEFAULT_NETWORKING = {
   dnsServiceIp: '10.43.0.10',
 };
 const UNIQUE_VIOLATION = '23505';
+/** states in which an environment holds on to (and tops up) the pool hosts it asked for */
+const HOLDS_HOSTS = ['pending', 'provisioning', 'active', 'degraded', 'upgrading'];
+const WAITING_BATCH = 100;
 
 @Injectable()
 export class EnvironmentsService {
+  private readonly logger = new Logger(EnvironmentsService.name);
+
   constructor(
     @InjectRepository(Environment) private readonly environments: Repository<Environment>,
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
+    private readonly pools: HostPoolService,
   ) {}
 
   async create(dto: CreateEnvironmentDto): Promise<Environment> {
@@ -37,6 +44,11 @@ export class EnvironmentsService {
       throw FieldValidationException.field('kubernetesVersion', `"${kubernetesVersion}" is not supported; supported versions: ${SUPPORTED_KUBERNETES_VERSIONS.join(', ')}`);
     }
     const ttlMs = dto.ttl ? parseDuration(dto.ttl) : null;
+    const etcdMembers = dto.etcd?.members ?? 1;
+    if (dto.waitForHosts !== undefined && !dto.hosts) throw FieldValidationException.field('waitForHosts', 'waitForHosts needs hosts: {pool, count}');
+    if (dto.hosts && dto.hosts.count < etcdMembers) {
+      throw FieldValidationException.field('hosts.count', `must be at least etcd.members (${etcdMembers}): each etcd member needs its own host`);
+    }
     let saved: Environment;
     try {
       saved = await this.dataSource.transaction(async (manager) => {
@@ -49,7 +61,11 @@ export class EnvironmentsService {
             conditions: [],
             labels: dto.labels ?? {},
             networking: DEFAULT_NETWORKING,
-            etcdMembers: dto.etcd?.members ?? 1,
+            etcdMembers,
+            hostPool: dto.hosts?.pool ?? null,
+            hostCount: dto.hosts?.count ?? null,
+            hostLabelSelector: dto.hosts?.labelSelector || null,
+            waitForHosts: dto.waitForHosts ?? false,
             ttlSeconds: ttlMs === null ? null : Math.round(ttlMs / 1000),
             expiresAt: ttlMs === null ? null : new Date(Date.now() + ttlMs),
             generation: 1,
@@ -58,6 +74,19 @@ export class EnvironmentsService {
           }),
         );
         await this.events.record({ environmentId: env.id, reason: 'Created', message: `environment ${env.name} created (Kubernetes ${kubernetesVersion}, ${env.etcdMembers} etcd member(s))` }, manager);
+        if (dto.hosts) {
+          const request = { pool: dto.hosts.pool, labelSelector: dto.hosts.labelSelector };
+          const { claimed } = await this.pools.claim(manager, env, request, dto.hosts.count);
+          if (!claimed.length && !dto.waitForHosts) {
+            const idle = await this.pools.countIdle(request);
+            throw new ConflictException(
+              `not enough idle hosts in pool "${dto.hosts.pool}"${dto.hosts.labelSelector ? ` matching "${dto.hosts.labelSelector}"` : ''}: ${idle} free, ${dto.hosts.count} requested; retry later or set waitForHosts`,
+            );
+          }
+          if (!claimed.length) {
+            await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'WaitingForHosts', message: `waiting for ${dto.hosts.count} idle host(s) of pool ${dto.hosts.pool}` }, manager);
+          }
+        }
         return env;
       });
     } catch (err) {
@@ -67,6 +96,53 @@ export class EnvironmentsService {
     await this.jobs.enqueue('provision', { environmentId: saved.id });
     if (saved.expiresAt) await this.jobs.enqueue('expire', { environmentId: saved.id }, { delayMs: saved.expiresAt.getTime() - Date.now() });
     return saved;
+  }
+
+  /**
+   * Gives pool hosts to environments that hold fewer than they asked for (created with
+   * waitForHosts, or a host was removed), oldest first; each claim is all or nothing. Safe on
+   * several replicas at once: one environment is topped up by one of them at a time.
+   */
+  async claimHostsForWaiting(pool?: string): Promise<number> {
+    const qb = this.environments
+      .createQueryBuilder('e')
+      .where('e.host_pool IS NOT NULL')
+      .andWhere('e.state IN (:...states)', { states: HOLDS_HOSTS })
+      .andWhere(`(SELECT count(*) FROM hosts h WHERE h.environment_id = e.id AND h.state <> 'removed') < e.host_count`)
+      .orderBy('e.created_at', 'ASC')
+      .addOrderBy('e.id', 'ASC')
+      .take(WAITING_BATCH);
+    if (pool) qb.andWhere('e.host_pool = :pool', { pool });
+    let topped = 0;
+    for (const env of await qb.getMany()) {
+      const claimed = await this.dataSource.transaction(async (manager) => {
+        const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`claim-hosts-${env.id}`]);
+        if (!locked) return 0;
+        const [live] = await manager.query(`SELECT state FROM environments WHERE id = $1 FOR SHARE`, [env.id]);
+        if (!live || !HOLDS_HOSTS.includes(live.state)) return 0;
+        const need = env.hostCount! - ((await this.pools.countHeld(manager, [env.id])).get(env.id) ?? 0);
+        if (need <= 0) return 0;
+        const result = await this.pools.claim(manager, env, { pool: env.hostPool!, labelSelector: env.hostLabelSelector }, need);
+        return result.claimed.length;
+      });
+      if (!claimed) continue;
+      topped++;
+      this.logger.log({ environmentId: env.id }, `claimed ${claimed} host(s) of pool ${env.hostPool} for ${env.name}`);
+      await this.jobs.enqueue('reconcile', { environmentId: env.id });
+    }
+    return topped;
+  }
+
+  /** Environments holding fewer pool hosts than they asked for, by pool. */
+  async countWaitingByPool(): Promise<Map<string, number>> {
+    const rows: { pool: string; n: number }[] = await this.dataSource.query(
+      `SELECT e.host_pool AS pool, count(*)::int AS n FROM environments e
+        WHERE e.host_pool IS NOT NULL AND e.state = ANY($1)
+          AND (SELECT count(*) FROM hosts h WHERE h.environment_id = e.id AND h.state <> 'removed') < e.host_count
+        GROUP BY e.host_pool`,
+      [HOLDS_HOSTS],
+    );
+    return new Map(rows.map((r) => [r.pool, r.n]));
   }
 
   async list(query: ListEnvironmentsQuery): Promise<{ items: Environment[]; continue?: string }> {

@@ -1,7 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, MoreThan, Repository } from 'typeorm';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { DataSource, EntityManager, MoreThan, QueryRunner, Repository } from 'typeorm';
 import { CorralEvent, EventType } from './event.entity';
+import { EnvironmentEventsNotifier } from './environment-events-notifier';
 
 export interface NewEvent {
   environmentId?: string | null;
@@ -14,10 +15,31 @@ export interface NewEvent {
 
 /** Writes and reads the timeline. Every state change goes through record(). */
 @Injectable()
-export class EventsService {
+export class EventsService implements OnModuleInit {
   private readonly logger = new Logger('Events');
+  /** environments to announce once the transaction that recorded their events commits */
+  private readonly pending = new WeakMap<QueryRunner, Set<string>>();
 
-  constructor(@InjectRepository(CorralEvent) private readonly events: Repository<CorralEvent>) {}
+  constructor(
+    @InjectRepository(CorralEvent) private readonly events: Repository<CorralEvent>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly notifier: EnvironmentEventsNotifier,
+  ) {}
+
+  onModuleInit(): void {
+    // a reader woken before the commit would not see the row yet: announce after it
+    this.dataSource.subscribers.push({
+      afterTransactionCommit: ({ queryRunner }) => {
+        if (queryRunner.isTransactionActive) return; // a savepoint: the outer transaction has not committed
+        const ids = this.pending.get(queryRunner);
+        this.pending.delete(queryRunner);
+        for (const id of ids ?? []) this.announce(id);
+      },
+      afterTransactionRollback: ({ queryRunner }) => {
+        if (!queryRunner.isTransactionActive) this.pending.delete(queryRunner);
+      },
+    });
+  }
 
   /** Records an event, inside the caller's transaction when one is given. */
   async record(event: NewEvent, manager?: EntityManager): Promise<CorralEvent> {
@@ -33,11 +55,31 @@ export class EventsService {
       }),
     );
     this.logger.log({ event: { reason: saved.reason, environmentId: saved.environmentId, hostId: saved.hostId, component: saved.component } }, saved.message);
+    if (saved.environmentId) {
+      const runner = manager?.queryRunner;
+      if (runner?.isTransactionActive) {
+        const ids = this.pending.get(runner) ?? new Set<string>();
+        ids.add(saved.environmentId);
+        this.pending.set(runner, ids);
+      } else {
+        this.announce(saved.environmentId);
+      }
+    }
     return saved;
+  }
+
+  private announce(environmentId: string): void {
+    // best effort: waiters also re-read on their own timeout
+    this.notifier.publish(environmentId).catch((err) => this.logger.warn(`cannot announce events of ${environmentId}: ${(err as Error).message}`));
   }
 
   listForEnvironment(environmentId: string, afterId = '0', limit = 500): Promise<CorralEvent[]> {
     return this.events.find({ where: { environmentId, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
+  }
+
+  /** The last `count` events of an environment, oldest first. */
+  async lastForEnvironment(environmentId: string, count: number): Promise<CorralEvent[]> {
+    return (await this.events.find({ where: { environmentId }, order: { id: 'DESC' }, take: count })).reverse();
   }
 
   listForHost(hostId: string, limit = 200): Promise<CorralEvent[]> {

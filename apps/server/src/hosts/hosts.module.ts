@@ -9,10 +9,12 @@ import { EnvironmentsModule } from '../environments/environments.module';
 import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
 import { ComponentsModule } from '../components/components.module';
+import { HostPoolModule } from './host-pool.module';
+import { HostPoolsController } from './host-pools.controller';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Host]), RegistrationTokensModule, EnvironmentsModule, EventsModule, QueueModule, ComponentsModule],
-  controllers: [HostsController],
+  imports: [TypeOrmModule.forFeature([Host]), RegistrationTokensModule, EnvironmentsModule, EventsModule, QueueModule, ComponentsModule, HostPoolModule],
+  controllers: [HostsController, HostPoolsController],
   providers: [HostsService, HostCredentialGuard],
   exports: [HostsService, HostCredentialGuard],
 })

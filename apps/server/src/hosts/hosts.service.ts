@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Not, Repository } from 'typeorm';
 import { nextHostState } from '@corral/domain';
@@ -15,6 +15,8 @@ import { whereLabelsMatch } from '../common/label-selector-sql';
 
 @Injectable()
 export class HostsService {
+  private readonly logger = new Logger(HostsService.name);
+
   constructor(
     @InjectRepository(Host) private readonly hosts: Repository<Host>,
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -51,6 +53,9 @@ export class HostsService {
       return saved;
     });
     if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
+    // a new pool host may be what an environment is waiting for
+    // (best effort: the periodic sweep tries again, and the agent must not register twice)
+    if (host.pool) await this.environments.claimHostsForWaiting(host.pool).catch((err) => this.logger.warn(`pool claim after registration: ${(err as Error).message}`));
     return { hostId: host.id, credential, environmentId: host.environmentId, pool: host.pool };
   }
 
@@ -66,6 +71,8 @@ export class HostsService {
       qb.andWhere('h.environment_id = :envId', { envId: env.id });
     }
     if (query.state) qb.andWhere('h.state = :state', { state: query.state });
+    if (query.pool) qb.andWhere('h.pool = :pool', { pool: query.pool });
+    if (query.idle) qb.andWhere('h.environment_id IS NULL');
     if (query.labelSelector) whereLabelsMatch(qb, 'h', query.labelSelector);
     return qb.orderBy('h.created_at', 'ASC').addOrderBy('h.id', 'ASC').take(1000).getMany();
   }
@@ -105,7 +112,8 @@ export class HostsService {
 
   /**
    * Moves silent hosts to disconnected, then lost. Each transition is a conditional update, so
-   * several replicas sweeping at once record it once.
+   * several replicas sweeping at once record it once. Then hands idle pool hosts (freed by a
+   * deletion, wiped, or back from a disconnection) to environments waiting for them.
    */
   async sweep(now: Date, thresholds: { disconnectedAfterMs: number; lostAfterMs: number }): Promise<number> {
     const candidates = await this.hosts
@@ -130,6 +138,7 @@ export class HostsService {
       });
       if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
     }
+    await this.environments.claimHostsForWaiting();
     return changed;
   }
 }

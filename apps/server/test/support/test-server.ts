@@ -16,7 +16,8 @@ export interface TestServer {
   config: CorralConfig;
   /** runs SQL in this server's schema */
   sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
-  close(): Promise<void>;
+  /** stops the server; keepIsolation leaves its schema and Redis keys for a restart with the same config */
+  close(options?: { keepIsolation?: boolean }): Promise<void>;
 }
 
 /** A unique PostgreSQL schema and Redis key prefix per test server: real services, isolated. */
@@ -49,12 +50,12 @@ export async function startTestServer(config: CorralConfig = isolatedConfig()): 
     adminKey: config.adminKey!,
     config,
     sql: async (text, params) => (await db.query(text, params as unknown[])).rows,
-    async close() {
+    async close(options = {}) {
       if (closed) return;
       closed = true;
       await app.close();
       await db.end();
-      await dropIsolation(config);
+      if (!options.keepIsolation) await dropIsolation(config);
     },
   };
 }

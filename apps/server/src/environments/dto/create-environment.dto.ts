@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength, ValidateNested } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IsLabelMap } from '../../common/is-label-map.validator';
 import { IsDuration } from '../../common/is-duration.validator';
 
@@ -8,6 +8,29 @@ export class EtcdOptionsDto {
   @ApiProperty({ enum: [1, 3, 5], default: 1 })
   @IsIn([1, 3, 5], { message: 'members must be 1, 3 or 5' })
   members: 1 | 3 | 5;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Hosts claimed from a pool: `count` idle hosts matching `labelSelector`. */
+export class HostClaimDto {
+  @ApiProperty({ example: 'ci', description: 'pool name (DNS-1123 label)' })
+  @IsString()
+  @MaxLength(63)
+  @Matches(DNS_LABEL, { message: 'pool must be a DNS-1123 label' })
+  pool: string;
+
+  @ApiProperty({ example: 3, minimum: 1, maximum: 100 })
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  count: number;
+
+  @ApiPropertyOptional({ example: 'zone=a,disk!=hdd', description: 'only hosts whose labels match' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  labelSelector?: string;
 }
 
 export class CreateEnvironmentDto {
@@ -41,4 +64,17 @@ export class CreateEnvironmentDto {
   @IsOptional()
   @IsDuration()
   ttl?: string;
+
+  @ApiPropertyOptional({ type: HostClaimDto, description: 'claim idle hosts of a pool instead of registering hosts to the environment' })
+  @IsOptional()
+  @IsDefined()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => HostClaimDto)
+  hosts?: HostClaimDto;
+
+  @ApiPropertyOptional({ description: 'with hosts: create even when too few hosts are idle (else 409) and claim them as they free up' })
+  @IsOptional()
+  @IsBoolean()
+  waitForHosts?: boolean;
 }

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { HOST_STATES } from '@corral/domain';
 
 export class ListHostsQuery {
@@ -8,6 +9,18 @@ export class ListHostsQuery {
   @IsString()
   @MaxLength(63)
   environment?: string;
+
+  @ApiPropertyOptional({ description: 'hosts of this pool' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  pool?: string;
+
+  @ApiPropertyOptional({ description: 'true: only hosts in no environment' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  idle?: boolean;
 
   @ApiPropertyOptional({ enum: HOST_STATES })
   @IsOptional()

@@ -1,0 +1,151 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { CliContext, CliIo } from './cli-context';
+import { CorralClient } from './client/corral-client';
+import { configPath, readConfig, resolveConnection } from './config/cli-config';
+import { EXIT, exitFor } from './exit-codes';
+import { OUTPUT_FORMATS, resolveOutputFormat } from './output/output-format';
+import { formatOutput } from './output/write-output';
+import { DEFAULT_WAIT_TIMEOUT } from './args/create-args';
+import { login } from './commands/login';
+import { envCreate } from './commands/env-create';
+import { envList } from './commands/env-list';
+import { envGet } from './commands/env-get';
+import { envDelete } from './commands/env-delete';
+import { envKubeconfig } from './commands/env-kubeconfig';
+import { envExtend } from './commands/env-extend';
+import { hostList } from './commands/host-list';
+import { tokenCreate } from './commands/token-create';
+import { poolList } from './commands/pool-list';
+
+const EXIT_HELP = `
+Exit codes:
+  0    done (with --wait: the environment is ready)
+  1    failed: the environment failed (the failing condition and its last log lines are shown),
+       not found, conflict, server or network error
+  2    timed out (--wait --timeout)
+  3    usage or authentication error
+  130  interrupted (Ctrl-C)
+
+Environment: CORRAL_URL (server), CORRAL_TOKEN (API key), CORRAL_CONFIG (config file).
+`;
+
+/** Runs one `corral` command line and returns its exit code; never calls process.exit. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = new Command('corral')
+    .description('Corral: Kubernetes environments for people and pipelines')
+    .option('--server <url>', 'Corral server URL (default: CORRAL_URL, then the config file)')
+    .addOption(new Option('-o, --output <format>', 'table, json or yaml (default: table on a terminal, json otherwise)').choices(OUTPUT_FORMATS))
+    .option('--config <file>', 'config file (default: CORRAL_CONFIG, then ~/.config/corral/config.json)')
+    .addHelpText('after', EXIT_HELP)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+
+  const globals = () => program.opts<{ server?: string; output?: string; config?: string }>();
+  let client: CorralClient | null = null;
+  const ctx: CliContext = {
+    io,
+    now: () => Date.now(),
+    configFile: () => globals().config ?? configPath(io.env, io.home),
+    serverFlag: () => globals().server,
+    client: () => (client ??= new CorralClient(resolveConnection({ server: globals().server }, io.env, readConfig(ctx.configFile())))),
+    format: () => resolveOutputFormat(globals().output, io.stdout.isTTY),
+    print: (value, table) => io.stdout.write(formatOutput(ctx.format(), value, table)),
+  };
+  const run = <A extends unknown[]>(fn: (...args: A) => Promise<number>) => async (...args: A) => {
+    code = await fn(...args);
+  };
+
+  program
+    .command('login')
+    .description('check an API key against the server and store both (mode 0600)')
+    .option('--token <key>', 'API key (default: CORRAL_TOKEN, else stdin or a prompt)')
+    .action(run((flags: { token?: string }) => login(ctx, flags)));
+
+  const env = program.command('env').description('environments (Kubernetes clusters)');
+  env
+    .command('create')
+    .description('create an environment; with --wait, until it is active')
+    .argument('<name>', 'DNS-1123 label, e.g. ci-1234')
+    .option('--version <version>', 'Kubernetes version, e.g. v1.32')
+    .option('--pool <pool>', 'claim idle hosts of this pool')
+    .option('--hosts <count>', 'how many pool hosts (default: the etcd member count)')
+    .option('--host-selector <selector>', 'only pool hosts whose labels match, e.g. zone=a')
+    .option('--wait-for-hosts', 'when too few pool hosts are idle, wait for them instead of failing')
+    .option('--etcd-members <n>', '1, 3 or 5')
+    .option('--ttl <duration>', 'delete the environment this long after creation, e.g. 30m, 2h')
+    .option('--label <k=v>', 'label (repeatable)', (value: string, previous: string[] = []) => [...previous, value])
+    .option('--wait', 'wait until it is active, showing progress')
+    .option('--timeout <duration>', `how long --wait waits (default ${DEFAULT_WAIT_TIMEOUT})`)
+    .option('--kubeconfig <file>', 'write its kubeconfig there once active (implies --wait)')
+    .option('--merge', 'merge its kubeconfig into ~/.kube/config as context corral-<name> (implies --wait)')
+    .option('--delete-on-interrupt', 'on Ctrl-C during --wait, delete it instead of leaving it to its TTL')
+    .option('--idempotency-key <key>', 'makes retrying the same create safe (default: a new random key)')
+    .action(run((name: string, flags) => envCreate(ctx, name, flags)));
+  env
+    .command('list')
+    .description('list environments')
+    .option('--selector <selector>', 'label selector, e.g. team=platform')
+    .option('--state <state>', 'only environments in this state')
+    .action(run((flags) => envList(ctx, flags)));
+  env.command('get').description('show one environment').argument('<name>').action(run((name: string) => envGet(ctx, name)));
+  env
+    .command('delete')
+    .description('delete an environment (its hosts return to their pool)')
+    .argument('<name>')
+    .option('--wait', 'wait until it is gone')
+    .option('--timeout <duration>', 'how long --wait waits (default 5m)')
+    .option('--ignore-not-found', 'exit 0 when it does not exist')
+    .action(run((name: string, flags) => envDelete(ctx, name, flags)));
+  env
+    .command('kubeconfig')
+    .description('its admin kubeconfig, to stdout unless --kubeconfig or --merge')
+    .argument('<name>')
+    .option('--kubeconfig <file>', 'write it to this file (mode 0600)')
+    .option('--merge', 'merge it into ~/.kube/config (or the first KUBECONFIG entry) as context corral-<name>')
+    .action(run((name: string, flags) => envKubeconfig(ctx, name, flags)));
+  env
+    .command('extend')
+    .description('set a new time to live, counted from now')
+    .argument('<name>')
+    .requiredOption('--ttl <duration>', 'e.g. 1h')
+    .action(run((name: string, flags: { ttl: string }) => envExtend(ctx, name, flags)));
+
+  program
+    .command('host')
+    .description('hosts')
+    .command('list')
+    .description('list hosts')
+    .option('--pool <pool>', 'hosts of this pool')
+    .option('--env <environment>', 'hosts of this environment')
+    .action(run((flags) => hostList(ctx, flags)));
+  program
+    .command('token')
+    .description('registration tokens for agents')
+    .command('create')
+    .description('a token agents register with, into a pool or an environment (shown once)')
+    .option('--pool <pool>', 'hosts registering with it join this pool')
+    .option('--env <environment>', 'hosts registering with it join this environment')
+    .option('--ttl <duration>', 'how long it is valid (default 24h)')
+    .option('--max-uses <n>', 'how many hosts may register with it')
+    .action(run((flags) => tokenCreate(ctx, flags)));
+  program.command('pool').description('host pools').command('list').description('list pools with idle and claimed hosts').action(run(() => poolList(ctx)));
+
+  try {
+    if (!argv.length) {
+      program.outputHelp();
+      return EXIT.usage;
+    }
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander printed its message already
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const { code: exitCode, message } = exitFor(err);
+    io.stderr.write(`corral: ${message}\n`);
+    return exitCode;
+  }
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  CreateEnvironmentRequest,
+  EnvironmentEventView,
+  EnvironmentResource,
+  EnvironmentWaitResponse,
+  HostComponentRow,
+  HostResource,
+  ListResponse,
+  PoolResource,
+  RegistrationTokenCreated,
+  UpdateEnvironmentRequest,
+} from '@corral/contracts';
+import { ApiError } from '../exit-codes';
+import { backoffDelay, sleep } from './backoff';
+import type { Connection } from '../config/cli-config';
+
+const REQUEST_TIMEOUT_MS = 30_000;
+const ATTEMPTS = 5;
+/** answers worth retrying: the server or a proxy in front of it is briefly unavailable */
+const RETRYABLE = new Set([502, 503, 504]);
+
+interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** may be sent again after a network error or 502/503/504 (GETs, and POSTs with an Idempotency-Key) */
+  retry?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  accept?: string;
+}
+
+/** The management API over fetch: typed calls, the API's error shape as ApiError, bounded retries. */
+export class CorralClient {
+  constructor(readonly connection: Connection) {}
+
+  listEnvironments(query: { labelSelector?: string; state?: string } = {}) {
+    return this.json<ListResponse<EnvironmentResource>>('GET', `/v1/environments${qs({ ...query, limit: '500' })}`, { retry: true });
+  }
+
+  getEnvironment(name: string) {
+    return this.json<EnvironmentResource>('GET', `/v1/environments/${enc(name)}`, { retry: true });
+  }
+
+  /** Blocks on the server until the state, a failure, or timeoutSeconds. */
+  waitForEnvironment(name: string, state: string, timeoutSeconds: number, signal?: AbortSignal) {
+    return this.json<EnvironmentWaitResponse>('GET', `/v1/environments/${enc(name)}${qs({ waitFor: state, timeout: String(timeoutSeconds) })}`, { timeoutMs: (timeoutSeconds + 30) * 1000, signal });
+  }
+
+  /** Creates with an Idempotency-Key, so a retry after a lost answer cannot create twice. */
+  createEnvironment(request: CreateEnvironmentRequest, idempotencyKey: string = randomUUID()) {
+    return this.json<EnvironmentResource>('POST', '/v1/environments', { body: request, headers: { 'idempotency-key': idempotencyKey }, retry: true });
+  }
+
+  updateEnvironment(name: string, request: UpdateEnvironmentRequest) {
+    return this.json<EnvironmentResource>('PATCH', `/v1/environments/${enc(name)}`, { body: request });
+  }
+
+  deleteEnvironment(name: string) {
+    // DELETE is idempotent on the server
+    return this.json<EnvironmentResource>('DELETE', `/v1/environments/${enc(name)}`, { retry: true });
+  }
+
+  /** The id of the environment's latest event (to follow only what comes after it). */
+  async lastEventId(name: string): Promise<string | undefined> {
+    const list = await this.json<ListResponse<EnvironmentEventView>>('GET', `/v1/environments/${enc(name)}/events?tail=1`, { retry: true });
+    return list.items[0]?.id;
+  }
+
+  async kubeconfig(name: string): Promise<string> {
+    return (await this.request('GET', `/v1/environments/${enc(name)}/kubeconfig`, { retry: true, accept: 'application/yaml' })).text();
+  }
+
+  listHosts(query: { pool?: string; environment?: string } = {}) {
+    return this.json<ListResponse<HostResource>>('GET', `/v1/hosts${qs(query)}`, { retry: true });
+  }
+
+  getHost(id: string) {
+    return this.json<HostResource & { components: HostComponentRow[] }>('GET', `/v1/hosts/${enc(id)}`, { retry: true });
+  }
+
+  listPools() {
+    return this.json<ListResponse<PoolResource>>('GET', '/v1/pools', { retry: true });
+  }
+
+  createToken(scope: { environment?: string; pool?: string }, body: { ttl?: string; maxUses?: number }) {
+    const path = scope.pool ? `/v1/pools/${enc(scope.pool)}/registration-tokens` : `/v1/environments/${enc(scope.environment!)}/registration-tokens`;
+    return this.json<RegistrationTokenCreated>('POST', path, { body });
+  }
+
+  /** A request that returns the raw response (for streams); throws ApiError on an error answer. */
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const attempts = options.retry ? ATTEMPTS : 1;
+    for (let attempt = 0; ; attempt++) {
+      const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
+      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+      let res: Response;
+      try {
+        res = await fetch(`${this.connection.server}${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.connection.token}`,
+            accept: options.accept ?? 'application/json',
+            ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...options.headers,
+          },
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          signal,
+        });
+      } catch (err) {
+        if (options.signal?.aborted || attempt + 1 >= attempts) throw err;
+        await sleep(backoffDelay(attempt), options.signal);
+        continue;
+      }
+      const inFlight = res.status === 409 && res.headers.has('retry-after') && options.headers?.['idempotency-key'];
+      if ((RETRYABLE.has(res.status) || inFlight) && attempt + 1 < attempts && !options.signal?.aborted) {
+        await res.body?.cancel();
+        await sleep(Math.max(backoffDelay(attempt), Number(res.headers.get('retry-after') ?? 0) * 1000), options.signal);
+        continue;
+      }
+      if (!res.ok) throw await apiError(res);
+      return res;
+    }
+  }
+
+  private async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const res = await this.request(method, path, options);
+    return (await res.json()) as T;
+  }
+}
+
+async function apiError(res: Response): Promise<ApiError> {
+  const text = await res.text().catch(() => '');
+  let body: { message?: string; details?: { field: string; message: string }[] } | undefined;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not the API's JSON (a proxy's page)
+  }
+  const message = body?.message ?? (text.trim().slice(0, 200) || res.statusText);
+  const hint = res.status === 401 ? ' (check CORRAL_TOKEN or run corral login)' : '';
+  return new ApiError(res.status, `${res.status} ${res.statusText}: ${message}${hint}`, body);
+}
+
+function enc(segment: string): string {
+  return encodeURIComponent(segment);
+}
+
+function qs(params: Record<string, string | undefined>): string {
+  const entries = Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== '');
+  return entries.length ? `?${new URLSearchParams(entries).toString()}` : '';
+}

@@ -1,0 +1,13 @@
+import type { CliContext } from '../cli-context';
+import { EXIT } from '../exit-codes';
+import { saveKubeconfig } from './shared';
+
+/** `corral env kubeconfig NAME [--kubeconfig FILE] [--merge]`: to stdout unless a file or --merge is named. */
+export async function envKubeconfig(ctx: CliContext, name: string, flags: { kubeconfig?: string; merge?: boolean }): Promise<number> {
+  if (!flags.kubeconfig && !flags.merge) {
+    ctx.io.stdout.write(await ctx.client().kubeconfig(name));
+    return EXIT.ok;
+  }
+  await saveKubeconfig(ctx, name, { file: flags.kubeconfig ?? null, merge: Boolean(flags.merge) });
+  return EXIT.ok;
+}
