@@ -60,7 +60,6 @@ describe('kill -9 of every component kind (one loopback host, real etcd, stand-i
     }
     const env = (await admin.get('/v1/environments/crash')).body;
     expect(env.state).toBe('active');
-    // eslint-disable-next-line no-console
     console.log(`kill -9 to active again (ms): ${JSON.stringify(recoveries)}`);
   });
 });

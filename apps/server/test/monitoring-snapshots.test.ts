@@ -76,7 +76,7 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
     });
     await waitForState(admin, ENV, 'active', 120_000, diagnose);
     const after = await eventually(async () => {
-      const list = await namespaces().catch(() => []);
+      const list = await namespaces().catch((): string[] => []);
       return list.includes('namespace/keep-1') ? list : null;
     }, { timeoutMs: 30_000, what: 'namespaces restored' });
     expect(after).toEqual(expect.arrayContaining(['namespace/keep-1', 'namespace/keep-2']));

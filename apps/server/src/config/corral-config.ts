@@ -19,6 +19,11 @@ export interface CorralConfig {
   hostDisconnectedAfterMs: number;
   hostLostAfterMs: number;
   sweepIntervalMs: number;
+  /** share (0..1) of an environment's hosts that may be lost at once before repairs stop (MachineHealthCheck maxUnhealthy) */
+  maxUnhealthyHosts: number;
+  /** scheduled etcd snapshots: interval and how many scheduled ones to keep per environment */
+  etcdSnapshotIntervalMs: number;
+  etcdSnapshotKeep: number;
   logLevel: string;
 }
 

@@ -65,6 +65,13 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     problems.push('CORRAL_HOST_LOST_AFTER must be longer than CORRAL_HOST_DISCONNECTED_AFTER');
   }
   const sweepIntervalMs = duration('CORRAL_SWEEP_INTERVAL', '2s');
+  const maxUnhealthyText = str('CORRAL_MAX_UNHEALTHY_HOSTS', '50%');
+  const maxUnhealthyHosts = maxUnhealthyText.endsWith('%') ? Number(maxUnhealthyText.slice(0, -1)) / 100 : Number(maxUnhealthyText);
+  if (!(maxUnhealthyHosts >= 0 && maxUnhealthyHosts <= 1)) problems.push(`CORRAL_MAX_UNHEALTHY_HOSTS must be a share such as 50% or 0.5, got "${maxUnhealthyText}"`);
+  const etcdSnapshotIntervalMs = duration('CORRAL_ETCD_SNAPSHOT_INTERVAL', '6h');
+  const keepText = str('CORRAL_ETCD_SNAPSHOT_KEEP', '12');
+  const etcdSnapshotKeep = Number(keepText);
+  if (!Number.isInteger(etcdSnapshotKeep) || etcdSnapshotKeep < 1 || etcdSnapshotKeep > 1000) problems.push(`CORRAL_ETCD_SNAPSHOT_KEEP must be a whole number from 1 to 1000, got "${keepText}"`);
 
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -81,6 +88,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     hostDisconnectedAfterMs,
     hostLostAfterMs,
     sweepIntervalMs,
+    maxUnhealthyHosts,
+    etcdSnapshotIntervalMs,
+    etcdSnapshotKeep,
     logLevel: str('CORRAL_LOG_LEVEL', 'info'),
   };
 }

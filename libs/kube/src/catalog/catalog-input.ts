@@ -36,6 +36,10 @@ export interface EtcdClusterInput {
   members: EtcdMember[];
   /** "new" while bootstrapping; "existing" for a member added to a running cluster */
   initialClusterState: 'new' | 'existing';
+  /** --initial-cluster-token; default corral-<environment id> (a restored cluster needs a new one) */
+  clusterToken?: string;
+  /** --data-dir; default ${dataDir}. A member added later gets a directory of its own, so no stale data of an earlier member is reused */
+  dataDir?: string;
 }
 
 export interface CatalogOptions {

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ComponentKind } from '@corral/contracts';
+import type { ComponentKind, ComponentSpec } from '@corral/contracts';
 import { type PlacementPlan, type Placement, setCondition } from '@corral/domain';
-import { buildHostComponents } from '@corral/kube';
+import { buildHostComponents, specHash } from '@corral/kube';
 import type { Environment } from '../../environments/environment.entity';
 import type { Host } from '../../hosts/host.entity';
 import type { Component } from '../../components/component.entity';
@@ -91,7 +91,7 @@ export class EtcdRestoreService {
         .map((h) => ({ hostId: h.id, hostname: h.hostname, address: h.addresses[0], kinds: [...(memberIds.has(h.id) ? (['etcd'] as ComponentKind[]) : []), ...keptKinds(h.id)] })),
       components.filter((c) => c.kind === 'kube-apiserver').map((c) => hostById.get(c.hostId)?.addresses[0]).filter((a): a is string => !!a),
     );
-    const etcdSpecs = new Map<string, string>();
+    const writes: Array<{ hostId: string; specs: ComponentSpec[] }> = [];
     for (const host of hosts) {
       const specs = components.filter((c) => c.hostId === host.id && WORKER_KINDS.includes(c.kind)).map((c) => c.spec);
       if (memberIds.has(host.id)) {
@@ -106,10 +106,14 @@ export class EtcdRestoreService {
         });
         specs.unshift(etcd);
       }
-      const change = await this.desired.setHostComponents(host.id, env.id, specs);
-      if (memberIds.has(host.id)) etcdSpecs.set(host.id, (await this.desired.listForHost(host.id)).find((c) => c.kind === 'etcd')!.specHash);
-      if (change.added.length + change.changed.length + change.removed.length) this.logger.log({ environmentId: env.id, host: host.hostname, ...change }, 'restore: desired state written');
+      writes.push({ hostId: host.id, specs });
     }
+    // one transaction: the fresh cluster's members are written together or not at all
+    const changes = await this.desired.setEnvironmentComponents(env.id, writes);
+    for (const [hostId, change] of changes) {
+      if (change.added.length + change.changed.length + change.removed.length) this.logger.log({ environmentId: env.id, hostId, ...change }, 'restore: desired state written');
+    }
+    const etcdSpecs = new Map(writes.filter((w) => memberIds.has(w.hostId)).map((w) => [w.hostId, specHash(w.specs[0])]));
 
     const statusOf = new Map(ctx.statuses.map((s) => [`${s.hostId}/${s.name}`, s]));
     const notReady = members.filter((h) => {
