@@ -11,9 +11,11 @@ import { EtcdRestore } from '../snapshots/etcd-restore.entity';
 import { InitialSchema1764140000000 } from './migrations/1764140000000-initial-schema';
 import { CertificateExpiry1764150000000 } from './migrations/1764150000000-certificate-expiry';
 import { MonitoringAndEtcdSnapshots1764180000000 } from './migrations/1764180000000-monitoring-and-etcd-snapshots';
+import { HostPoolsAndIdempotency1764170000000 } from './migrations/1764170000000-host-pools-and-idempotency';
+import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 
-export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component, ComponentStatus, CorralEvent, EtcdSnapshot, EtcdRestore];
-export const MIGRATIONS = [InitialSchema1764140000000, CertificateExpiry1764150000000, MonitoringAndEtcdSnapshots1764180000000];
+export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component, ComponentStatus, CorralEvent, IdempotencyKey, EtcdSnapshot, EtcdRestore];
+export const MIGRATIONS = [InitialSchema1764140000000, CertificateExpiry1764150000000, HostPoolsAndIdempotency1764170000000, MonitoringAndEtcdSnapshots1764180000000];
 
 /** One definition of the database connection, shared by the server and the migration CLI. */
 export function dataSourceOptions(databaseUrl: string, schema: string): DataSourceOptions {
