@@ -15,3 +15,4 @@ export * from './status/derive-component-conditions';
 export * from './rollout/plan-rollout';
 export * from './ipam/cidr';
 export * from './ipam/allocate-node-cidrs';
+export * from './retry/backoff';

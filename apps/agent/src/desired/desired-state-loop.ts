@@ -1,7 +1,7 @@
 import type { DesiredState } from '@corral/contracts';
 import type { Logger } from 'pino';
 import { AgentApiClient, UnauthorizedError } from '../client/agent-api-client';
-import { Backoff } from '../util/backoff';
+import { Backoff } from '@corral/domain';
 import { sleep } from '../util/abortable';
 import { validateDesiredState } from './validate-desired-state';
 

@@ -2,7 +2,7 @@ import type { HostRole } from '@corral/contracts';
 import type { Logger } from 'pino';
 import { AgentApiClient, HttpError, UnauthorizedError } from '../client/agent-api-client';
 import { IdentityStore, type HostIdentity } from '../state-dir/host-identity';
-import { Backoff } from '../util/backoff';
+import { Backoff } from '@corral/domain';
 import { sleep } from '../util/abortable';
 
 export interface RegistrationInput {

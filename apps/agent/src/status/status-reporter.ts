@@ -1,7 +1,7 @@
 import type { StatusReport } from '@corral/contracts';
 import type { Logger } from 'pino';
 import { AgentApiClient, UnauthorizedError } from '../client/agent-api-client';
-import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from '../util/backoff';
+import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from '@corral/domain';
 import { sleep, Wakeup } from '../util/abortable';
 
 export interface StatusReporterOptions {

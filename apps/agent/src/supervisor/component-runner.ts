@@ -1,7 +1,7 @@
 import type { ComponentPhase, ComponentSpec, DesiredComponent, ObservedComponent } from '@corral/contracts';
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { Backoff, type BackoffOptions } from '../util/backoff';
+import { Backoff, type BackoffOptions } from '@corral/domain';
 import { sleep, Wakeup, whenAborted } from '../util/abortable';
 import { writeComponentFiles } from './component-files';
 import { blockedByDependencies, type DependencyView } from './dependency-gate';

@@ -2,7 +2,7 @@ import type { DesiredComponent, DesiredState, ObservedComponent } from '@corral/
 import { rmSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { StateDir } from '../state-dir/state-dir';
-import { DEFAULT_BACKOFF } from '../util/backoff';
+import { DEFAULT_BACKOFF } from '@corral/domain';
 import { ComponentRunner, type RunnerTuning } from './component-runner';
 import { ProcessDriver, type ProcessHandle } from './process-driver';
 import { ProcessRecordStore } from './process-records';

@@ -2,7 +2,10 @@ import { ListWatch, NetworkingV1Api, type KubeConfig, type V1Ingress, type V1Ing
 import type { Logger } from 'pino';
 import { ingressKey, type IngressRule } from '../rules/ingress-rules';
 import type { IngressRuleTable } from '../rules/ingress-rule-table';
-import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from '../util/backoff';
+import { Backoff, type BackoffOptions } from '@corral/domain';
+
+/** Informer restarts: half a second first, so a brief apiserver blip heals fast. */
+const WATCH_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 30_000, jitter: 0.3 };
 import { describeError } from '../util/describe-error';
 import { TrackedWatch } from './tracked-watch';
 import { WatchHealth, type HealthStatus } from './watch-health';
@@ -47,7 +50,7 @@ export class IngressWatcher {
     this.now = options.now ?? Date.now;
     this.listTimeoutMs = options.listTimeoutMs ?? 30_000;
     this.stableConnectionMs = options.stableConnectionMs ?? 10_000;
-    this.backoff = new Backoff(options.backoff ?? DEFAULT_BACKOFF);
+    this.backoff = new Backoff(options.backoff ?? WATCH_BACKOFF);
     this.health = new WatchHealth({ reconnectGraceMs: options.reconnectGraceMs ?? 5_000 }, this.now());
     const api = kubeConfig.makeApiClient(NetworkingV1Api);
     this.watch = new TrackedWatch(kubeConfig, {
