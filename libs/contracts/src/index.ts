@@ -1,3 +1,4 @@
 export * from './component-spec';
 export * from './agent-protocol';
 export * from './management-api';
+export * from './placeholders';

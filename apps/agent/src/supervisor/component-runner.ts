@@ -7,7 +7,7 @@ import { writeComponentFiles } from './component-files';
 import { blockedByDependencies, type DependencyView } from './dependency-gate';
 
 const STARTUP_PROBE_INTERVAL_MS = 250;
-import { expandComponentSpec, type PlaceholderValues } from './placeholders';
+import { expandComponentSpec, type PlaceholderValues } from '@corral/contracts';
 import type { ExitInfo, ProcessDriver, ProcessHandle } from './process-driver';
 import type { ProcessRecordStore } from './process-records';
 import { runProbe } from './probe';

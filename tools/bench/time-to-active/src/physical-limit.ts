@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { ComponentKind, ComponentSpec, ProbeSpec } from '@corral/contracts';
+import { expandComponentSpec, type ComponentKind, type ComponentSpec, type ProbeSpec } from '@corral/contracts';
 import { planPlacement } from '@corral/domain';
 import { CertificateIssuer, buildHostComponents, createEnvironmentCas, issueHostPki } from '@corral/kube';
 import { STAND_IN_BIN } from '@corral/test-hosts';
@@ -85,25 +85,19 @@ export async function measurePhysicalLimit(hostCount: number, etcdMembers: 1 | 3
   }
 }
 
-/** Writes the spec's files and expands the contract's placeholders, as an agent does. */
+/** Expands the contract's placeholders and writes the spec's files, as an agent does. */
 function prepare(root: string, host: { hostname: string; address: string }, spec: ComponentSpec): ComponentSpec {
   const componentDir = join(root, host.hostname, 'components', spec.name);
   const dataDir = join(root, host.hostname, 'data', spec.name);
   mkdirSync(componentDir, { recursive: true });
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const values: Record<string, string> = { componentDir, dataDir, address: host.address, hostname: host.hostname, binDir: STAND_IN_BIN };
-  const expand = (v: string) => v.replace(/\$\{(componentDir|dataDir|address|hostname|binDir)\}/g, (_m, key: string) => values[key]);
-  for (const file of spec.files) {
-    const path = join(componentDir, expand(file.path));
+  const expanded = expandComponentSpec(spec, { componentDir, dataDir, address: host.address, hostname: host.hostname, binDir: STAND_IN_BIN });
+  for (const file of expanded.files) {
+    const path = join(componentDir, file.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, file.content, { mode: file.mode });
   }
-  const probe = spec.probe!;
-  return {
-    ...spec,
-    args: spec.args.map(expand),
-    probe: { ...probe, host: expand(probe.host ?? '${address}'), caFile: probe.caFile && expand(probe.caFile), certFile: probe.certFile && expand(probe.certFile), keyFile: probe.keyFile && expand(probe.keyFile) },
-  };
+  return expanded;
 }
 
 async function waitHealthy(probe: ProbeSpec, what: string): Promise<void> {

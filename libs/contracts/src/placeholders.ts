@@ -1,4 +1,4 @@
-import type { ComponentSpec, ProbeSpec } from '@corral/contracts';
+import type { ComponentSpec, ProbeSpec } from './component-spec';
 
 export interface PlaceholderValues {
   componentDir: string;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { ComponentSpec } from '@corral/contracts';
+import type { ComponentSpec } from './component-spec';
 import { expandComponentSpec, expandPlaceholders, PlaceholderValues } from './placeholders';
 
 const values: PlaceholderValues = {
