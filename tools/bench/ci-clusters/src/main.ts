@@ -5,9 +5,9 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
-import { median, percentile, startBenchServer } from '@corral/bench';
+import { measurePhysicalLimit, median, percentile, startBenchServer } from '@corral/bench';
 import { REPO, startLoopbackAgents } from '@corral/test-hosts';
-import { measurePhysicalLimit } from '../../time-to-active/src/physical-limit';
+
 
 interface CliRun {
   code: number | null;

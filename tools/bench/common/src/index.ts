@@ -1,1 +1,2 @@
 export * from './bench-server';
+export * from './physical-limit';

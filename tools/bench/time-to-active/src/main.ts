@@ -2,8 +2,8 @@
 // beside the physical limit measured in the same run. Usage: node dist/tools/bench/time-to-active/src/main.js [--runs N]
 import os from 'node:os';
 import { startLoopbackAgents } from '@corral/test-hosts';
-import { median, startBenchServer } from '@corral/bench';
-import { measurePhysicalLimit } from './physical-limit';
+import { measurePhysicalLimit, median, startBenchServer } from '@corral/bench';
+
 
 const SCENARIOS = [
   { hosts: 1, etcd: 1 as const },

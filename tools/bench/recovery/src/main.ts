@@ -1,0 +1,152 @@
+// Bench: time from a fault to `active` again, beside the physical limit measured in the same run.
+//  - crash: kill -9 of each component kind on a one-host environment (loopback agent); limit:
+//    the component's own start time (restarted by hand, no agent or server);
+//  - lost host (needs root: network namespaces): cut the link of a host with an etcd member in a
+//    4-host / 3-etcd environment; limit: the configured lost timeout plus the start time of the
+//    replacement (etcd joining, then its control plane) measured by hand.
+// Usage: node dist/tools/bench/recovery/src/main.js [--runs N] [--skip-lost-host]
+import os from 'node:os';
+import { COMPONENT_KINDS } from '@corral/contracts';
+import { HostHarness, STAND_IN_BIN, agentArgv, startLoopbackAgents } from '@corral/test-hosts';
+import { BenchServer, median, startBenchServer } from '@corral/bench';
+import { measureStartTimes } from './component-start-time';
+
+/** The catalog's probe interval (ProbeSpec.intervalSeconds): the goal allows one of these. */
+const PROBE_INTERVAL_MS = 2000;
+const LOST_AFTER = '8s';
+const LOST_AFTER_MS = 8000;
+
+/** The agent resets a component's restart backoff after a stable run of 30 s: kill each kind at most this often, so every kill meets the first (1 s) backoff step. */
+const SAME_KIND_GAP_MS = 33_000;
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+async function main(): Promise<void> {
+  const runsArg = process.argv.indexOf('--runs');
+  const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
+  process.stdout.write(`recovery: ${runs} run(s) per fault on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)}\n\n`);
+
+  const crash = await crashRecovery(runs);
+  process.stdout.write('measuring each component\'s own start time by hand...\n');
+  const limits = await measureStartTimes(runs);
+  const rows = COMPONENT_KINDS.map((kind) => {
+    const t = median(crash.get(kind)!);
+    const start = median(limits.get(kind)!);
+    const goal = 1.5 * (start + PROBE_INTERVAL_MS);
+    return `| ${kind} | ${seconds(t)} | ${seconds(start)} | ${(t / start).toFixed(1)}x | ${seconds(goal)} | ${t <= goal ? 'met' : 'MISSED'} |`;
+  });
+  process.stdout.write(
+    `\n| crashed component (kill -9) | fault -> active (median) | own start time (median) | ratio | goal 1.5 x (start + ${PROBE_INTERVAL_MS / 1000} s probe) | |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+  );
+
+  if (process.argv.includes('--skip-lost-host')) return;
+  if (process.getuid?.() !== 0) {
+    process.stdout.write('\nlost host: skipped (network namespaces need root)\n');
+    return;
+  }
+  const lost = await lostHostRecovery(runs);
+  const replacement = ['etcd', 'kube-apiserver', 'kube-scheduler'].reduce((sum, kind) => sum + median(limits.get(kind)!), 0);
+  const limit = LOST_AFTER_MS + replacement;
+  const t = median(lost);
+  process.stdout.write(
+    `\n| fault | fault -> active (median) | limit: lost timeout + replacement start (etcd, apiserver, scheduler) | ratio |\n|---|---|---|---|\n` +
+      `| link of an etcd host cut (4 hosts, 3 etcd) | ${seconds(t)} | ${seconds(LOST_AFTER_MS)} + ${seconds(replacement)} = ${seconds(limit)} | ${(t / limit).toFixed(2)}x |\n`,
+  );
+}
+
+/** kill -9 of every component kind, `runs` times, on a one-host environment. */
+async function crashRecovery(runs: number): Promise<Map<string, number[]>> {
+  const server = await startBenchServer();
+  const times = new Map<string, number[]>();
+  let agents: ReturnType<typeof startLoopbackAgents> | null = null;
+  try {
+    await server.request('POST', '/v1/environments', { name: 'crash', etcd: { members: 1 } });
+    const token = (await server.request('POST', '/v1/environments/crash/registration-tokens', { maxUses: 1 })).body.token;
+    agents = startLoopbackAgents(1, { server: server.url, token });
+    await waitFor(async () => (await state(server, 'crash')) === 'active', 120_000, 'crash active');
+    const hostId = (await server.request('GET', '/v1/hosts?environment=crash')).body.items[0].id as string;
+    const lastKill = new Map<string, number>();
+    for (let run = 0; run < runs; run++) {
+      for (const kind of COMPONENT_KINDS) {
+        const component = async () => ((await server.request('GET', `/v1/hosts/${hostId}`)).body.components as any[]).find((c) => c.kind === kind);
+        await waitFor(async () => (await state(server, 'crash')) === 'active' && (await component())?.observed?.healthy, 60_000, 'settled');
+        const wait = (lastKill.get(kind) ?? -Infinity) + SAME_KIND_GAP_MS - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        await waitFor(async () => (await state(server, 'crash')) === 'active' && (await component())?.observed?.healthy, 60_000, 'settled');
+        const before = await component();
+        const t0 = performance.now();
+        lastKill.set(kind, t0);
+        process.kill(before.observed.pid, 'SIGKILL');
+        await waitFor(async () => {
+          const now = await component();
+          return now.observed?.pid !== before.observed.pid && now.observed?.healthy && (await state(server, 'crash')) === 'active';
+        }, 60_000, `${kind} recovered`);
+        const ms = performance.now() - t0;
+        times.set(kind, [...(times.get(kind) ?? []), ms]);
+        process.stdout.write(`  kill -9 ${kind}: active again after ${seconds(ms)}\n`);
+      }
+    }
+    return times;
+  } finally {
+    await agents?.stopAll();
+    agents?.cleanup();
+    await server.stop();
+  }
+}
+
+/** Cuts the link of a host with an etcd member; waits for active; restores it and lets it settle. */
+async function lostHostRecovery(runs: number): Promise<number[]> {
+  const harness = await HostHarness.create({ count: 4 });
+  const server = await startBenchServer({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: LOST_AFTER, CORRAL_SWEEP_INTERVAL: '500ms' });
+  const times: number[] = [];
+  try {
+    await server.request('POST', '/v1/environments', { name: 'lost', etcd: { members: 3 } });
+    const token = (await server.request('POST', '/v1/environments/lost/registration-tokens', { maxUses: 4 })).body.token;
+    const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    for (const host of harness.hosts) harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir: STAND_IN_BIN, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' });
+    await waitFor(async () => (await state(server, 'lost')) === 'active', 180_000, 'lost active');
+    for (let run = 0; run < runs; run++) {
+      const hosts = (await server.request('GET', '/v1/hosts?environment=lost')).body.items as { id: string; hostname: string }[];
+      let victim = -1;
+      for (const h of hosts) {
+        const kinds = ((await server.request('GET', `/v1/hosts/${h.id}`)).body.components as any[]).filter((c) => c.desired).map((c) => c.kind);
+        if (kinds.includes('etcd')) victim = harness.hosts.findIndex((t) => t.namespace === h.hostname);
+      }
+      const t0 = performance.now();
+      await harness.cutLink(victim);
+      // the environment notices (degraded), then must be active again without the host
+      await waitFor(async () => (await state(server, 'lost')) !== 'active', 30_000, 'degraded');
+      await waitFor(async () => (await state(server, 'lost')) === 'active', 180_000, 'active again');
+      const ms = performance.now() - t0;
+      times.push(ms);
+      process.stdout.write(`  link cut: active again after ${seconds(ms)}\n`);
+      await harness.restoreLink(victim);
+      const victimId = hosts.find((h) => h.hostname === harness.hosts[victim].namespace)!.id;
+      await waitFor(async () => (await server.request('GET', `/v1/hosts/${victimId}`)).body.state === 'active' && (await state(server, 'lost')) === 'active', 120_000, 'host back');
+      await new Promise((r) => setTimeout(r, 3000));
+      await waitFor(async () => (await state(server, 'lost')) === 'active', 120_000, 'settled');
+    }
+    return times;
+  } finally {
+    await harness.destroy().catch(() => undefined);
+    await server.stop();
+  }
+}
+
+async function state(server: BenchServer, env: string): Promise<string> {
+  return (await server.request('GET', `/v1/environments/${env}`)).body.state;
+}
+
+async function waitFor(check: () => Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
