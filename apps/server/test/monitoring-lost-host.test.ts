@@ -131,5 +131,33 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
     expect(await etcdMembers(a.index)).toHaveLength(3);
     expect(await kubectl(admin, ENV, harness.workDir, 'get', 'namespaces', '-o', 'name')).toContain('namespace/before-cut');
     await harness.restoreLink(b.index);
+    await waitForState(admin, ENV, 'active', 120_000, diagnose);
+  });
+
+  it('stops repairing when more than half of the hosts are lost at once (maxUnhealthy), and says so', async () => {
+    await eventually(async () => (await placementByHost(admin, ENV, harness)).every((h) => h.state === 'active'), { timeoutMs: 60_000, what: 'all hosts active' });
+    const before = await placementByHost(admin, ENV, harness);
+    const mark = await lastEventId();
+    const cut = [0, 1, 2];
+    for (const i of cut) await harness.cutLink(i);
+    await eventually(async () => {
+      const env = (await admin.get(`/v1/environments/${ENV}`)).body;
+      return env.conditions.find((c: any) => c.type === 'RemediationAllowed' && c.status === 'False' && c.reason === 'TooManyUnhealthy');
+    }, { timeoutMs: 60_000, intervalMs: 500, what: 'RemediationAllowed=False TooManyUnhealthy' });
+    await eventually(async () => (await reasonsSince(mark)).filter((e) => e.reason === 'HostLost').length === 3, { timeoutMs: 30_000, what: 'three hosts lost' });
+    await new Promise((r) => setTimeout(r, 3000));
+    const events = await reasonsSince(mark);
+    expect(events.filter((e) => e.reason === 'RemediationStopped')).toHaveLength(1);
+    expect(events.find((e) => e.reason === 'RemediationStopped')!.message).toMatch(/3 of 4 hosts/);
+    expect(events.filter((e) => ['EtcdMemberRemoved', 'EtcdMemberAdded', 'ComponentPlaced', 'ComponentUnplaced'].includes(e.reason))).toEqual([]);
+    // nothing was piled onto the one survivor
+    const survivor = before.find((h) => h.index === 3)!;
+    expect((await placementByHost(admin, ENV, harness)).find((h) => h.id === survivor.id)!.kinds).toEqual(survivor.kinds);
+
+    for (const i of cut) await harness.restoreLink(i);
+    await waitForState(admin, ENV, 'active', 120_000, diagnose);
+    const env = (await admin.get(`/v1/environments/${ENV}`)).body;
+    expect(env.conditions.find((c: any) => c.type === 'RemediationAllowed').status).toBe('True');
+    expect(await kubectl(admin, ENV, harness.workDir, 'get', 'namespaces', '-o', 'name')).toContain('namespace/before-cut');
   });
 });
