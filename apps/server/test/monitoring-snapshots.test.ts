@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiClient } from './support/api-client';
-import { TestServer, eventually, startTestServer } from './support/test-server';
+import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
+import { MonitoringService } from '../src/monitoring/monitoring.service';
 import { startLocalAgents } from './support/local-agents';
 import { kubectl, waitForState } from './support/monitoring-cluster';
 
@@ -23,7 +24,7 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
   const dir = mkdtempSync(join(tmpdir(), 'corral-snap-test-'));
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer(isolatedConfig({ CORRAL_ETCD_SNAPSHOT_INTERVAL: '4s', CORRAL_ETCD_SNAPSHOT_KEEP: '1' }));
     admin = apiClient(server.url, server.adminKey);
     envId = (await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).body.id;
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
@@ -91,6 +92,25 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
     const specs = await server.sql<{ spec: { args: string[] } }>(`SELECT spec FROM components WHERE environment_id = $1 AND kind = 'etcd'`, [envId]);
     expect(specs).toHaveLength(3);
     for (const s of specs) expect(s.spec.args).toContain(`--initial-cluster-token=corral-${envId}-g1`);
+  });
+
+  it('takes scheduled snapshots when due and keeps the configured number', async () => {
+    await waitForState(admin, ENV, 'active', 60_000, diagnose);
+    const scheduled = async () => (await admin.get(`/v1/environments/${ENV}/snapshots`)).body.items.filter((s: any) => s.trigger === 'scheduled');
+    const monitor = server.app.get(MonitoringService);
+    const first = await eventually(async () => {
+      await monitor.tick();
+      const done = (await scheduled()).filter((s: any) => s.state === 'completed');
+      return done.length ? done[0] : null;
+    }, { timeoutMs: 60_000, intervalMs: 1000, what: 'a scheduled snapshot' });
+    await new Promise((r) => setTimeout(r, 4500));
+    await eventually(async () => {
+      await monitor.tick();
+      const list = await scheduled();
+      return list.length === 1 && list[0].id !== first.id && list[0].state === 'completed';
+    }, { timeoutMs: 60_000, intervalMs: 1000, what: 'the next scheduled snapshot, the older one pruned (keep 1)' });
+    // manual snapshots are not pruned
+    expect((await admin.get(`/v1/environments/${ENV}/snapshots`)).body.items.filter((s: any) => s.trigger === 'manual')).toHaveLength(1);
   });
 
   it('rotates every leaf certificate, restarting one healthy component at a time', async () => {
