@@ -270,6 +270,8 @@ export class ComponentRunner {
       env: this.processEnv(),
     };
     let failures = 0;
+    let lastCountedFailureAt = 0;
+    const intervalMs = Math.max(0.1, probe.intervalSeconds) * 1000;
     await sleep((probe.initialDelaySeconds ?? 0) * 1000, signal);
     // Until the first success, probe quickly (as a Kubernetes startup probe would) so a component
     // is seen healthy within a fraction of a second of being ready; failures in that window do
@@ -289,14 +291,26 @@ export class ComponentRunner {
         await sleep(STARTUP_PROBE_INTERVAL_MS, signal);
         continue;
       } else {
-        failures += 1;
+        // an early re-probe (see below) may confirm health sooner, but failures count only once
+        // per probe interval, so the failure threshold keeps its meaning in time
+        if (Date.now() - lastCountedFailureAt >= intervalMs * 0.9) {
+          failures += 1;
+          lastCountedFailureAt = Date.now();
+        }
         this.logger.debug({ failures, threshold, result: result.message }, 'probe failed');
         if (failures >= threshold) return { kind: 'probe-failed', message: result.message };
         const phase = this.phase === 'starting' ? 'starting' : 'unhealthy';
         if (phase === 'unhealthy' && this.phase !== 'unhealthy') this.lastLogLines = this.ctx.log.tail(this.ctx.tuning.lastLogLines);
         this.set(phase, { healthy: false, message: `probe failed (${failures}/${threshold}): ${result.message}` });
       }
-      await sleep(Math.max(0.1, probe.intervalSeconds) * 1000, signal);
+      if (failures > 0 && this.spec.dependsOn?.length) {
+        // failing, possibly because a dependency is down: look again as soon as anything on
+        // this host changes (e.g. the dependency is healthy again), at most every 250 ms
+        await sleep(STARTUP_PROBE_INTERVAL_MS, signal);
+        await this.wake.wait(Math.max(0, intervalMs - (Date.now() - lastCountedFailureAt)), signal);
+      } else {
+        await sleep(intervalMs, signal);
+      }
     }
     return new Promise<Outcome>(() => undefined);
   }

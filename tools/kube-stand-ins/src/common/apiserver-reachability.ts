@@ -56,7 +56,8 @@ export class ApiserverReachability {
   }
 
   private async run(): Promise<void> {
-    const backoff = new Backoff(1000, this.intervalMs);
+    // while unreachable, look again soon (capped at 1 s): clients of a restarted apiserver reconnect within a second
+    const backoff = new Backoff(250, Math.min(1000, this.intervalMs));
     while (!this.abort.signal.aborted) {
       const ok = await this.check();
       if (ok) backoff.reset();
