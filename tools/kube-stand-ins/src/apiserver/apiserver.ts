@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Backoff, sleep } from '../common/backoff';
+import { Backoff } from '@corral/domain';
+import { sleep } from '../common/sleep';
 import type { CertPair } from '../common/self-signed-cert';
 import type { Logger } from '../common/logger';
 import { ApiError } from './api-status';
@@ -109,7 +110,7 @@ export class ApiServer {
 
   /** Creates the system namespaces once etcd answers, retrying with backoff until closed. */
   private async bootstrap(): Promise<void> {
-    const backoff = new Backoff(500, 10_000);
+    const backoff = new Backoff({ baseMs: 500, maxMs: 10_000, jitter: 0.3 });
     while (!this.abort.signal.aborted) {
       try {
         for (const name of SYSTEM_NAMESPACES) {

@@ -1,4 +1,5 @@
-import { Backoff, sleep } from './backoff';
+import { Backoff } from '@corral/domain';
+import { sleep } from './sleep';
 import type { KubeClient } from './kube-client';
 import type { Logger } from './logger';
 
@@ -57,7 +58,7 @@ export class ApiserverReachability {
 
   private async run(): Promise<void> {
     // while unreachable, look again soon (capped at 1 s): clients of a restarted apiserver reconnect within a second
-    const backoff = new Backoff(250, Math.min(1000, this.intervalMs));
+    const backoff = new Backoff({ baseMs: 250, maxMs: Math.min(1000, this.intervalMs), jitter: 0.3 });
     while (!this.abort.signal.aborted) {
       const ok = await this.check();
       if (ok) backoff.reset();

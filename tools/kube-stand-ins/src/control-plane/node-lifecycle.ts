@@ -1,4 +1,5 @@
-import { Backoff, sleep } from '../common/backoff';
+import { Backoff } from '@corral/domain';
+import { sleep } from '../common/sleep';
 import type { KubeClient } from '../common/kube-client';
 import type { Logger } from '../common/logger';
 
@@ -53,7 +54,7 @@ export class NodeLifecycleController {
   }
 
   private async run(): Promise<void> {
-    const backoff = new Backoff(1000, Math.max(this.periodMs, 10_000));
+    const backoff = new Backoff({ baseMs: 1000, maxMs: Math.max(this.periodMs, 10_000), jitter: 0.3 });
     while (!this.abort.signal.aborted) {
       let delay = this.periodMs;
       try {

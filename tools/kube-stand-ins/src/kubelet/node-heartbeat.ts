@@ -1,4 +1,5 @@
-import { Backoff, sleep } from '../common/backoff';
+import { Backoff } from '@corral/domain';
+import { sleep } from '../common/sleep';
 import type { KubeClient } from '../common/kube-client';
 import type { Logger } from '../common/logger';
 import { NodeIdentity, nodeObject, nodeStatus } from './node-object';
@@ -32,7 +33,7 @@ export class NodeHeartbeat {
   }
 
   private async run(): Promise<void> {
-    const backoff = new Backoff(500, Math.max(this.intervalMs, 5000));
+    const backoff = new Backoff({ baseMs: 500, maxMs: Math.max(this.intervalMs, 5000), jitter: 0.3 });
     let registered = false;
     while (!this.abort.signal.aborted) {
       try {
