@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 export type SecretKind = 'ak' | 'rt' | 'hc';
 
@@ -10,10 +10,4 @@ export function generateSecret(kind: SecretKind): string {
 /** Secrets are 256-bit random values, so a plain SHA-256 is a sound one-way lookup key. */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
-}
-
-export function secretsEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -81,8 +81,4 @@ export class EventsService implements OnModuleInit {
   async lastForEnvironment(environmentId: string, count: number): Promise<CorralEvent[]> {
     return (await this.events.find({ where: { environmentId }, order: { id: 'DESC' }, take: count })).reverse();
   }
-
-  listForHost(hostId: string, limit = 200): Promise<CorralEvent[]> {
-    return this.events.find({ where: { hostId }, order: { id: 'DESC' }, take: limit });
-  }
 }
