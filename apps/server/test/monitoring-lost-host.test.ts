@@ -135,7 +135,13 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
   });
 
   it('stops repairing when more than half of the hosts are lost at once (maxUnhealthy), and says so', async () => {
-    await eventually(async () => (await placementByHost(admin, ENV, harness)).every((h) => h.state === 'active'), { timeoutMs: 60_000, what: 'all hosts active' });
+    // start from a settled environment: the previous scenario's restored hosts have their worker
+    // components back (otherwise that re-placement lands inside this scenario's event window)
+    await eventually(async () => {
+      const hosts = await placementByHost(admin, ENV, harness);
+      const settled = hosts.every((h) => h.state === 'active' && h.kinds.includes('kubelet') && h.kinds.includes('kube-proxy'));
+      return settled && (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active';
+    }, { timeoutMs: 60_000, what: 'all hosts active with their worker components, environment active' });
     const before = await placementByHost(admin, ENV, harness);
     const mark = await lastEventId();
     const cut = [0, 1, 2];
