@@ -86,6 +86,7 @@ export class FakeAgentServer {
   }
 
   private poll(res: http.ServerResponse, after: number, wait: number): void {
+    let timer: NodeJS.Timeout | undefined;
     const answer = () => {
       this.waiters.delete(answer);
       clearTimeout(timer);
@@ -97,7 +98,7 @@ export class FakeAgentServer {
       res.writeHead(this.noChangeAnswer).end();
     };
     if (this.desired.revision !== after) return answer();
-    const timer = setTimeout(answer, Math.min(wait, 5) * 1000);
+    timer = setTimeout(answer, Math.min(wait, 5) * 1000);
     this.waiters.add(answer);
   }
 

@@ -163,11 +163,13 @@ export class ResourceHandler {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
     let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    let stop: (() => void) | undefined;
     const finish = () => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      stop();
+      stop?.();
       res.end();
     };
     const write = (e: KubeWatchEvent) => {
@@ -176,7 +178,7 @@ export class ResourceHandler {
       res.write(JSON.stringify(ev) + '\n');
       if (res.writableLength > MAX_WATCH_BUFFER_BYTES) finish();
     };
-    const stop = this.opts.store.watch(
+    stop = this.opts.store.watch(
       r,
       namespace,
       {
@@ -187,7 +189,9 @@ export class ResourceHandler {
       },
       { event: write, end: finish },
     );
-    const timer = setTimeout(finish, timeoutSeconds * 1000);
+    // the store may end the watch while it is being set up (too old a resourceVersion)
+    if (done) return stop();
+    timer = setTimeout(finish, timeoutSeconds * 1000);
     res.on('close', finish);
   }
 }
