@@ -86,10 +86,7 @@ export class FakeAgentServer {
   }
 
   private poll(res: http.ServerResponse, after: number, wait: number): void {
-    let timer: NodeJS.Timeout | undefined;
-    const answer = () => {
-      this.waiters.delete(answer);
-      clearTimeout(timer);
+    const respond = () => {
       if (res.writableEnded || res.destroyed) return;
       if (this.revoked) return this.json(res, 401, { message: 'revoked' });
       if (this.desired.revision !== after) return this.json(res, 200, this.desired);
@@ -97,8 +94,13 @@ export class FakeAgentServer {
       if (this.noChangeAnswer === 'same-revision') return this.json(res, 200, this.desired);
       res.writeHead(this.noChangeAnswer).end();
     };
-    if (this.desired.revision !== after) return answer();
-    timer = setTimeout(answer, Math.min(wait, 5) * 1000);
+    if (this.desired.revision !== after) return respond();
+    const answer = () => {
+      this.waiters.delete(answer);
+      clearTimeout(timer);
+      respond();
+    };
+    const timer = setTimeout(answer, Math.min(wait, 5) * 1000);
     this.waiters.add(answer);
   }
 

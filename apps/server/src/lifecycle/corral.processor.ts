@@ -1,4 +1,4 @@
-import { Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { DelayedError, Job, Queue } from 'bullmq';
 import { CORRAL_QUEUE, JobName, JobPayloads } from '../queue/jobs';
@@ -17,7 +17,7 @@ const RESYNC_MS = 1000;
 /** Thin dispatcher: each job names a service call; retries and backoff come from the queue. */
 // a crashed worker's job is picked up again after lockDuration, not BullMQ's default 30 s
 @Processor(CORRAL_QUEUE, { concurrency: 4, lockDuration: 10_000, stalledInterval: 5_000 })
-export class CorralProcessor extends WorkerHost implements OnApplicationBootstrap {
+export class CorralProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CorralProcessor.name);
 
   constructor(
@@ -36,6 +36,11 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
+  }
+
+  /** Lets running jobs finish while the connections they use are still open (those close at application shutdown). */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
   }
 
   async process(job: Job, token?: string): Promise<void> {

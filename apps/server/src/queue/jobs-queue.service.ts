@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -15,7 +15,7 @@ import { redisConnectionOptions } from './redis-connection';
  * a running job compares it before and after its work and runs again when it moved.
  */
 @Injectable()
-export class JobsQueue implements OnModuleDestroy {
+export class JobsQueue implements OnApplicationShutdown {
   private redis: Redis | null = null;
 
   constructor(
@@ -54,7 +54,7 @@ export class JobsQueue implements OnModuleDestroy {
     return this.redis;
   }
 
-  onModuleDestroy(): void {
+  onApplicationShutdown(): void {
     this.redis?.disconnect();
   }
 }

@@ -163,13 +163,11 @@ export class ResourceHandler {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     res.flushHeaders();
     let done = false;
-    let timer: NodeJS.Timeout | undefined;
-    let stop: (() => void) | undefined;
+    const cleanups: Array<() => void> = [];
     const finish = () => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
-      stop?.();
+      for (const cleanup of cleanups) cleanup();
       res.end();
     };
     const write = (e: KubeWatchEvent) => {
@@ -178,7 +176,7 @@ export class ResourceHandler {
       res.write(JSON.stringify(ev) + '\n');
       if (res.writableLength > MAX_WATCH_BUFFER_BYTES) finish();
     };
-    stop = this.opts.store.watch(
+    const stop = this.opts.store.watch(
       r,
       namespace,
       {
@@ -191,7 +189,8 @@ export class ResourceHandler {
     );
     // the store may end the watch while it is being set up (too old a resourceVersion)
     if (done) return stop();
-    timer = setTimeout(finish, timeoutSeconds * 1000);
+    const timer = setTimeout(finish, timeoutSeconds * 1000);
+    cleanups.push(stop, () => clearTimeout(timer));
     res.on('close', finish);
   }
 }
