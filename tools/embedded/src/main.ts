@@ -170,11 +170,17 @@ async function waitForHealthy(url: string): Promise<void> {
   throw new Error(`the server did not become healthy at ${url}/healthz within 2 minutes`);
 }
 
-async function shutdown(code: number): Promise<never> {
+let stopping = false;
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const progress = new Progress();
+  process.stdout.write('\n');
   // agents first, all at once (each stops its components), then the server and Redis
-  await stopAll(agents, 30_000);
-  await stopAll(children, 10_000);
-  if (postgres) await stopAll([postgres], 30_000);
+  if (agents.length) await progress.step(`stopping ${agents.length} local agents and their components`, () => stopAll(agents, 30_000));
+  if (children.length) await progress.step(`stopping the Corral server${children.length > 1 ? ' and Redis' : ''}`, () => stopAll(children, 10_000));
+  if (postgres) await progress.step('stopping embedded PostgreSQL', () => stopAll([postgres!], 30_000));
   process.exit(code);
 }
 
