@@ -1,8 +1,10 @@
-import { ConflictException, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from '@corral/kube';
-import { assertTransition, parseDuration, validateDns1123Label } from '@corral/domain';
+import { assertTransition, parseDuration, planPoolHosts, validateDns1123Label } from '@corral/domain';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
 import { Environment } from './environment.entity';
 import { CreateEnvironmentDto } from './dto/create-environment.dto';
 import { UpdateEnvironmentDto } from './dto/update-environment.dto';
@@ -36,6 +38,7 @@ export class EnvironmentsService {
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
     private readonly pools: HostPoolService,
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
   ) {}
 
   async create(dto: CreateEnvironmentDto): Promise<Environment> {
@@ -100,15 +103,16 @@ export class EnvironmentsService {
 
   /**
    * Gives pool hosts to environments that hold fewer than they asked for (created with
-   * waitForHosts, or a host was removed), oldest first; each claim is all or nothing. Safe on
-   * several replicas at once: one environment is topped up by one of them at a time.
+   * waitForHosts, or a host was removed or lost: see planPoolHosts), oldest first; each claim
+   * is all or nothing. Safe on several replicas at once: one environment is topped up by one
+   * of them at a time.
    */
   async claimHostsForWaiting(pool?: string): Promise<number> {
     const qb = this.environments
       .createQueryBuilder('e')
       .where('e.host_pool IS NOT NULL')
       .andWhere('e.state IN (:...states)', { states: HOLDS_HOSTS })
-      .andWhere(`(SELECT count(*) FROM hosts h WHERE h.environment_id = e.id AND h.state <> 'removed') < e.host_count`)
+      .andWhere(`(SELECT count(*) FROM hosts h WHERE h.environment_id = e.id AND h.pool = e.host_pool AND h.state NOT IN ('removed', 'lost')) < e.host_count`)
       .orderBy('e.created_at', 'ASC')
       .addOrderBy('e.id', 'ASC')
       .take(WAITING_BATCH);
@@ -120,7 +124,8 @@ export class EnvironmentsService {
         if (!locked) return 0;
         const [live] = await manager.query(`SELECT state FROM environments WHERE id = $1 FOR SHARE`, [env.id]);
         if (!live || !HOLDS_HOSTS.includes(live.state)) return 0;
-        const need = env.hostCount! - ((await this.pools.countHeld(manager, [env.id])).get(env.id) ?? 0);
+        const held = await this.pools.hostStates(manager, env.id, env.hostPool!);
+        const need = planPoolHosts({ requested: env.hostCount!, hosts: held.map((h) => ({ ...h, kinds: [] })), maxUnhealthy: this.config.maxUnhealthyHosts }).claim;
         if (need <= 0) return 0;
         const result = await this.pools.claim(manager, env, { pool: env.hostPool!, labelSelector: env.hostLabelSelector }, need);
         return result.claimed.length;
@@ -138,7 +143,7 @@ export class EnvironmentsService {
     const rows: { pool: string; n: number }[] = await this.dataSource.query(
       `SELECT e.host_pool AS pool, count(*)::int AS n FROM environments e
         WHERE e.host_pool IS NOT NULL AND e.state = ANY($1)
-          AND (SELECT count(*) FROM hosts h WHERE h.environment_id = e.id AND h.state <> 'removed') < e.host_count
+          AND (SELECT count(*) FROM hosts h WHERE h.environment_id = e.id AND h.pool = e.host_pool AND h.state NOT IN ('removed', 'lost')) < e.host_count
         GROUP BY e.host_pool`,
       [HOLDS_HOSTS],
     );

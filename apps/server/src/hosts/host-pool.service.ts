@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, SelectQueryBuilder } from 'typeorm';
 import type { PoolResource } from '@corral/contracts';
+import type { HostState } from '@corral/domain';
 import { Host } from './host.entity';
 import { EventsService } from '../events/events.service';
 import { whereLabelsMatch } from '../common/label-selector-sql';
@@ -67,14 +68,25 @@ export class HostPoolService {
     return this.idleHosts(this.dataSource.manager, request).getCount();
   }
 
-  /** Hosts (not removed) each environment holds. */
-  async countHeld(manager: EntityManager, environmentIds: string[]): Promise<Map<string, number>> {
-    if (!environmentIds.length) return new Map();
-    const rows: { environment_id: string; n: number }[] = await manager.query(
-      `SELECT environment_id, count(*)::int AS n FROM hosts WHERE environment_id = ANY($1::uuid[]) AND state <> 'removed' GROUP BY environment_id`,
-      [environmentIds],
-    );
-    return new Map(rows.map((r) => [r.environment_id, r.n]));
+  /** The state of every host of the pool the environment holds (removed ones included: planPoolHosts skips them). */
+  async hostStates(manager: EntityManager, environmentId: string, pool: string): Promise<Array<{ id: string; state: HostState }>> {
+    return manager.query(`SELECT id, state FROM hosts WHERE environment_id = $1 AND pool = $2 ORDER BY id`, [environmentId, pool]);
+  }
+
+  /**
+   * Gives a host back to its pool. The caller has emptied its desired state first, so the
+   * agent wipes it, and it is claimable again once it reports nothing left.
+   */
+  async release(environment: { id: string; name: string }, host: { id: string; hostname: string; pool: string | null }, why: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.query(`UPDATE hosts SET environment_id = NULL, updated_at = now() WHERE id = $1 AND environment_id = $2`, [host.id, environment.id]);
+      if (!result[1]) return false;
+      await this.events.record(
+        { environmentId: environment.id, hostId: host.id, reason: 'HostReleased', message: `host ${host.hostname} returned to pool ${host.pool}: ${why}` },
+        manager,
+      );
+      return true;
+    });
   }
 
   /** Every pool with its hosts by availability, by name. */

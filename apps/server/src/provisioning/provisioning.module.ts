@@ -9,13 +9,14 @@ import { EtcdRestoreService } from './etcd/etcd-restore.service';
 import { CertificatesController } from './certificates.controller';
 import { SnapshotsModule } from '../snapshots/snapshots.module';
 import { HostsModule } from '../hosts/hosts.module';
+import { HostPoolModule } from '../hosts/host-pool.module';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { ComponentsModule } from '../components/components.module';
 import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
 
 @Module({
-  imports: [HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, SnapshotsModule],
+  imports: [HostsModule, HostPoolModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, SnapshotsModule],
   controllers: [KubeconfigController, CertificatesController],
   providers: [ProvisioningService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
   exports: [ProvisioningService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService],

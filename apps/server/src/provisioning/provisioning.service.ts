@@ -11,6 +11,7 @@ import {
   deriveEnvironmentStatus,
   getCondition,
   planPlacement,
+  planPoolHosts,
   planRollout,
   setCondition,
   setConditions,
@@ -20,6 +21,7 @@ import { CORRAL_CONFIG } from '../config/config.module';
 import type { CorralConfig } from '../config/corral-config';
 import { Environment } from '../environments/environment.entity';
 import { HostsService } from '../hosts/hosts.service';
+import { HostPoolService } from '../hosts/host-pool.service';
 import type { Host } from '../hosts/host.entity';
 import { DesiredStateService } from '../components/desired-state.service';
 import { HostComponentsService } from '../components/host-components.service';
@@ -51,6 +53,7 @@ export class ProvisioningService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
     private readonly hosts: HostsService,
+    private readonly pools: HostPoolService,
     private readonly desired: DesiredStateService,
     private readonly hostComponents: HostComponentsService,
     private readonly pki: EnvironmentPkiService,
@@ -111,6 +114,8 @@ export class ProvisioningService {
       await this.restorer.step({ env, restore, hosts, components, statuses, replan });
       return false;
     }
+
+    if (await this.releaseSurplusPoolHosts(env, hosts, current)) return false; // look again without them
 
     let plan = replan(current);
     const bootstrapped = current.some((p) => p.kind === 'etcd');
@@ -217,6 +222,28 @@ export class ProvisioningService {
 
     if (plan.etcd.action === 'refuse') return true; // only hosts coming back (which enqueue a reconcile) can change this
     return derived.state === 'active' && plan.etcd.action === 'none' && rollout.hold.length === 0 && !outcome.problem;
+  }
+
+  /**
+   * A pool environment that got a replacement for a lost host holds one too many once that
+   * host is back: planPoolHosts picks worker-only surplus hosts, whose desired state is emptied
+   * (their agents wipe them) before they go back to the pool.
+   */
+  private async releaseSurplusPoolHosts(env: Environment, hosts: Host[], current: Placement[]): Promise<boolean> {
+    if (!env.hostPool || !env.hostCount) return false;
+    const poolHosts = hosts.filter((h) => h.pool === env.hostPool);
+    const { release } = planPoolHosts({
+      requested: env.hostCount,
+      hosts: poolHosts.map((h) => ({ id: h.id, state: h.state, kinds: current.filter((p) => p.hostId === h.id).map((p) => p.kind) })),
+      maxUnhealthy: this.config.maxUnhealthyHosts,
+    });
+    let released = 0;
+    for (const host of poolHosts.filter((h) => release.includes(h.id))) {
+      await this.desired.setHostComponents(host.id, env.id, []);
+      const why = `the environment holds ${poolHosts.filter((h) => h.state !== 'removed').length} hosts of the pool and asked for ${env.hostCount}`;
+      if (await this.pools.release(env, host, why)) released++;
+    }
+    return released > 0;
   }
 
   /**

@@ -2,6 +2,7 @@ import { COMPONENT_KINDS, type ComponentKind } from '@corral/contracts';
 import { assessSufficiency } from './assess-sufficiency';
 import { compareIds } from '../shared/compare-ids';
 import { availability, canRunKind, CONTROL_PLANE_KINDS, WORKER_KINDS } from './eligibility';
+import { tooManyUnhealthy } from './remediation-limit';
 import { planControlPlane } from './plan-control-plane';
 import { describeHost, goneReason, planEtcd } from './plan-etcd';
 import { planIngress } from './plan-ingress';
@@ -104,12 +105,8 @@ export function planPlacement(input: PlanInput): PlacementPlan {
   const holds = (hostId: string, kind: string) => currentKeys.has(key({ hostId, kind: kind as ComponentKind }));
   const sufficiency = assessSufficiency(sortedHosts, spec.etcdMembers, replicas, holds);
 
-  const counted = sortedHosts.filter((h) => h.state !== 'removed');
-  const unhealthy = counted.filter((h) => h.state === 'lost' || h.state === 'disconnected');
-  if (counted.length > 0 && unhealthy.length / counted.length > maxUnhealthy) {
-    const message =
-      `${unhealthy.length} of ${counted.length} hosts are disconnected or lost (more than ` +
-      `${Math.round(maxUnhealthy * 100)}%): not moving anything until enough hosts are back or removed`;
+  const message = tooManyUnhealthy(sortedHosts.map((h) => h.state), maxUnhealthy);
+  if (message) {
     return {
       placement: current,
       changes: [],
