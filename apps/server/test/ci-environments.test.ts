@@ -1,4 +1,6 @@
 import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { EventsService } from '../src/events/events.service';
 import { apiClient } from './support/api-client';
 import { REDIS_URL, TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { openEventStream } from './support/sse-client';
@@ -183,6 +185,35 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
 
     expect((await admin.get('/v1/environments/nope?waitFor=active&timeout=1')).status).toBe(404);
     expect((await admin.get('/v1/environments/waiter2?waitFor=happy')).status).toBe(400);
+  });
+
+  it('streams an event committed after a higher id was already streamed (a slow transaction), once', async () => {
+    const env = (await admin.post('/v1/environments', { name: 'late-commit' })).body;
+    const stream = openEventStream(`${server.url}/v1/environments/late-commit/events`, server.adminKey);
+    await stream.waitFor((m) => m.data.reason === 'Created');
+    const events = server.app.get(EventsService);
+    let inserted = false;
+    let commit!: () => void;
+    const committed = new Promise<void>((resolve) => (commit = resolve));
+    // a transaction takes the lower id and stays open
+    const slow = server.app.get(DataSource).transaction(async (manager) => {
+      await events.record({ environmentId: env.id, reason: 'SlowTransaction', message: 'recorded first, committed last' }, manager);
+      inserted = true;
+      await committed;
+    });
+    await eventually(async () => inserted, { what: 'the slow event inserted' });
+    const fast = await events.record({ environmentId: env.id, reason: 'FastTransaction', message: 'recorded second, committed at once' });
+    await stream.waitFor((m) => m.data.reason === 'FastTransaction', 5000);
+    await sleep(3000); // longer than any fixed look-back window
+    commit();
+    await slow;
+    const late = await stream.waitFor((m) => m.data.reason === 'SlowTransaction', 5000);
+    expect(BigInt(late.id!)).toBeLessThan(BigInt(fast.id));
+    await admin.patch('/v1/environments/late-commit', { labels: { after: 'late' } });
+    await stream.waitFor((m) => m.data.reason === 'Updated', 5000);
+    const ids = stream.messages.filter((m) => m.id).map((m) => m.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    await stream.close();
   });
 
   it('streams events as Server-Sent Events on any replica, resumable with Last-Event-ID, ending at deletion', async () => {

@@ -20,7 +20,7 @@ const PAGE = 500;
 const KEEPALIVE_MS = 15_000;
 /** a stream ends after this long; the client reconnects with Last-Event-ID */
 const MAX_LIFETIME_MS = 30 * 60_000;
-/** re-read this soon after sending, for events committed late with lower ids */
+/** while something sent is unsettled, look again this soon (late commits also wake the stream) */
 const SETTLE_MS = 1000;
 const RETRY_HINT_MS = 2000;
 
@@ -73,8 +73,9 @@ export class EnvironmentEventStream {
       let lastWrite = Date.now();
       let gone = !first;
       while (!options.signal.aborted && !this.notifier.closing && Date.now() - started < MAX_LIFETIME_MS) {
+        cursor.observe(await this.events.commitHorizon());
         const page = await this.events.listForEnvironment(options.environmentId, cursor.floor, PAGE);
-        const fresh = cursor.take(page, Date.now());
+        const fresh = cursor.take(page);
         for (const event of fresh) {
           const view = eventView(event);
           await send(view.kind, view, event.id);

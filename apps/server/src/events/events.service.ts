@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, QueryRunner, Repository } from 'typeorm';
 import { CorralEvent, EventType } from './event.entity';
 import { EnvironmentEventsNotifier } from './environment-events-notifier';
+import type { CommitHorizon } from './event-cursor';
 
 export interface NewEvent {
   environmentId?: string | null;
@@ -75,6 +76,20 @@ export class EventsService implements OnModuleInit {
 
   listForEnvironment(environmentId: string, afterId = '0', limit = 500): Promise<CorralEvent[]> {
     return this.events.find({ where: { environmentId, id: MoreThan(afterId) }, order: { id: 'ASC' }, take: limit });
+  }
+
+  /**
+   * The database's clock and the start of its oldest open client transaction (another
+   * session's): an event id below one already read can only still come from such a transaction.
+   * Corral's sessions all use one role, so pg_stat_activity shows their transaction starts.
+   */
+  async commitHorizon(): Promise<CommitHorizon> {
+    const [row] = await this.dataSource.query(`
+      SELECT (extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now,
+             (SELECT extract(epoch FROM min(xact_start)) * 1000 FROM pg_stat_activity
+               WHERE datname = current_database() AND backend_type = 'client backend'
+                 AND pid <> pg_backend_pid() AND xact_start IS NOT NULL)::float8 AS oldest`);
+    return { now: Number(row.now), oldestOpenSince: row.oldest === null ? null : Number(row.oldest) };
   }
 
   /** The last `count` events of an environment, oldest first. */
