@@ -51,8 +51,21 @@ export class SnapshotStore {
     const row = await this.snapshots.createQueryBuilder('s').addSelect('s.data').where('s.id = :id', { id }).getOne();
     if (!row?.data || row.state !== 'completed') throw new NotFoundException(`snapshot ${id} has no data`);
     const sha256 = createHash('sha256').update(row.data).digest('hex');
-    if (sha256 !== row.sha256) throw new Error(`snapshot ${id} is corrupt: SHA-256 ${sha256}, recorded ${row.sha256}`);
+    if (sha256 !== row.sha256) throw new ConflictException(`snapshot ${id} is corrupt (its data's SHA-256 is ${sha256}, ${row.sha256} was recorded): take a new snapshot`);
     return row.data;
+  }
+
+  /** Deletes a snapshot unless it is still being taken or an active restore loads it (409). */
+  async delete(snapshot: EtcdSnapshot): Promise<void> {
+    if (snapshot.state === 'pending') throw new ConflictException(`snapshot ${snapshot.id} is still being taken`);
+    // a DELETE answers [rows, rowCount]
+    const [rows]: [{ id: string }[], number] = await this.dataSource.query(
+      `DELETE FROM etcd_snapshots WHERE id = $1
+         AND id NOT IN (SELECT snapshot_id FROM etcd_restores WHERE phase = ANY($2) AND snapshot_id IS NOT NULL)
+       RETURNING id`,
+      [snapshot.id, ACTIVE_RESTORE_PHASES],
+    );
+    if (!rows.length) throw new ConflictException(`snapshot ${snapshot.id} is being restored; delete it once the restore has finished`);
   }
 
   /** When the last scheduled snapshot was attempted, or null. */
@@ -63,7 +76,8 @@ export class SnapshotStore {
 
   /** Deletes scheduled snapshots beyond the newest `keep` (manual ones stay until deleted); returns how many. */
   async pruneScheduled(environmentId: string, keep: number): Promise<number> {
-    const rows: { id: string }[] = await this.dataSource.query(
+    // a DELETE answers [rows, rowCount]
+    const [rows]: [{ id: string }[], number] = await this.dataSource.query(
       `DELETE FROM etcd_snapshots WHERE id IN (
          SELECT id FROM etcd_snapshots WHERE environment_id = $1 AND trigger = 'scheduled' AND state <> 'pending'
          ORDER BY created_at DESC OFFSET $2)

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UnprocessableEntityException, ConflictException } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UnprocessableEntityException, ConflictException } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.decorators';
 import { EnvironmentsService } from '../environments/environments.service';
@@ -46,6 +47,38 @@ export class SnapshotsController {
   async get(@Param('env') name: string, @Param('id') id: string) {
     const env = await this.environments.get(name);
     return snapshotView(await this.store.get(env.id, id));
+  }
+
+  /**
+   * The snapshot's etcd database (bolt file, as `etcdctl snapshot save` writes it), verified
+   * against its SHA-256 before it is sent; `etcdutl snapshot restore` takes it as is. It holds
+   * every Secret of the cluster, hence the write scope (as for the kubeconfig).
+   */
+  @Get('snapshots/:id/data')
+  @RequireScope('write')
+  async download(@Param('env') name: string, @Param('id') id: string, @Res() res: Response): Promise<void> {
+    const env = await this.environments.get(name);
+    const snapshot = await this.store.get(env.id, id);
+    if (snapshot.state !== 'completed') throw new ConflictException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot has data`);
+    const data = await this.store.data(snapshot.id);
+    res.status(200);
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Length', String(data.length));
+    res.setHeader('Content-Disposition', `attachment; filename="${env.name}-etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db"`);
+    res.setHeader('Content-Digest', `sha-256=:${Buffer.from(snapshot.sha256!, 'hex').toString('base64')}:`);
+    res.setHeader('ETag', `"${snapshot.sha256}"`);
+    res.end(data);
+  }
+
+  /** Deletes a snapshot (scheduled or manual); not one being taken or being restored. */
+  @Delete('snapshots/:id')
+  @RequireScope('write')
+  @HttpCode(204)
+  async remove(@Param('env') name: string, @Param('id') id: string): Promise<void> {
+    const env = await this.environments.get(name);
+    const snapshot = await this.store.get(env.id, id);
+    await this.store.delete(snapshot);
+    await this.events.record({ environmentId: env.id, reason: 'SnapshotDeleted', message: `etcd snapshot ${snapshot.id} (${snapshot.trigger}, ${snapshot.state}) deleted` });
   }
 
   /**
