@@ -18,6 +18,7 @@ export async function createServer(config: CorralConfig, options: { bufferLogs?:
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '2mb' });
   answerClientErrorsInShape(app.getHttpServer());
+  keepConnectionsLongerThanClients(app.getHttpServer());
   app.useGlobalPipes(
     new StorableBodyPipe(),
     new ValidationPipe({
@@ -35,6 +36,16 @@ export async function createServer(config: CorralConfig, options: { bufferLogs?:
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   return app;
+}
+
+/**
+ * Node closes an idle keep-alive connection after 5 s; a client (agents, the CLI, fetch) that
+ * sends on it just then gets "other side closed". Idle connections stay 65 s, longer than the
+ * clients and load balancers in front keep theirs (60 s is the common default).
+ */
+function keepConnectionsLongerThanClients(server: import('node:http').Server): void {
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 }
 
 /** A queue worker without HTTP, so workers scale apart from the API. */

@@ -143,14 +143,19 @@ async function waitForActive(api: ApiClient, progress: Progress): Promise<void> 
     let lastEventId = '0';
     const deadline = Date.now() + 5 * 60_000;
     while (Date.now() < deadline) {
-      const events = (await api.request('GET', `/v1/environments/${DEMO_ENV}/events`)).body as { items: Array<{ id: string; reason: string; message: string }> };
-      for (const event of events.items.filter((e) => Number(e.id) > Number(lastEventId))) {
-        progress.note(`${event.reason}: ${event.message}`);
-        lastEventId = event.id;
+      try {
+        const events = (await api.request('GET', `/v1/environments/${DEMO_ENV}/events?after=${lastEventId}`)).body as { items: Array<{ id: string; reason: string; message: string }> };
+        for (const event of events.items) {
+          progress.note(`${event.reason}: ${event.message}`);
+          lastEventId = event.id;
+        }
+        const env = (await api.request('GET', `/v1/environments/${DEMO_ENV}`)).body as { state: string; stateReason?: string };
+        if (env.state === 'active') return;
+        if (env.state === 'error') throw new Error(`${DEMO_ENV} failed: ${env.stateReason}`);
+      } catch (err) {
+        // a request that failed on the way (a busy machine): ask again
+        if ((err as Error).message !== 'fetch failed') throw err;
       }
-      const env = (await api.request('GET', `/v1/environments/${DEMO_ENV}`)).body as { state: string; stateReason?: string };
-      if (env.state === 'active') return;
-      if (env.state === 'error') throw new Error(`${DEMO_ENV} failed: ${env.stateReason}`);
       await new Promise((r) => setTimeout(r, 500));
     }
     throw new Error(`${DEMO_ENV} did not become active within 5 minutes; see ${join(DATA, 'agent-*.log')}`);

@@ -83,6 +83,12 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
     throw new DelayedError();
   }
 
+  /** Worker-level trouble (a lock it could not renew, a lost Redis connection): jobs are level-based and run again. */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    this.logger.warn(`queue worker: ${error.message} (the job runs again; it is safe to repeat)`);
+  }
+
   @OnWorkerEvent('failed')
   onFailed(job: Job | undefined, error: Error): void {
     this.logger.warn({ job: job?.name, jobId: job?.id, attempt: job?.attemptsMade }, `job failed, will retry with backoff: ${error.message}`);

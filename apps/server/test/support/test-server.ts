@@ -75,14 +75,23 @@ export async function dropIsolation(config: CorralConfig): Promise<void> {
   redis.disconnect();
 }
 
-/** Polls until the check returns a truthy value, or fails with the last value seen. */
+/**
+ * Polls until the check returns a truthy value, or fails with the last value seen. A check that
+ * throws (a request that failed on the way) counts as not yet; the last error is in the failure.
+ */
 export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 15000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
+  let lastError: Error | undefined;
   while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last;
+    try {
+      last = await check();
+      lastError = undefined;
+      if (last) return last;
+    } catch (err) {
+      lastError = err as Error;
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${lastError ? `error: ${lastError.message}` : JSON.stringify(last)}`);
 }
