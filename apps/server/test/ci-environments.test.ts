@@ -110,6 +110,33 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
     expect(row).toMatchObject({ id: host.hostId, environment_id: null, pool: 'wait' });
   });
 
+  it('hands pool hosts out first come, first served: a small request never overtakes a bigger one that waits; one that can never be served holds nobody up', async () => {
+    await poolHosts('fifo', 3);
+    const held = async (name: string) => (await server.sql<{ n: number }>(`SELECT count(*)::int AS n FROM hosts h JOIN environments e ON e.id = h.environment_id WHERE e.name = $1`, [name]))[0].n;
+    expect((await admin.post('/v1/environments', { name: 'fifo-first', hosts: { pool: 'fifo', count: 2 } })).status).toBe(201);
+    expect((await admin.post('/v1/environments', { name: 'fifo-big', hosts: { pool: 'fifo', count: 3 }, waitForHosts: true })).status).toBe(201);
+    // one host is idle, but the older, bigger request is waiting for it
+    expect((await admin.post('/v1/environments', { name: 'fifo-small', hosts: { pool: 'fifo', count: 1 }, waitForHosts: true })).status).toBe(201);
+    const refused = await admin.post('/v1/environments', { name: 'fifo-now', hosts: { pool: 'fifo', count: 1 } });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain('not enough idle hosts in pool "fifo": 1 free, 1 requested, and 2 environment(s) waiting ahead (fifo-big needs 3, fifo-small needs 1) get idle hosts first');
+    await sleep(1500); // several sweeps, each offering the idle host to the waiting
+    expect([await held('fifo-big'), await held('fifo-small'), (await poolView('fifo')).hosts.idle]).toEqual([0, 0, 1]);
+
+    expect((await admin.delete('/v1/environments/fifo-first')).status).toBe(202);
+    await eventually(async () => (await held('fifo-big')) === 3, { timeoutMs: 15_000, what: 'the big request served first' });
+    expect(await held('fifo-small')).toBe(0);
+    expect((await admin.delete('/v1/environments/fifo-big')).status).toBe(202);
+    await eventually(async () => (await held('fifo-small')) === 1, { timeoutMs: 15_000, what: 'the small request served next' });
+
+    // asking for more hosts than the pool has at all waits without holding the lane
+    expect((await admin.post('/v1/environments', { name: 'fifo-huge', hosts: { pool: 'fifo', count: 5 }, waitForHosts: true })).status).toBe(201);
+    expect((await admin.post('/v1/environments', { name: 'fifo-after', hosts: { pool: 'fifo', count: 1 } })).status).toBe(201);
+    expect([await held('fifo-huge'), await held('fifo-after')]).toEqual([0, 1]);
+    for (const name of ['fifo-small', 'fifo-huge', 'fifo-after']) expect((await admin.delete(`/v1/environments/${name}`)).status).toBe(202);
+    await eventually(async () => (await poolView('fifo'))?.hosts.idle === 3, { timeoutMs: 15_000, what: 'every fifo host idle again' });
+  });
+
   it('Idempotency-Key: a retry with the same body answers the first success and creates one environment; another body 422; in flight 409', async () => {
     const key = `ci-run-${Date.now()}`;
     const body = { name: 'idem', labels: { run: '42' }, ttl: '1h' };

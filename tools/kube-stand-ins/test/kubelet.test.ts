@@ -90,8 +90,8 @@ describe('kubelet stand-in', () => {
   it('registers a Ready node and keeps its heartbeat fresh', async () => {
     const a = await startKubelet('node-a', '127.0.0.2');
     const b = await startKubelet('node-b', '127.0.0.3');
-    await waitFor('healthz', async () => (await httpGet(`http://127.0.0.2:${a.healthzPort}/healthz`)).body === 'ok');
-    expect((await httpGet(`http://127.0.0.3:${b.healthzPort}/healthz`)).status).toBe(200);
+    await waitFor('healthz of node-a', async () => (await httpGet(`http://127.0.0.2:${a.healthzPort}/healthz`)).body === 'ok');
+    await waitFor('healthz of node-b', async () => (await httpGet(`http://127.0.0.3:${b.healthzPort}/healthz`)).status === 200);
     // the https server honours the configured address too
     expect((await httpsRequest(`https://127.0.0.2:${a.port}/healthz`, { insecure: true })).body).toBe('ok');
 

@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, Repository } from 'typeorm';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from '@corral/kube';
 import { assertTransition, parseDuration, planPoolHosts, validateDns1123Label } from '@corral/domain';
 import { CORRAL_CONFIG } from '../config/config.module';
@@ -27,6 +27,12 @@ const UNIQUE_VIOLATION = '23505';
 /** states in which an environment holds on to (and tops up) the pool hosts it asked for */
 const HOLDS_HOSTS = ['pending', 'provisioning', 'active', 'degraded', 'upgrading'];
 const WAITING_BATCH = 100;
+
+/** Pool hosts are handed out first come, first served per lane: one pool and label selector. */
+interface Lane {
+  pool: string;
+  labelSelector: string | null;
+}
 
 @Injectable()
 export class EnvironmentsService {
@@ -79,15 +85,17 @@ export class EnvironmentsService {
         await this.events.record({ environmentId: env.id, reason: 'Created', message: `environment ${env.name} created (Kubernetes ${kubernetesVersion}, ${env.etcdMembers} etcd member(s))` }, manager);
         if (dto.hosts) {
           const request = { pool: dto.hosts.pool, labelSelector: dto.hosts.labelSelector };
-          const { claimed } = await this.pools.claim(manager, env, request, dto.hosts.count);
+          // first come, first served: idle hosts go to environments already waiting in this lane
+          const ahead = await this.waitingInLane(manager, { pool: request.pool, labelSelector: request.labelSelector || null }, env.id);
+          const { claimed } = ahead.length ? { claimed: [] } : await this.pools.claim(manager, env, request, dto.hosts.count);
+          const matching = `pool "${dto.hosts.pool}"${dto.hosts.labelSelector ? ` matching "${dto.hosts.labelSelector}"` : ''}`;
+          const queue = ahead.length ? `, and ${ahead.length} environment(s) waiting ahead (${ahead.slice(0, 3).map((w) => `${w.name} needs ${w.need}`).join(', ')}) get idle hosts first` : '';
           if (!claimed.length && !dto.waitForHosts) {
             const idle = await this.pools.countIdle(request);
-            throw new ConflictException(
-              `not enough idle hosts in pool "${dto.hosts.pool}"${dto.hosts.labelSelector ? ` matching "${dto.hosts.labelSelector}"` : ''}: ${idle} free, ${dto.hosts.count} requested; retry later or set waitForHosts`,
-            );
+            throw new ConflictException(`not enough idle hosts in ${matching}: ${idle} free, ${dto.hosts.count} requested${queue}; retry later or set waitForHosts`);
           }
           if (!claimed.length) {
-            await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'WaitingForHosts', message: `waiting for ${dto.hosts.count} idle host(s) of pool ${dto.hosts.pool}` }, manager);
+            await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'WaitingForHosts', message: `waiting for ${dto.hosts.count} idle host(s) of ${matching}${queue}` }, manager);
           }
         }
         return env;
@@ -102,10 +110,31 @@ export class EnvironmentsService {
   }
 
   /**
+   * Environments of a lane (one pool and label selector) that still wait for hosts, oldest
+   * first, leaving out any that asks for more hosts than the lane has at all (it would block
+   * the lane for ever; it waits for hosts to register, without holding anyone up).
+   */
+  private async waitingInLane(manager: EntityManager, lane: Lane, excludeId?: string): Promise<Array<{ id: string; name: string; need: number }>> {
+    const total = await this.pools.countMatching(manager, lane);
+    const rows: Array<{ id: string; name: string; need: number }> = await manager.query(
+      `SELECT e.id, e.name, (e.host_count - held.n)::int AS need
+         FROM environments e
+         CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM hosts h WHERE h.environment_id = e.id AND h.pool = e.host_pool AND h.state NOT IN ('removed', 'lost')) held
+        WHERE e.host_pool = $1 AND coalesce(e.host_label_selector, '') = $2 AND e.state = ANY($3)
+          AND held.n < e.host_count AND e.host_count <= $4 AND e.id IS DISTINCT FROM $5
+        ORDER BY e.created_at, e.id`,
+      [lane.pool, lane.labelSelector ?? '', HOLDS_HOSTS, total, excludeId ?? null],
+    );
+    return rows;
+  }
+
+  /**
    * Gives pool hosts to environments that hold fewer than they asked for (created with
-   * waitForHosts, or a host was removed or lost: see planPoolHosts), oldest first; each claim
-   * is all or nothing. Safe on several replicas at once: one environment is topped up by one
-   * of them at a time.
+   * waitForHosts, or a host was removed or lost: see planPoolHosts). First come, first served
+   * per lane (pool and label selector): while the oldest waiting environment of a lane cannot
+   * get all it needs, younger ones in that lane wait too, so small requests never starve a big
+   * one. Each claim is all or nothing. Safe on several replicas at once: one environment is
+   * topped up by one of them at a time.
    */
   async claimHostsForWaiting(pool?: string): Promise<number> {
     const qb = this.environments
@@ -118,19 +147,31 @@ export class EnvironmentsService {
       .take(WAITING_BATCH);
     if (pool) qb.andWhere('e.host_pool = :pool', { pool });
     let topped = 0;
+    const blockedLanes = new Set<string>();
+    const laneTotals = new Map<string, number>();
     for (const env of await qb.getMany()) {
-      const claimed = await this.dataSource.transaction(async (manager) => {
+      const lane: Lane = { pool: env.hostPool!, labelSelector: env.hostLabelSelector };
+      const laneKey = JSON.stringify([lane.pool, lane.labelSelector ?? '']);
+      if (blockedLanes.has(laneKey)) continue;
+      let claimed = 0;
+      const outcome = await this.dataSource.transaction(async (manager): Promise<'claimed' | 'short' | 'busy' | 'none'> => {
         const [{ locked }] = await manager.query(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked`, [`claim-hosts-${env.id}`]);
-        if (!locked) return 0;
+        if (!locked) return 'busy';
         const [live] = await manager.query(`SELECT state FROM environments WHERE id = $1 FOR SHARE`, [env.id]);
-        if (!live || !HOLDS_HOSTS.includes(live.state)) return 0;
+        if (!live || !HOLDS_HOSTS.includes(live.state)) return 'none';
         const held = await this.pools.hostStates(manager, env.id, env.hostPool!);
         const need = planPoolHosts({ requested: env.hostCount!, hosts: held.map((h) => ({ ...h, kinds: [] })), maxUnhealthy: this.config.maxUnhealthyHosts }).claim;
-        if (need <= 0) return 0;
-        const result = await this.pools.claim(manager, env, { pool: env.hostPool!, labelSelector: env.hostLabelSelector }, need);
-        return result.claimed.length;
+        if (need <= 0) return 'none';
+        const result = await this.pools.claim(manager, env, lane, need);
+        claimed = result.claimed.length;
+        if (claimed) return 'claimed';
+        if (!laneTotals.has(laneKey)) laneTotals.set(laneKey, await this.pools.countMatching(manager, lane));
+        // one that can never be served (more than the lane has) holds nobody up
+        return env.hostCount! <= laneTotals.get(laneKey)! ? 'short' : 'none';
       });
-      if (!claimed) continue;
+      // another replica is serving this one, or it lacks hosts: the younger ones in its lane wait
+      if (outcome === 'short' || outcome === 'busy') blockedLanes.add(laneKey);
+      if (outcome !== 'claimed') continue;
       topped++;
       this.logger.log({ environmentId: env.id }, `claimed ${claimed} host(s) of pool ${env.hostPool} for ${env.name}`);
       await this.jobs.enqueue('reconcile', { environmentId: env.id });

@@ -63,6 +63,13 @@ export class HostPoolService {
     return { claimed: candidates, idle: candidates.length };
   }
 
+  /** Every host of the pool that matches the claim's selector, in any environment or none (removed ones aside). */
+  countMatching(manager: EntityManager, request: PoolClaim): Promise<number> {
+    const qb = manager.getRepository(Host).createQueryBuilder('h').where('h.pool = :pool', { pool: request.pool }).andWhere(`h.state <> 'removed'`);
+    if (request.labelSelector) whereLabelsMatch(qb, 'h', request.labelSelector, 'hosts.labelSelector');
+    return qb.getCount();
+  }
+
   /** How many hosts a claim could take now (no locks: an estimate for error messages). */
   countIdle(request: PoolClaim): Promise<number> {
     return this.idleHosts(this.dataSource.manager, request).getCount();
