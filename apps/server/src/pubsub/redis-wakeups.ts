@@ -34,7 +34,11 @@ export class RedisWakeups {
 
   async publish(key: string): Promise<void> {
     if (this.closed) return;
-    this.publisher ??= new Redis(redisConnectionOptions(this.redisUrl));
+    if (!this.publisher) {
+      this.publisher = new Redis(redisConnectionOptions(this.redisUrl));
+      // ioredis reconnects by itself; a failed publish costs waiters only their timeout
+      this.publisher.on('error', (err) => this.logger.warn(`${this.channel} publisher: ${err.message}`));
+    }
     await this.publisher.publish(this.channel, key);
   }
 

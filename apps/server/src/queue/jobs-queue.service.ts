@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -16,6 +16,7 @@ import { redisConnectionOptions } from './redis-connection';
  */
 @Injectable()
 export class JobsQueue implements OnApplicationShutdown {
+  private readonly logger = new Logger(JobsQueue.name);
   private redis: Redis | null = null;
 
   constructor(
@@ -50,7 +51,11 @@ export class JobsQueue implements OnApplicationShutdown {
   }
 
   private client(): Redis {
-    this.redis ??= new Redis(redisConnectionOptions(this.config.redisUrl));
+    if (!this.redis) {
+      this.redis = new Redis(redisConnectionOptions(this.config.redisUrl));
+      // ioredis reconnects by itself; the queue's own connection reports the outage through /healthz
+      this.redis.on('error', (err) => this.logger.warn(`job-request counter: ${err.message}`));
+    }
     return this.redis;
   }
 
