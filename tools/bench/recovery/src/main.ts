@@ -3,8 +3,10 @@
 //    the component's own start time (restarted by hand, no agent or server);
 //  - lost host (needs root: network namespaces): cut the link of a host with an etcd member in a
 //    4-host / 3-etcd environment; limit: the configured lost timeout plus the start time of the
-//    replacement (etcd joining, then its control plane) measured by hand.
-// Usage: node dist/tools/bench/recovery/src/main.js [--runs N] [--skip-lost-host]
+//    replacement (etcd joining, then its control plane) measured by hand;
+//  - lost pool host (loopback agents, no root): the agent of an etcd host of a 3-host pool
+//    environment dies; a spare idle pool host is claimed and takes its place; same limit.
+// Usage: node dist/tools/bench/recovery/src/main.js [--runs N] [--skip-crash] [--skip-lost-host] [--skip-pool]
 import os from 'node:os';
 import { COMPONENT_KINDS } from '@corral/contracts';
 import { HostHarness, STAND_IN_BIN, agentArgv, startLoopbackAgents } from '@corral/test-hosts';
@@ -26,32 +28,75 @@ async function main(): Promise<void> {
   const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 3;
   process.stdout.write(`recovery: ${runs} run(s) per fault on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)}\n\n`);
 
-  const crash = await crashRecovery(runs);
+  const crash = process.argv.includes('--skip-crash') ? null : await crashRecovery(runs);
   process.stdout.write('measuring each component\'s own start time by hand...\n');
   const limits = await measureStartTimes(runs);
-  const rows = COMPONENT_KINDS.map((kind) => {
-    const t = median(crash.get(kind)!);
-    const start = median(limits.get(kind)!);
-    const goal = 1.5 * (start + PROBE_INTERVAL_MS);
-    return `| ${kind} | ${seconds(t)} | ${seconds(start)} | ${(t / start).toFixed(1)}x | ${seconds(goal)} | ${t <= goal ? 'met' : 'MISSED'} |`;
-  });
-  process.stdout.write(
-    `\n| crashed component (kill -9) | fault -> active (median) | own start time (median) | ratio | goal 1.5 x (start + ${PROBE_INTERVAL_MS / 1000} s probe) | |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
-  );
-
-  if (process.argv.includes('--skip-lost-host')) return;
-  if (process.getuid?.() !== 0) {
-    process.stdout.write('\nlost host: skipped (network namespaces need root)\n');
-    return;
+  if (crash) {
+    const rows = COMPONENT_KINDS.map((kind) => {
+      const t = median(crash.get(kind)!);
+      const start = median(limits.get(kind)!);
+      const goal = 1.5 * (start + PROBE_INTERVAL_MS);
+      return `| ${kind} | ${seconds(t)} | ${seconds(start)} | ${(t / start).toFixed(1)}x | ${seconds(goal)} | ${t <= goal ? 'met' : 'MISSED'} |`;
+    });
+    process.stdout.write(
+      `\n| crashed component (kill -9) | fault -> active (median) | own start time (median) | ratio | goal 1.5 x (start + ${PROBE_INTERVAL_MS / 1000} s probe) | |\n|---|---|---|---|---|---|\n${rows.join('\n')}\n`,
+    );
   }
-  const lost = await lostHostRecovery(runs);
+
   const replacement = ['etcd', 'kube-apiserver', 'kube-scheduler'].reduce((sum, kind) => sum + median(limits.get(kind)!), 0);
   const limit = LOST_AFTER_MS + replacement;
-  const t = median(lost);
-  process.stdout.write(
-    `\n| fault | fault -> active (median) | limit: lost timeout + replacement start (etcd, apiserver, scheduler) | ratio |\n|---|---|---|---|\n` +
-      `| link of an etcd host cut (4 hosts, 3 etcd) | ${seconds(t)} | ${seconds(LOST_AFTER_MS)} + ${seconds(replacement)} = ${seconds(limit)} | ${(t / limit).toFixed(2)}x |\n`,
-  );
+  const lostRows: string[] = [];
+  const row = (fault: string, times: number[]) => {
+    const t = median(times);
+    lostRows.push(`| ${fault} | ${seconds(t)} | ${seconds(LOST_AFTER_MS)} + ${seconds(replacement)} = ${seconds(limit)} | ${(t / limit).toFixed(2)}x |`);
+  };
+  if (!process.argv.includes('--skip-lost-host')) {
+    if (process.getuid?.() === 0) row('link of an etcd host cut (4 hosts, 3 etcd)', await lostHostRecovery(runs));
+    else process.stdout.write('\nlost host: skipped (network namespaces need root)\n');
+  }
+  if (!process.argv.includes('--skip-pool')) row('agent of an etcd host of a pool environment gone (3 of a pool of 4, 3 etcd): spare claimed', await poolHostRecovery(runs));
+  if (lostRows.length) {
+    process.stdout.write(`\n| fault | fault -> active (median) | limit: lost timeout + replacement start (etcd, apiserver, scheduler) | ratio |\n|---|---|---|---|\n${lostRows.join('\n')}\n`);
+  }
+}
+
+/**
+ * A pool environment of 3 (3 etcd members) out of a pool of 4 loopback hosts: the agent of an
+ * etcd host is SIGKILLed (its components keep running, as on a machine cut off), the spare is
+ * claimed in its place; then the agent comes back, the surplus goes back to the pool, and the
+ * next run takes another victim.
+ */
+async function poolHostRecovery(runs: number): Promise<number[]> {
+  const server = await startBenchServer({ CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: LOST_AFTER, CORRAL_SWEEP_INTERVAL: '500ms' });
+  let agents: ReturnType<typeof startLoopbackAgents> | null = null;
+  const times: number[] = [];
+  try {
+    const token = (await server.request('POST', '/v1/pools/bench/registration-tokens', { maxUses: 4 })).body.token;
+    agents = startLoopbackAgents(4, { server: server.url, token, extraArgs: ['--heartbeat-interval', '1s'] });
+    const idle = async () => (await server.request('GET', '/v1/pools/bench')).body.hosts?.idle;
+    await waitFor(async () => (await idle()) === 4, 60_000, '4 idle pool hosts');
+    await server.request('POST', '/v1/environments', { name: 'pooled', hosts: { pool: 'bench', count: 3 }, etcd: { members: 3 } });
+    await waitFor(async () => (await state(server, 'pooled')) === 'active', 180_000, 'pooled active');
+    for (let run = 0; run < runs; run++) {
+      const hosts = (await server.request('GET', '/v1/hosts?environment=pooled')).body.items as { id: string; hostname: string }[];
+      const victim = hosts[run % hosts.length]; // every host runs an etcd member
+      const index = agents.agents.findIndex((a) => a.name === victim.hostname);
+      const t0 = performance.now();
+      agents.agents[index].process.kill('SIGKILL');
+      await waitFor(async () => (await state(server, 'pooled')) !== 'active', 30_000, 'degraded');
+      await waitFor(async () => (await state(server, 'pooled')) === 'active', 180_000, 'active again on the spare');
+      const ms = performance.now() - t0;
+      times.push(ms);
+      process.stdout.write(`  pool host's agent gone: active again on the spare after ${seconds(ms)}\n`);
+      agents.restart(index);
+      await waitFor(async () => (await idle()) === 1 && (await state(server, 'pooled')) === 'active', 120_000, 'the returned host back in the pool');
+    }
+    return times;
+  } finally {
+    await agents?.stopAll();
+    agents?.cleanup();
+    await server.stop();
+  }
 }
 
 /** kill -9 of every component kind, `runs` times, on a one-host environment. */
