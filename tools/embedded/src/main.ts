@@ -2,6 +2,7 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Progress } from './progress';
 import { findOnPath, redisAnswers, startRedisServer } from './local-redis';
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${PORT}`;
 
   await progress.step(`starting the Corral server on ${url}`, async () => {
+    await assertPortFree(PORT);
     // detached: Ctrl-C reaches the launcher, which stops the agents before the server
     const server = spawn(process.execPath, [join(ROOT, 'dist/apps/server/src/main.js')], {
       detached: true,
@@ -159,6 +161,17 @@ async function waitForActive(api: ApiClient, progress: Progress): Promise<void> 
       await new Promise((r) => setTimeout(r, 500));
     }
     throw new Error(`${DEMO_ENV} did not become active within 5 minutes; see ${join(DATA, 'agent-*.log')}`);
+  });
+}
+
+/** Another server on the port would answer our health checks: say so before starting ours. */
+function assertPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createNetServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new Error(err.code === 'EADDRINUSE' ? `port ${port} on 127.0.0.1 is in use (another npm start?): stop what listens there, or set CORRAL_PORT` : `port ${port}: ${err.message}`)),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
   });
 }
 
