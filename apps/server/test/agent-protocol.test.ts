@@ -99,6 +99,11 @@ describe('agent protocol across two server replicas', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.details.map((d: any) => d.field)).toEqual(expect.arrayContaining(['components.0.phase', 'components.0.specHash']));
     expect((await admin.get(`/v1/hosts/${host.hostId}`)).body.components[0].observed.restarts).toBe(1);
+    const running = { specHash, phase: 'running', healthy: true, restarts: 9, since: new Date().toISOString() };
+    const twice = await agent.put('/v1/agent/status', { agentVersion: '0.1.0', observedRevision: 2, components: [{ name: 'etcd', ...running }, { name: 'etcd', ...running }] });
+    expect(twice.status).toBe(400);
+    expect(twice.body.details).toEqual([{ field: 'components', message: 'components must not name a component twice' }]);
+    expect((await admin.get(`/v1/hosts/${host.hostId}`)).body.components[0].observed.restarts).toBe(1);
   });
 
   it('marks a silent host disconnected, then lost, and active again when heard from', async () => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import type { ObservedComponent, StatusReport } from '@corral/contracts';
 import { ComponentStatus } from './component-status.entity';
 import type { Host } from '../hosts/host.entity';
@@ -24,11 +24,13 @@ export class StatusIngestionService {
       const previous = new Map((await repo.find({ where: { hostId: host.id } })).map((s) => [s.name, s]));
       const transitions: NewEvent[] = [];
       for (const observed of report.components) {
-        const before = previous.get(observed.name);
+        transitions.push(...describeTransition(host, previous.get(observed.name), observed));
         previous.delete(observed.name);
-        transitions.push(...describeTransition(host, before, observed));
+      }
+      // one statement for the whole snapshot: this runs on every heartbeat of every host
+      if (report.components.length) {
         await repo.upsert(
-          {
+          report.components.map((observed) => ({
             hostId: host.id,
             name: observed.name,
             specHash: observed.specHash,
@@ -42,12 +44,12 @@ export class StatusIngestionService {
             lastLogLines: observed.lastLogLines ?? [],
             since: new Date(observed.since),
             reportedAt: now,
-          },
+          })),
           ['hostId', 'name'],
         );
       }
+      if (previous.size) await repo.delete({ hostId: host.id, name: In([...previous.keys()]) });
       for (const gone of previous.values()) {
-        await repo.delete({ hostId: host.id, name: gone.name });
         transitions.push({ environmentId: host.environmentId, hostId: host.id, component: gone.name, reason: 'ComponentGone', message: `${gone.name} on ${host.hostname} is no longer running` });
       }
       for (const event of transitions) await this.events.record(event, manager);

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { COMPONENT_PHASES, type ComponentPhase, type ObservedComponent, type StatusReport } from '@corral/contracts';
 import { IsTimestamp } from '../../common/is-timestamp.validator';
 
@@ -28,6 +28,7 @@ export class StatusReportDto implements StatusReport {
   @ApiProperty({ type: [ObservedComponentDto] })
   @IsArray()
   @ArrayMaxSize(64)
+  @ArrayUnique((c: ObservedComponentDto) => (c && typeof c === 'object' ? c.name : c), { message: 'components must not name a component twice' })
   @IsObject({ each: true }) // ValidateNested alone also passes [[{...}]]
   @ValidateNested({ each: true })
   @Type(() => ObservedComponentDto)
