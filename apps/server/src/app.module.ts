@@ -39,7 +39,7 @@ export class AppModule {
             autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
           },
         }),
-        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema)),
+        TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema, config.databasePoolSize)),
         CryptoModule,
         AuthModule,
         ProvisioningModule,

@@ -5,6 +5,8 @@ export interface CorralConfig {
   databaseUrl: string;
   /** PostgreSQL schema holding Corral's tables (tests isolate by schema) */
   databaseSchema: string;
+  /** PostgreSQL connections this process keeps at most (every agent heartbeat takes one briefly) */
+  databasePoolSize: number;
   redisUrl: string;
   /** prefix of every Redis key, queue and channel (tests isolate by prefix) */
   redisPrefix: string;

@@ -73,10 +73,15 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const etcdSnapshotKeep = Number(keepText);
   if (!Number.isInteger(etcdSnapshotKeep) || etcdSnapshotKeep < 1 || etcdSnapshotKeep > 1000) problems.push(`CORRAL_ETCD_SNAPSHOT_KEEP must be a whole number from 1 to 1000, got "${keepText}"`);
 
+  const poolText = str('CORRAL_DB_POOL_SIZE', '20');
+  const databasePoolSize = Number(poolText);
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 500) problems.push(`CORRAL_DB_POOL_SIZE must be a whole number from 2 to 500, got "${poolText}"`);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl,
     databaseSchema,
+    databasePoolSize,
     redisUrl,
     redisPrefix,
     port,

@@ -18,7 +18,7 @@ export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component
 export const MIGRATIONS = [InitialSchema1764140000000, CertificateExpiry1764150000000, HostPoolsAndIdempotency1764170000000, MonitoringAndEtcdSnapshots1764180000000];
 
 /** One definition of the database connection, shared by the server and the migration CLI. */
-export function dataSourceOptions(databaseUrl: string, schema: string): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string, schema: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -29,6 +29,6 @@ export function dataSourceOptions(databaseUrl: string, schema: string): DataSour
     synchronize: false,
     migrationsRun: false,
     // every connection of the pool resolves unqualified names in Corral's schema
-    extra: { options: `-c search_path=${schema}`, max: 10 },
+    extra: { options: `-c search_path=${schema}`, max: poolSize },
   };
 }

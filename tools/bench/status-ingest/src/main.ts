@@ -2,8 +2,10 @@
 // server process takes per second, and how many hosts that carries at the agent's default 5 s
 // heartbeat. Beside it the limit measured in the same run: the database work a report needs at
 // least (one multi-row upsert of its components and the host's heartbeat, in one transaction),
-// sent straight to PostgreSQL over as many connections, with no HTTP, framework or ORM.
-// Usage: node dist/tools/bench/status-ingest/src/main.js [--hosts 200] [--seconds 10] [--concurrency 32]
+// sent straight to PostgreSQL over as many connections as the server's pool has, with no HTTP,
+// framework or ORM.
+// Usage: node dist/tools/bench/status-ingest/src/main.js [--hosts 200] [--seconds 10] [--concurrency 32] [--pool 20]
+import http from 'node:http';
 import os from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
@@ -58,10 +60,11 @@ async function main(): Promise<void> {
   const hosts = flag('--hosts', 200);
   const seconds = flag('--seconds', 10);
   const concurrency = flag('--concurrency', 32);
-  process.stdout.write(`status-ingest: ${hosts} hosts, ${concurrency} concurrent reports for ${seconds} s, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)}\n`);
-  const server = await startBenchServer();
+  const poolSize = flag('--pool', 20);
+  process.stdout.write(`status-ingest: ${hosts} hosts, ${concurrency} concurrent reports for ${seconds} s, ${poolSize} database connections, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)}\n`);
+  const server = await startBenchServer({ CORRAL_DB_POOL_SIZE: String(poolSize) });
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const raw = new Pool({ connectionString: databaseUrl, max: concurrency });
+  const raw = new Pool({ connectionString: databaseUrl, max: poolSize });
   const scratch = `bench_raw_${randomBytes(4).toString('hex')}`;
   try {
     const token = (await server.request('POST', '/v1/pools/bench/registration-tokens', { maxUses: hosts })).body.token as string;
@@ -76,10 +79,22 @@ async function main(): Promise<void> {
       credentials.push(((await res.json()) as { credential: string }).credential);
     }
     const body = JSON.stringify(report());
-    const put = async (i: number) => {
-      const res = await fetch(`${server.url}/v1/agent/status`, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${credentials[i % hosts]}` }, body });
-      if (res.status !== 204) throw new Error(`status: ${res.status} ${await res.text()}`);
-    };
+    // node:http with keep-alive: fetch costs the client enough CPU to be the bottleneck on 2 cores
+    const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+    const target = new URL(`${server.url}/v1/agent/status`);
+    const put = (i: number) =>
+      new Promise<void>((resolve, reject) => {
+        const req = http.request(
+          { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'PUT', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${credentials[i % hosts]}` } },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => (res.statusCode === 204 ? resolve() : reject(new Error(`status: ${res.statusCode} ${text}`))));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
     await drive(concurrency, 2, put); // warm-up: first reports create the rows
     const corral = await drive(concurrency, seconds, put);
 
@@ -120,6 +135,7 @@ async function main(): Promise<void> {
         `${row('PUT /v1/agent/status (server process)', corral)}\n${row('limit: the same rows straight into PostgreSQL', limit)}\n` +
         `\nratio (limit / server): ${(rate(limit) / rate(corral)).toFixed(2)}x\n`,
     );
+    agent.destroy();
   } finally {
     await raw.query(`DROP SCHEMA IF EXISTS ${scratch} CASCADE`).catch(() => undefined);
     await raw.end();

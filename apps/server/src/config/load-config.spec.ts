@@ -1,0 +1,60 @@
+import { loadConfig } from './load-config';
+import { ConfigError } from './corral-config';
+
+const VALID = {
+  DATABASE_URL: 'postgres://corral@db/corral',
+  CORRAL_SECRET_KEY: 'k'.repeat(44),
+};
+
+function problemsOf(env: Record<string, string>, argv: string[] = []): string[] {
+  try {
+    loadConfig(env, argv);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('fills the documented defaults', () => {
+    expect(loadConfig(VALID)).toMatchObject({
+      databaseSchema: 'public',
+      databasePoolSize: 20,
+      redisUrl: 'redis://127.0.0.1:6379',
+      port: 8080,
+      bindAddress: '0.0.0.0',
+      role: 'all',
+      hostDisconnectedAfterMs: 15_000,
+      hostLostAfterMs: 60_000,
+      maxUnhealthyHosts: 0.5,
+      etcdSnapshotIntervalMs: 6 * 3600_000,
+      etcdSnapshotKeep: 12,
+    });
+  });
+
+  it('names every missing or wrong variable at once', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://db',
+      CORRAL_SECRET_KEY: 'short',
+      CORRAL_PORT: '70000',
+      CORRAL_DB_POOL_SIZE: '1',
+      CORRAL_HOST_DISCONNECTED_AFTER: '2m',
+      CORRAL_HOST_LOST_AFTER: '1m',
+      CORRAL_MAX_UNHEALTHY_HOSTS: '150%',
+      CORRAL_ETCD_SNAPSHOT_KEEP: 'many',
+      CORRAL_REDIS_PREFIX: 'a b',
+    });
+    for (const name of ['DATABASE_URL', 'CORRAL_SECRET_KEY', 'CORRAL_PORT', 'CORRAL_DB_POOL_SIZE', 'CORRAL_HOST_LOST_AFTER', 'CORRAL_MAX_UNHEALTHY_HOSTS', 'CORRAL_ETCD_SNAPSHOT_KEEP', 'CORRAL_REDIS_PREFIX']) {
+      expect(problems.some((p) => p.includes(name))).toBe(true);
+    }
+    expect(problems).toHaveLength(8);
+    expect(problemsOf({})).toEqual(['DATABASE_URL is required', 'CORRAL_SECRET_KEY is required']);
+  });
+
+  it('takes the role from --role before CORRAL_ROLE', () => {
+    expect(loadConfig({ ...VALID, CORRAL_ROLE: 'api' }, ['--role', 'worker']).role).toBe('worker');
+    expect(loadConfig({ ...VALID, CORRAL_ROLE: 'api' }).role).toBe('api');
+    expect(problemsOf({ ...VALID }, ['--role=everything'])).toEqual(['--role / CORRAL_ROLE must be one of api, worker, all, got "everything"']);
+  });
+});
