@@ -137,6 +137,24 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
     await eventually(async () => (await poolView('fifo'))?.hosts.idle === 3, { timeoutMs: 15_000, what: 'every fifo host idle again' });
   });
 
+  it('an environment whose repairs are stopped (too many hosts lost) does not hold up the pool lane', async () => {
+    const hosts = await poolHosts('stopped', 4);
+    const held = async (name: string) => (await server.sql<{ n: number }>(`SELECT count(*)::int AS n FROM hosts h JOIN environments e ON e.id = h.environment_id WHERE e.name = $1`, [name]))[0].n;
+    const broken = (await admin.post('/v1/environments', { name: 'stopped-broken', hosts: { pool: 'stopped', count: 3 } })).body;
+    const its = (await server.sql<{ id: string }>(`SELECT id FROM hosts WHERE environment_id = $1 ORDER BY id`, [broken.id])).map((h) => h.id);
+    // two of its three hosts lost: more than 50 % unhealthy, so nothing is replaced
+    await server.sql(`UPDATE hosts SET state = 'lost' WHERE id = ANY($1::uuid[])`, [its.slice(0, 2)]);
+    await sleep(1000); // sweeps that must not hand it the idle host
+    expect(await held('stopped-broken')).toBe(3);
+    expect((await poolView('stopped')).hosts.idle).toBe(1);
+    const next = await admin.post('/v1/environments', { name: 'stopped-next', hosts: { pool: 'stopped', count: 1 } });
+    expect(next.status).toBe(201);
+    expect(await held('stopped-next')).toBe(1);
+    await server.sql(`UPDATE hosts SET state = 'active' WHERE id = ANY($1::uuid[])`, [hosts.map((h) => h.hostId)]);
+    for (const name of ['stopped-broken', 'stopped-next']) expect((await admin.delete(`/v1/environments/${name}`)).status).toBe(202);
+    await eventually(async () => (await poolView('stopped'))?.hosts.idle === 4, { timeoutMs: 15_000, what: 'every host idle again' });
+  });
+
   it('Idempotency-Key: a retry with the same body answers the first success and creates one environment; another body 422; in flight 409', async () => {
     const key = `ci-run-${Date.now()}`;
     const body = { name: 'idem', labels: { run: '42' }, ttl: '1h' };

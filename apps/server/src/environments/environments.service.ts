@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, Logger, NotFoundException } from
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, Repository } from 'typeorm';
 import { DEFAULT_KUBERNETES_VERSION, SUPPORTED_KUBERNETES_VERSIONS } from '@corral/kube';
-import { assertTransition, parseDuration, planPoolHosts, validateDns1123Label } from '@corral/domain';
+import { assertTransition, parseDuration, planPoolHosts, validateDns1123Label, type HostState } from '@corral/domain';
 import { CORRAL_CONFIG } from '../config/config.module';
 import type { CorralConfig } from '../config/corral-config';
 import { Environment } from './environment.entity';
@@ -116,16 +116,21 @@ export class EnvironmentsService {
    */
   private async waitingInLane(manager: EntityManager, lane: Lane, excludeId?: string): Promise<Array<{ id: string; name: string; need: number }>> {
     const total = await this.pools.countMatching(manager, lane);
-    const rows: Array<{ id: string; name: string; need: number }> = await manager.query(
-      `SELECT e.id, e.name, (e.host_count - held.n)::int AS need
+    const rows: Array<{ id: string; name: string; host_count: number; states: HostState[] }> = await manager.query(
+      `SELECT e.id, e.name, e.host_count, coalesce(json_agg(h.state) FILTER (WHERE h.id IS NOT NULL), '[]') AS states
          FROM environments e
-         CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM hosts h WHERE h.environment_id = e.id AND h.pool = e.host_pool AND h.state NOT IN ('removed', 'lost')) held
+         LEFT JOIN hosts h ON h.environment_id = e.id AND h.pool = e.host_pool
         WHERE e.host_pool = $1 AND coalesce(e.host_label_selector, '') = $2 AND e.state = ANY($3)
-          AND held.n < e.host_count AND e.host_count <= $4 AND e.id IS DISTINCT FROM $5
+          AND e.host_count <= $4 AND e.id IS DISTINCT FROM $5
+        GROUP BY e.id
+       HAVING count(h.id) FILTER (WHERE h.state NOT IN ('removed', 'lost')) < e.host_count
         ORDER BY e.created_at, e.id`,
       [lane.pool, lane.labelSelector ?? '', HOLDS_HOSTS, total, excludeId ?? null],
     );
-    return rows;
+    // the same decision as the claim itself: one whose repairs are stopped (maxUnhealthy) waits for nothing
+    return rows
+      .map((r) => ({ id: r.id, name: r.name, need: planPoolHosts({ requested: r.host_count, hosts: r.states.map((state, i) => ({ id: String(i), state, kinds: [] })), maxUnhealthy: this.config.maxUnhealthyHosts }).claim }))
+      .filter((w) => w.need > 0);
   }
 
   /**
