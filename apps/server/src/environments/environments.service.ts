@@ -129,7 +129,7 @@ export class EnvironmentsService {
     );
     // the same decision as the claim itself: one whose repairs are stopped (maxUnhealthy) waits for nothing
     return rows
-      .map((r) => ({ id: r.id, name: r.name, need: planPoolHosts({ requested: r.host_count, hosts: r.states.map((state, i) => ({ id: String(i), state, kinds: [] })), maxUnhealthy: this.config.maxUnhealthyHosts }).claim }))
+      .map((r) => ({ id: r.id, name: r.name, need: this.poolHostsNeeded(r.host_count, r.states) }))
       .filter((w) => w.need > 0);
   }
 
@@ -165,7 +165,7 @@ export class EnvironmentsService {
         const [live] = await manager.query(`SELECT state FROM environments WHERE id = $1 FOR SHARE`, [env.id]);
         if (!live || !HOLDS_HOSTS.includes(live.state)) return 'none';
         const held = await this.pools.hostStates(manager, env.id, env.hostPool!);
-        const need = planPoolHosts({ requested: env.hostCount!, hosts: held.map((h) => ({ ...h, kinds: [] })), maxUnhealthy: this.config.maxUnhealthyHosts }).claim;
+        const need = this.poolHostsNeeded(env.hostCount!, held.map((h) => h.state));
         if (need <= 0) return 'none';
         const result = await this.pools.claim(manager, env, lane, need);
         claimed = result.claimed.length;
@@ -186,14 +186,25 @@ export class EnvironmentsService {
 
   /** Environments holding fewer pool hosts than they asked for, by pool. */
   async countWaitingByPool(): Promise<Map<string, number>> {
-    const rows: { pool: string; n: number }[] = await this.dataSource.query(
-      `SELECT e.host_pool AS pool, count(*)::int AS n FROM environments e
+    const rows: Array<{ pool: string; host_count: number; states: HostState[] }> = await this.dataSource.query(
+      `SELECT e.host_pool AS pool, e.host_count, coalesce(json_agg(h.state) FILTER (WHERE h.id IS NOT NULL), '[]') AS states
+         FROM environments e
+         LEFT JOIN hosts h ON h.environment_id = e.id AND h.pool = e.host_pool
         WHERE e.host_pool IS NOT NULL AND e.state = ANY($1)
-          AND (SELECT count(*) FROM hosts h WHERE h.environment_id = e.id AND h.pool = e.host_pool AND h.state NOT IN ('removed', 'lost')) < e.host_count
-        GROUP BY e.host_pool`,
+        GROUP BY e.id
+       HAVING count(h.id) FILTER (WHERE h.state NOT IN ('removed', 'lost')) < e.host_count`,
       [HOLDS_HOSTS],
     );
-    return new Map(rows.map((r) => [r.pool, r.n]));
+    const waiting = new Map<string, number>();
+    for (const r of rows) {
+      if (this.poolHostsNeeded(r.host_count, r.states) > 0) waiting.set(r.pool, (waiting.get(r.pool) ?? 0) + 1);
+    }
+    return waiting;
+  }
+
+  /** What planPoolHosts would claim for an environment holding hosts in these states. */
+  private poolHostsNeeded(requested: number, states: HostState[]): number {
+    return planPoolHosts({ requested, hosts: states.map((state, i) => ({ id: String(i), state, kinds: [] })), maxUnhealthy: this.config.maxUnhealthyHosts }).claim;
   }
 
   async list(query: ListEnvironmentsQuery): Promise<{ items: Environment[]; continue?: string }> {
