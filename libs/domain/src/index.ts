@@ -16,3 +16,4 @@ export * from './rollout/plan-rollout';
 export * from './ipam/cidr';
 export * from './ipam/allocate-node-cidrs';
 export * from './retry/backoff';
+export * from './retry/sleep';

@@ -2,7 +2,7 @@ import type { DesiredState } from '@corral/contracts';
 import type { Logger } from 'pino';
 import { AgentApiClient, UnauthorizedError } from '../client/agent-api-client';
 import { Backoff } from '@corral/domain';
-import { sleep } from '../util/abortable';
+import { sleep } from '@corral/domain';
 import { validateDesiredState } from './validate-desired-state';
 
 export interface DesiredStateLoopOptions {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AgentApiClient, HttpError, UnauthorizedError } from '../client/agent-api-client';
 import { IdentityStore, type HostIdentity } from '../state-dir/host-identity';
 import { Backoff } from '@corral/domain';
-import { sleep } from '../util/abortable';
+import { sleep } from '@corral/domain';
 
 export interface RegistrationInput {
   token: string | null;

@@ -2,7 +2,8 @@ import type { StatusReport } from '@corral/contracts';
 import type { Logger } from 'pino';
 import { AgentApiClient, UnauthorizedError } from '../client/agent-api-client';
 import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from '@corral/domain';
-import { sleep, Wakeup } from '../util/abortable';
+import { sleep } from '@corral/domain';
+import { Wakeup } from '../util/abortable';
 
 export interface StatusReporterOptions {
   client: AgentApiClient;

@@ -2,7 +2,8 @@ import type { ComponentPhase, ComponentSpec, DesiredComponent, ObservedComponent
 import { mkdirSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from '@corral/domain';
-import { sleep, Wakeup, whenAborted } from '../util/abortable';
+import { sleep } from '@corral/domain';
+import { Wakeup, whenAborted } from '../util/abortable';
 import { writeComponentFiles } from './component-files';
 import { blockedByDependencies, type DependencyView } from './dependency-gate';
 

@@ -1,16 +1,4 @@
-/** Resolves after ms, or early (without throwing) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
+import { sleep } from '@corral/domain';
 
 /** A promise that resolves when the signal aborts (never rejects). */
 export function whenAborted(signal: AbortSignal): Promise<void> {

@@ -4,16 +4,3 @@ import { backoffDelay as exponentialDelay } from '@corral/domain';
 export function backoffDelay(attempt: number, baseMs = 250, capMs = 5000, random: () => number = Math.random): number {
   return exponentialDelay(attempt, { baseMs, maxMs: capMs, jitter: 1 }, random);
 }
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done);
-  });
-}

@@ -12,7 +12,8 @@ import type {
   UpdateEnvironmentRequest,
 } from '@corral/contracts';
 import { ApiError } from '../exit-codes';
-import { backoffDelay, sleep } from './backoff';
+import { sleep } from '@corral/domain';
+import { backoffDelay } from './backoff';
 import type { Connection } from '../config/cli-config';
 
 const REQUEST_TIMEOUT_MS = 30_000;

@@ -1,7 +1,8 @@
 import type { EnvironmentEventView, EnvironmentResource } from '@corral/contracts';
 import type { CorralClient } from './corral-client';
 import { SseParser } from './sse-parser';
-import { backoffDelay, sleep } from './backoff';
+import { sleep } from '@corral/domain';
+import { backoffDelay } from './backoff';
 
 export type StreamItem = { kind: 'environment'; environment: EnvironmentResource } | { kind: 'event'; event: EnvironmentEventView } | { kind: 'end' };
 

@@ -1,7 +1,8 @@
 import type { EnvironmentStateName, EnvironmentWaitResponse } from '@corral/contracts';
 import type { CorralClient } from '../client/corral-client';
 import { followEnvironmentEvents } from '../client/event-stream';
-import { backoffDelay, sleep } from '../client/backoff';
+import { sleep } from '@corral/domain';
+import { backoffDelay } from '../client/backoff';
 import { ApiError } from '../exit-codes';
 import type { ProgressReporter } from '../progress/progress-reporter';
 

@@ -34,6 +34,14 @@ interface Lane {
   labelSelector: string | null;
 }
 
+interface WaitingEnvironment {
+  id: string;
+  name: string;
+  lane: Lane;
+  hostCount: number;
+  need: number;
+}
+
 @Injectable()
 export class EnvironmentsService {
   private readonly logger = new Logger(EnvironmentsService.name);
@@ -86,7 +94,7 @@ export class EnvironmentsService {
         if (dto.hosts) {
           const request = { pool: dto.hosts.pool, labelSelector: dto.hosts.labelSelector };
           // first come, first served: idle hosts go to environments already waiting in this lane
-          const ahead = await this.waitingInLane(manager, { pool: request.pool, labelSelector: request.labelSelector || null }, env.id);
+          const ahead = await this.waitingEnvironments(manager, { lane: { pool: request.pool, labelSelector: request.labelSelector || null }, excludeId: env.id });
           const { claimed } = ahead.length ? { claimed: [] } : await this.pools.claim(manager, env, request, dto.hosts.count);
           const matching = `pool "${dto.hosts.pool}"${dto.hosts.labelSelector ? ` matching "${dto.hosts.labelSelector}"` : ''}`;
           const queue = ahead.length ? `, and ${ahead.length} environment(s) waiting ahead (${ahead.slice(0, 3).map((w) => `${w.name} needs ${w.need}`).join(', ')}) get idle hosts first` : '';
@@ -110,26 +118,32 @@ export class EnvironmentsService {
   }
 
   /**
-   * Environments of a lane (one pool and label selector) that still wait for hosts, oldest
-   * first, leaving out any that asks for more hosts than the lane has at all (it would block
-   * the lane for ever; it waits for hosts to register, without holding anyone up).
+   * Pool environments that would claim hosts now (planPoolHosts: fewer than they asked for, a
+   * lost host to replace, repairs not stopped), oldest first, with how many they need.
+   * Narrowed to one pool, or to one lane; in a lane, one asking for more hosts than the lane has
+   * at all is left out (it waits for hosts to register without holding anyone up).
    */
-  private async waitingInLane(manager: EntityManager, lane: Lane, excludeId?: string): Promise<Array<{ id: string; name: string; need: number }>> {
-    const total = await this.pools.countMatching(manager, lane);
-    const rows: Array<{ id: string; name: string; host_count: number; states: HostState[] }> = await manager.query(
-      `SELECT e.id, e.name, e.host_count, coalesce(json_agg(h.state) FILTER (WHERE h.id IS NOT NULL), '[]') AS states
+  private async waitingEnvironments(manager: EntityManager, filter: { pool?: string; lane?: Lane; excludeId?: string; limit?: number } = {}): Promise<WaitingEnvironment[]> {
+    const pool = filter.lane?.pool ?? filter.pool ?? null;
+    const laneTotal = filter.lane ? await this.pools.countMatching(manager, filter.lane) : null;
+    const rows: Array<{ id: string; name: string; pool: string; label_selector: string | null; host_count: number; states: HostState[] }> = await manager.query(
+      `SELECT e.id, e.name, e.host_pool AS pool, e.host_label_selector AS label_selector, e.host_count,
+              coalesce(json_agg(h.state) FILTER (WHERE h.id IS NOT NULL), '[]') AS states
          FROM environments e
          LEFT JOIN hosts h ON h.environment_id = e.id AND h.pool = e.host_pool
-        WHERE e.host_pool = $1 AND coalesce(e.host_label_selector, '') = $2 AND e.state = ANY($3)
-          AND e.host_count <= $4 AND e.id IS DISTINCT FROM $5
+        WHERE e.host_pool IS NOT NULL AND e.state = ANY($1)
+          AND ($2::text IS NULL OR e.host_pool = $2)
+          AND ($3::text IS NULL OR coalesce(e.host_label_selector, '') = $3)
+          AND ($4::int IS NULL OR e.host_count <= $4)
+          AND e.id IS DISTINCT FROM $5
         GROUP BY e.id
        HAVING count(h.id) FILTER (WHERE h.state NOT IN ('removed', 'lost')) < e.host_count
-        ORDER BY e.created_at, e.id`,
-      [lane.pool, lane.labelSelector ?? '', HOLDS_HOSTS, total, excludeId ?? null],
+        ORDER BY e.created_at, e.id
+        LIMIT $6`,
+      [HOLDS_HOSTS, pool, filter.lane ? (filter.lane.labelSelector ?? '') : null, laneTotal, filter.excludeId ?? null, filter.limit ?? null],
     );
-    // the same decision as the claim itself: one whose repairs are stopped (maxUnhealthy) waits for nothing
     return rows
-      .map((r) => ({ id: r.id, name: r.name, need: this.poolHostsNeeded(r.host_count, r.states) }))
+      .map((r) => ({ id: r.id, name: r.name, lane: { pool: r.pool, labelSelector: r.label_selector }, hostCount: r.host_count, need: this.poolHostsNeeded(r.host_count, r.states) }))
       .filter((w) => w.need > 0);
   }
 
@@ -142,20 +156,11 @@ export class EnvironmentsService {
    * topped up by one of them at a time.
    */
   async claimHostsForWaiting(pool?: string): Promise<number> {
-    const qb = this.environments
-      .createQueryBuilder('e')
-      .where('e.host_pool IS NOT NULL')
-      .andWhere('e.state IN (:...states)', { states: HOLDS_HOSTS })
-      .andWhere(`(SELECT count(*) FROM hosts h WHERE h.environment_id = e.id AND h.pool = e.host_pool AND h.state NOT IN ('removed', 'lost')) < e.host_count`)
-      .orderBy('e.created_at', 'ASC')
-      .addOrderBy('e.id', 'ASC')
-      .take(WAITING_BATCH);
-    if (pool) qb.andWhere('e.host_pool = :pool', { pool });
     let topped = 0;
     const blockedLanes = new Set<string>();
     const laneTotals = new Map<string, number>();
-    for (const env of await qb.getMany()) {
-      const lane: Lane = { pool: env.hostPool!, labelSelector: env.hostLabelSelector };
+    for (const env of await this.waitingEnvironments(this.dataSource.manager, { pool, limit: WAITING_BATCH })) {
+      const { lane } = env;
       const laneKey = JSON.stringify([lane.pool, lane.labelSelector ?? '']);
       if (blockedLanes.has(laneKey)) continue;
       let claimed = 0;
@@ -164,41 +169,30 @@ export class EnvironmentsService {
         if (!locked) return 'busy';
         const [live] = await manager.query(`SELECT state FROM environments WHERE id = $1 FOR SHARE`, [env.id]);
         if (!live || !HOLDS_HOSTS.includes(live.state)) return 'none';
-        const held = await this.pools.hostStates(manager, env.id, env.hostPool!);
-        const need = this.poolHostsNeeded(env.hostCount!, held.map((h) => h.state));
+        // looked at again under the lock: a concurrent claim or a host change may have settled it
+        const need = this.poolHostsNeeded(env.hostCount, await this.pools.hostStates(manager, env.id, lane.pool));
         if (need <= 0) return 'none';
         const result = await this.pools.claim(manager, env, lane, need);
         claimed = result.claimed.length;
         if (claimed) return 'claimed';
         if (!laneTotals.has(laneKey)) laneTotals.set(laneKey, await this.pools.countMatching(manager, lane));
         // one that can never be served (more than the lane has) holds nobody up
-        return env.hostCount! <= laneTotals.get(laneKey)! ? 'short' : 'none';
+        return env.hostCount <= laneTotals.get(laneKey)! ? 'short' : 'none';
       });
       // another replica is serving this one, or it lacks hosts: the younger ones in its lane wait
       if (outcome === 'short' || outcome === 'busy') blockedLanes.add(laneKey);
       if (outcome !== 'claimed') continue;
       topped++;
-      this.logger.log({ environmentId: env.id }, `claimed ${claimed} host(s) of pool ${env.hostPool} for ${env.name}`);
+      this.logger.log({ environmentId: env.id }, `claimed ${claimed} host(s) of pool ${lane.pool} for ${env.name}`);
       await this.jobs.enqueue('reconcile', { environmentId: env.id });
     }
     return topped;
   }
 
-  /** Environments holding fewer pool hosts than they asked for, by pool. */
+  /** Environments that would claim pool hosts now, by pool. */
   async countWaitingByPool(): Promise<Map<string, number>> {
-    const rows: Array<{ pool: string; host_count: number; states: HostState[] }> = await this.dataSource.query(
-      `SELECT e.host_pool AS pool, e.host_count, coalesce(json_agg(h.state) FILTER (WHERE h.id IS NOT NULL), '[]') AS states
-         FROM environments e
-         LEFT JOIN hosts h ON h.environment_id = e.id AND h.pool = e.host_pool
-        WHERE e.host_pool IS NOT NULL AND e.state = ANY($1)
-        GROUP BY e.id
-       HAVING count(h.id) FILTER (WHERE h.state NOT IN ('removed', 'lost')) < e.host_count`,
-      [HOLDS_HOSTS],
-    );
     const waiting = new Map<string, number>();
-    for (const r of rows) {
-      if (this.poolHostsNeeded(r.host_count, r.states) > 0) waiting.set(r.pool, (waiting.get(r.pool) ?? 0) + 1);
-    }
+    for (const w of await this.waitingEnvironments(this.dataSource.manager)) waiting.set(w.lane.pool, (waiting.get(w.lane.pool) ?? 0) + 1);
     return waiting;
   }
 

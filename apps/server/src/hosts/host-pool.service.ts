@@ -76,8 +76,9 @@ export class HostPoolService {
   }
 
   /** The state of every host of the pool the environment holds (removed ones included: planPoolHosts skips them). */
-  async hostStates(manager: EntityManager, environmentId: string, pool: string): Promise<Array<{ id: string; state: HostState }>> {
-    return manager.query(`SELECT id, state FROM hosts WHERE environment_id = $1 AND pool = $2 ORDER BY id`, [environmentId, pool]);
+  async hostStates(manager: EntityManager, environmentId: string, pool: string): Promise<HostState[]> {
+    const rows: Array<{ state: HostState }> = await manager.query(`SELECT state FROM hosts WHERE environment_id = $1 AND pool = $2`, [environmentId, pool]);
+    return rows.map((r) => r.state);
   }
 
   /**

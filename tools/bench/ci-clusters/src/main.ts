@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
-import { measurePhysicalLimit, median, percentile, startBenchServer } from '@corral/bench';
+import { measurePhysicalLimit, median, percentile, startBenchServer, waitUntil } from '@corral/bench';
 import { REPO, startLoopbackAgents } from '@corral/test-hosts';
 
 
@@ -40,13 +40,7 @@ async function main(): Promise<void> {
       child.stderr.on('data', (d) => (stderr += d));
       child.on('close', (code) => resolve({ code, ms: performance.now() - t0, stdout, stderr }));
     });
-  const idle = async () => {
-    for (let i = 0; i < 600; i++) {
-      if ((await server.request('GET', '/v1/pools/bench')).body?.hosts?.idle === concurrency) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('pool hosts did not become idle');
-  };
+  const idle = () => waitUntil(async () => (await server.request('GET', '/v1/pools/bench')).body?.hosts?.idle === concurrency, 60_000, 'pool hosts idle');
   const create = async (name: string) => {
     const run = await corral(['env', 'create', name, '--pool', 'bench', '--ttl', '30m', '--wait', '--timeout', '5m', '-o', 'json']);
     if (run.code !== 0) throw new Error(`${name}: exit ${run.code}\n${run.stderr.split('\n').slice(-15).join('\n')}`);

@@ -1,2 +1,3 @@
 export * from './bench-server';
 export * from './physical-limit';
+export * from './wait-until';

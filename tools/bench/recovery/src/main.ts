@@ -10,7 +10,7 @@
 import os from 'node:os';
 import { COMPONENT_KINDS } from '@corral/contracts';
 import { HostHarness, STAND_IN_BIN, agentArgv, startLoopbackAgents } from '@corral/test-hosts';
-import { BenchServer, median, startBenchServer } from '@corral/bench';
+import { BenchServer, median, startBenchServer, waitUntil } from '@corral/bench';
 import { measureStartTimes } from './component-start-time';
 
 /** The catalog's probe interval (ProbeSpec.intervalSeconds): the goal allows one of these. */
@@ -22,6 +22,10 @@ const LOST_AFTER_MS = 8000;
 const SAME_KIND_GAP_MS = 33_000;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+/** fault-to-active times are read at this resolution */
+const POLL_MS = 50;
+const waitFor = (check: () => Promise<unknown>, timeoutMs: number, what: string) => waitUntil(check, timeoutMs, what, POLL_MS);
 
 async function main(): Promise<void> {
   const runsArg = process.argv.indexOf('--runs');
@@ -180,15 +184,6 @@ async function lostHostRecovery(runs: number): Promise<number[]> {
 
 async function state(server: BenchServer, env: string): Promise<string> {
   return (await server.request('GET', `/v1/environments/${env}`)).body.state;
-}
-
-async function waitFor(check: () => Promise<unknown>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 main().catch((err) => {

@@ -2,7 +2,7 @@
 // beside the physical limit measured in the same run. Usage: node dist/tools/bench/time-to-active/src/main.js [--runs N]
 import os from 'node:os';
 import { startLoopbackAgents } from '@corral/test-hosts';
-import { measurePhysicalLimit, median, startBenchServer } from '@corral/bench';
+import { measurePhysicalLimit, median, startBenchServer, waitUntil } from '@corral/bench';
 
 
 const SCENARIOS = [
@@ -27,10 +27,10 @@ async function main(): Promise<void> {
         const token = (await server.request('POST', `/v1/environments/${name}/registration-tokens`, { maxUses: scenario.hosts })).body.token;
         const agents = startLoopbackAgents(scenario.hosts, { server: server.url, token });
         try {
-          await waitFor(async () => (await server.request('GET', `/v1/environments/${name}`)).body.state === 'active', 180_000, `${name} active`);
+          await waitUntil(async () => (await server.request('GET', `/v1/environments/${name}`)).body.state === 'active', 180_000, `${name} active`);
           times.push(performance.now() - t0);
           await server.request('DELETE', `/v1/environments/${name}`);
-          await waitFor(async () => (await server.request('GET', `/v1/environments/${name}`)).status === 404, 60_000, `${name} deleted`);
+          await waitUntil(async () => (await server.request('GET', `/v1/environments/${name}`)).status === 404, 60_000, `${name} deleted`);
         } finally {
           await agents.stopAll();
           agents.cleanup();
@@ -47,15 +47,6 @@ async function main(): Promise<void> {
     await server.stop();
   }
   process.stdout.write(`\n| environment | POST -> active (median) | physical limit (median) | ratio |\n|---|---|---|---|\n${rows.join('\n')}\n`);
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 main().catch((err) => {

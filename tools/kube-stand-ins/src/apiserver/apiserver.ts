@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Backoff } from '@corral/domain';
-import { sleep } from '../common/sleep';
+import { sleep } from '@corral/domain';
 import type { CertPair } from '../common/self-signed-cert';
 import type { Logger } from '../common/logger';
 import { ApiError } from './api-status';

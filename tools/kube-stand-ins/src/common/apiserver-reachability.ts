@@ -1,5 +1,4 @@
-import { Backoff } from '@corral/domain';
-import { sleep } from './sleep';
+import { Backoff, sleep } from '@corral/domain';
 import type { KubeClient } from './kube-client';
 import type { Logger } from './logger';
 

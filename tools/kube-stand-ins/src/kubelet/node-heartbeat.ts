@@ -1,5 +1,5 @@
 import { Backoff } from '@corral/domain';
-import { sleep } from '../common/sleep';
+import { sleep } from '@corral/domain';
 import type { KubeClient } from '../common/kube-client';
 import type { Logger } from '../common/logger';
 import { NodeIdentity, nodeObject, nodeStatus } from './node-object';
