@@ -275,6 +275,9 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
       const created = await stream.waitFor((m) => m.data.reason === 'Created');
       expect(created).toMatchObject({ event: 'state', data: { state: 'pending' } });
       expect(created.id).toBe(created.data.id);
+      // the provision job's first verdict (no hosts yet) comes on its own time; let it land so
+      // the timeline below ends where this test says it does
+      await stream.waitFor((m) => m.event === 'condition' && m.data.condition.type === 'HostsSufficient', 15000);
 
       // recorded by the other replica, seen at once on this one
       const t0 = Date.now();
