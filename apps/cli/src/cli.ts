@@ -5,7 +5,7 @@ import { configPath, readConfig, resolveConnection } from './config/cli-config';
 import { EXIT, exitFor } from './exit-codes';
 import { OUTPUT_FORMATS, resolveOutputFormat } from './output/output-format';
 import { formatOutput } from './output/write-output';
-import { DEFAULT_WAIT_TIMEOUT } from './args/create-args';
+import { DEFAULT_INTERRUPT_TTL, DEFAULT_WAIT_TIMEOUT } from './args/create-args';
 import { login } from './commands/login';
 import { envCreate } from './commands/env-create';
 import { envList } from './commands/env-list';
@@ -81,6 +81,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--kubeconfig <file>', 'write its kubeconfig there once active (implies --wait)')
     .option('--merge', 'merge its kubeconfig into ~/.kube/config as context corral-<name> (implies --wait)')
     .option('--delete-on-interrupt', 'on Ctrl-C during --wait, delete it instead of leaving it to its TTL')
+    .option('--interrupt-ttl <duration>', `on Ctrl-C during --wait, the TTL an environment created without --ttl gets (default ${DEFAULT_INTERRUPT_TTL})`)
     .option('--idempotency-key <key>', 'makes retrying the same create safe (default: a new random key)')
     .action(run((name: string, flags) => envCreate(ctx, name, flags)));
   env

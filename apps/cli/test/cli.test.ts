@@ -160,7 +160,7 @@ describe('corral CLI against a running server', () => {
     expectExit(await corral(['env', 'delete', 'ci-broken', '--wait']), 0);
   });
 
-  it('Ctrl-C during create --wait leaves a TTL-bound environment, or deletes it with --delete-on-interrupt (exit 130)', async () => {
+  it('Ctrl-C during create --wait leaves a TTL-bound environment (one without --ttl gets --interrupt-ttl), or deletes it with --delete-on-interrupt (exit 130)', async () => {
     const interrupt = (child: ChildProcess, run: { stderr: string }) => {
       const timer = setInterval(() => {
         if (/ is (pending|provisioning)/.test(run.stderr)) {
@@ -170,15 +170,18 @@ describe('corral CLI against a running server', () => {
       }, 50);
     };
     const left = { stderr: '' };
-    const leftRun = await corral(['env', 'create', 'ci-left', '--pool', 'ci', '--host-selector', 'scheduler=ok', '--ttl', '10m', '--wait'], {
+    const leftRun = await corral(['env', 'create', 'ci-left', '--pool', 'ci', '--host-selector', 'scheduler=ok', '--interrupt-ttl', '10m', '--wait'], {
       onStart: (child) => {
         child.stderr!.on('data', (d) => (left.stderr += d));
         interrupt(child, left);
       },
     });
     expectExit(leftRun, 130);
-    expect(leftRun.stderr).toMatch(/interrupted: environment ci-left is left as it is and expires in (9|10)m/);
-    expect(json(await corral(['env', 'get', 'ci-left'])).state).not.toMatch(/deleting|deleted/);
+    expect(leftRun.stderr).toMatch(/interrupted: environment ci-left had no TTL; it is left as it is and now expires in (9|10)m/);
+    const leftBehind = json(await corral(['env', 'get', 'ci-left']));
+    expect(leftBehind.state).not.toMatch(/deleting|deleted/);
+    expect(leftBehind.ttlSeconds).toBe(600);
+    expect(Date.parse(leftBehind.expiresAt) - Date.now()).toBeGreaterThan(540_000);
     expectExit(await corral(['env', 'delete', 'ci-left', '--wait']), 0);
 
     const gone = { stderr: '' };

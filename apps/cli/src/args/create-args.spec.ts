@@ -21,6 +21,11 @@ describe('planCreate', () => {
     expect(planCreate('a', { wait: true }).timeoutMs).toBe(600_000);
   });
 
+  it('gives an environment created without a TTL one on Ctrl-C: 1h unless --interrupt-ttl says otherwise', () => {
+    expect(planCreate('a', { wait: true }).interruptTtl).toBe('1h');
+    expect(planCreate('a', { wait: true, interruptTtl: ' 15m ' }).interruptTtl).toBe('15m');
+  });
+
   it('waits when a kubeconfig is asked for', () => {
     expect(planCreate('a', { kubeconfig: 'kc' })).toMatchObject({ wait: true, kubeconfigFile: 'kc' });
     expect(planCreate('a', { merge: true })).toMatchObject({ wait: true, merge: true });
@@ -38,6 +43,10 @@ describe('planCreate', () => {
     ['a', { etcdMembers: '2' }, /--etcd-members must be 1, 3 or 5/],
     ['a', { timeout: '5m' }, /--timeout needs --wait/],
     ['a', { deleteOnInterrupt: true }, /--delete-on-interrupt needs --wait/],
+    ['a', { interruptTtl: '1h' }, /--interrupt-ttl needs --wait/],
+    ['a', { wait: true, interruptTtl: '1h', deleteOnInterrupt: true }, /exclude each other/],
+    ['a', { wait: true, interruptTtl: '1h', ttl: '2h' }, /--interrupt-ttl is for environments without --ttl/],
+    ['a', { wait: true, interruptTtl: 'later' }, /--interrupt-ttl: invalid duration/],
     ['a', { wait: true, timeout: 'x' }, /--timeout: invalid duration/],
     ['a', { label: ['novalue'] }, /--label/],
   ])('refuses %s %j', (name, flags, message) => {

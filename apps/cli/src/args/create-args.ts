@@ -17,6 +17,7 @@ export interface CreateFlags {
   kubeconfig?: string;
   merge?: boolean;
   deleteOnInterrupt?: boolean;
+  interruptTtl?: string;
   idempotencyKey?: string;
 }
 
@@ -27,9 +28,12 @@ export interface CreatePlan {
   kubeconfigFile: string | null;
   merge: boolean;
   deleteOnInterrupt: boolean;
+  /** the TTL given on Ctrl-C to an environment created without one, so nothing is left for good */
+  interruptTtl: string;
 }
 
 export const DEFAULT_WAIT_TIMEOUT = '10m';
+export const DEFAULT_INTERRUPT_TTL = '1h';
 
 /** Checks the flags of `env create` together and builds the request; UsageError names the flag. */
 export function planCreate(name: string, flags: CreateFlags): CreatePlan {
@@ -59,8 +63,12 @@ export function planCreate(name: string, flags: CreateFlags): CreatePlan {
   const wait = Boolean(flags.wait || kubeconfigFile || flags.merge);
   if (flags.timeout !== undefined && !wait) throw new UsageError('--timeout needs --wait');
   if (flags.deleteOnInterrupt && !wait) throw new UsageError('--delete-on-interrupt needs --wait');
+  if (flags.interruptTtl !== undefined && !wait) throw new UsageError('--interrupt-ttl needs --wait');
+  if (flags.interruptTtl !== undefined && flags.deleteOnInterrupt) throw new UsageError('--interrupt-ttl and --delete-on-interrupt exclude each other');
+  if (flags.interruptTtl !== undefined && flags.ttl !== undefined) throw new UsageError('--interrupt-ttl is for environments without --ttl; with --ttl it already expires');
   const timeoutMs = duration('--timeout', flags.timeout ?? DEFAULT_WAIT_TIMEOUT, true);
-  return { request, wait, timeoutMs, kubeconfigFile, merge: Boolean(flags.merge), deleteOnInterrupt: Boolean(flags.deleteOnInterrupt) };
+  const interruptTtl = duration('--interrupt-ttl', flags.interruptTtl ?? DEFAULT_INTERRUPT_TTL);
+  return { request, wait, timeoutMs, kubeconfigFile, merge: Boolean(flags.merge), deleteOnInterrupt: Boolean(flags.deleteOnInterrupt), interruptTtl };
 }
 
 /** "k=v" items, each possibly "k=v,k2=v2", into one map. */

@@ -11,7 +11,8 @@ import { progressFor, reportFailure, saveKubeconfig } from './shared';
 /**
  * `corral env create NAME [...] [--wait]`: creates (with an Idempotency-Key, so retries are
  * safe); with --wait, shows progress and exits 0 when active, 1 when it fails, 2 on timeout,
- * 130 on Ctrl-C (leaving it to its TTL, or deleting it with --delete-on-interrupt).
+ * 130 on Ctrl-C (leaving it to its TTL, giving it --interrupt-ttl when it has none, or deleting it
+ * with --delete-on-interrupt).
  */
 export async function envCreate(ctx: CliContext, name: string, flags: CreateFlags): Promise<number> {
   const plan = planCreate(name, flags);
@@ -39,12 +40,16 @@ export async function envCreate(ctx: CliContext, name: string, flags: CreateFlag
       if (plan.deleteOnInterrupt && interrupts < 2) {
         await client.deleteEnvironment(name);
         ctx.io.stderr.write(`interrupted: environment ${name} is being deleted (--delete-on-interrupt)\n`);
-      } else {
+      } else if (created.expiresAt) {
+        ctx.io.stderr.write(`interrupted: environment ${name} is left as it is and expires ${until(created.expiresAt, ctx.now())} (${created.expiresAt}); delete it now with: corral env delete ${name}\n`);
+      } else if (interrupts < 2) {
+        // created without a TTL: nobody waits for it any more, so it must not stay for good
+        const bounded = await client.updateEnvironment(name, { ttl: plan.interruptTtl });
         ctx.io.stderr.write(
-          created.expiresAt
-            ? `interrupted: environment ${name} is left as it is and expires ${until(created.expiresAt, ctx.now())} (${created.expiresAt}); delete it now with: corral env delete ${name}\n`
-            : `interrupted: environment ${name} is left as it is and has no TTL; delete it with: corral env delete ${name}\n`,
+          `interrupted: environment ${name} had no TTL; it is left as it is and now expires ${until(bounded.expiresAt!, ctx.now())} (${bounded.expiresAt}, --interrupt-ttl ${plan.interruptTtl}); delete it now with: corral env delete ${name}\n`,
         );
+      } else {
+        ctx.io.stderr.write(`interrupted twice: environment ${name} is left without a TTL; delete it with: corral env delete ${name}\n`);
       }
       return EXIT.interrupted;
     }
