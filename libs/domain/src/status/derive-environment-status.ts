@@ -98,7 +98,8 @@ function assess(
   if (status.exitCode !== undefined && status.exitCode !== null) text += ` (exit ${status.exitCode})`;
   if (status.message) text += `: ${status.message}`;
   const logs = (status.lastLogLines ?? []).filter((l) => l.trim() !== '').slice(-MAX_LOG_LINES);
-  if (problem !== 'Starting' && logs.length > 0) {
+  // the agent sends log lines only when they tell something: a failure, or a restart after one
+  if (logs.length > 0) {
     text += `; last log: ${logs.map((l) => (l.length > MAX_LINE ? `${l.slice(0, MAX_LINE)}…` : l)).join(' | ')}`;
   }
   return { problem, text };
