@@ -82,6 +82,8 @@ export class Agent {
         address: config.address,
         hostname: config.hostname,
         logger,
+        // init-step downloads, with the host credential like every other /v1/agent call
+        download: (path, signal) => client.download(path, signal),
       });
       supervisor = sup;
       const snapshot = (): StatusReport => ({ agentVersion: AGENT_VERSION, ...sup.snapshot() });

@@ -8,6 +8,7 @@ import { StateDir } from '../src/state-dir/state-dir';
 import { Supervisor, type SupervisorOptions } from '../src/supervisor/supervisor';
 import { freePort, isAlive, killGroups, pidsWithCmdline, randomLoopback } from './support/processes';
 import { waitFor } from './support/wait-for';
+import { recordingSupervisor } from './support/recording-supervisor';
 
 jest.setTimeout(120_000);
 
@@ -38,23 +39,18 @@ describe('supervisor with real processes', () => {
   });
 
   function supervisor(stateName: string, extra: Partial<SupervisorOptions> = {}): { sup: Supervisor; history: ObservedComponent[][] } {
-    const sup = new Supervisor({
-      stateDir: new StateDir(join(root, stateName)),
-      binDir,
-      address,
-      hostname: 'node-a',
-      logger,
-      adoptPollMs: 200,
-      ...extra,
-    });
-    supervisors.push(sup);
-    const history: ObservedComponent[][] = [];
-    sup.onChange(() => {
-      const components = sup.snapshot().components;
-      history.push(components);
-      for (const c of components) if (c.pid) seenPids.add(c.pid);
-    });
-    return { sup, history };
+    return recordingSupervisor(
+      {
+        stateDir: new StateDir(join(root, stateName)),
+        binDir,
+        address,
+        hostname: 'node-a',
+        logger,
+        adoptPollMs: 200,
+        ...extra,
+      },
+      { supervisors, seenPids },
+    );
   }
 
   const observed = (sup: Supervisor, name: string) => sup.snapshot().components.find((c) => c.name === name);

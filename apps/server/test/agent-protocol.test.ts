@@ -57,6 +57,13 @@ describe('agent protocol across two server replicas', () => {
     expect(woke.body.revision).toBeGreaterThan(revision);
     expect(woke.body.components).toEqual([expect.objectContaining({ name: 'etcd', kind: 'etcd', specHash: expect.stringMatching(/^[0-9a-f]{16,}$/) })]);
 
+    // init steps are checked field by field like the rest of the spec; nothing is stored on a 400
+    const badStep = { name: 'restore-snapshot', binary: 'etcdutl', args: [], output: '${dataDir}/x', downloads: [{ url: 'http://elsewhere/x', sha256: 'nope', path: '../x' }] };
+    const refused = await admin.put(`/v1/hosts/${host.hostId}/components`, { components: [{ ...etcdLike('etcd', 2379), init: [badStep] }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.details.map((d: any) => d.field).sort()).toEqual(['components.0.init.0.downloads.0.path', 'components.0.init.0.downloads.0.sha256', 'components.0.init.0.downloads.0.url']);
+    expect((await agentOnB.get('/v1/agent/desired')).body.revision).toBe(woke.body.revision);
+
     // the same spec again changes nothing and wakes nobody
     const same = await admin.put(`/v1/hosts/${host.hostId}/components`, { components: [etcdLike('etcd', 2379)] });
     expect(same.body).toMatchObject({ added: [], changed: [], removed: [] });

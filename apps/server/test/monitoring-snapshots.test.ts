@@ -46,6 +46,8 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
     await waitForState(admin, ENV, 'active', 120_000, diagnose);
     await kubectl(admin, ENV, dir, 'create', 'namespace', 'keep-1');
     await kubectl(admin, ENV, dir, 'create', 'namespace', 'keep-2');
+    const resourceVersion = (ns: string) => kubectl(admin, ENV, dir, 'get', 'namespace', ns, '-o', 'jsonpath={.metadata.resourceVersion}');
+    const keptVersion = await resourceVersion('keep-1');
 
     const requested = await admin.post(`/v1/environments/${ENV}/snapshots`);
     expect(requested.status).toBe(202);
@@ -82,6 +84,10 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
     }, { timeoutMs: 30_000, what: 'namespaces restored' });
     expect(after).toEqual(expect.arrayContaining(['namespace/keep-1', 'namespace/keep-2']));
     expect(after).not.toContain('namespace/after-snapshot');
+    // etcdutl restored the revisions too: an object's resourceVersion is what it was, not a new one
+    expect(await resourceVersion('keep-1')).toBe(keptVersion);
+    const restored = (await events(mark)).find((e) => e.reason === 'EtcdRestored')!;
+    expect(restored.message).toMatch(new RegExp(`with etcdutl: \\d+ keys, revision \\d+ \\(snapshot revision ${snapshot.etcdRevision}\\)`));
 
     const restores = (await admin.get(`/v1/environments/${ENV}/restores`)).body.items;
     expect(restores[0]).toMatchObject({ phase: 'completed', snapshotId: snapshot.id });
@@ -92,6 +98,8 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
     const specs = await server.sql<{ spec: { args: string[] } }>(`SELECT spec FROM components WHERE environment_id = $1 AND kind = 'etcd'`, [envId]);
     expect(specs).toHaveLength(3);
     for (const s of specs) expect(s.spec.args).toContain(`--initial-cluster-token=corral-${envId}-g1`);
+    const restoredBy = specs.map((s) => (s.spec as { init?: { name: string; downloads: { url: string }[] }[] }).init?.[0]);
+    expect(restoredBy.map((step) => step?.downloads[0]?.url)).toEqual(specs.map(() => `/v1/agent/etcd-snapshots/${snapshot.id}/data`));
   });
 
   it('takes scheduled snapshots when due and keeps the configured number', async () => {

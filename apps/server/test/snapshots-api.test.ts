@@ -47,6 +47,28 @@ describe('etcd snapshot download and deletion', () => {
     expect((await admin.get(`/v1/environments/snap/snapshots/not-a-uuid/data`)).status).toBe(404);
   });
 
+  it('hands a snapshot to the hosts of its own environment only, by their credential (for a restored member\'s init step)', async () => {
+    const bytes = randomBytes(8 * 1024);
+    const snapshot = await stored(bytes);
+    const register = async (env: string, hostname: string) => {
+      const token = (await admin.post(`/v1/environments/${env}/registration-tokens`, {})).body.token;
+      return (await apiClient(server.url).post('/v1/agent/register', { token, hostname, addresses: ['10.9.0.1'] })).body.credential as string;
+    };
+    const own = await register('snap', 'snap-host');
+    await admin.post('/v1/environments', { name: 'other-snap' });
+    const other = await register('other-snap', 'other-host');
+    const url = `${server.url}/v1/agent/etcd-snapshots/${snapshot.id}/data`;
+
+    const res = await fetch(url, { headers: { authorization: `Bearer ${own}` } });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    expect(res.headers.get('content-digest')).toBe(`sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${other}` } })).status).toBe(404);
+    expect((await fetch(url, { headers: { authorization: `Bearer ${server.adminKey}` } })).status).toBe(401);
+    expect((await fetch(url)).status).toBe(401);
+    expect((await fetch(`${server.url}/v1/agent/etcd-snapshots/not-a-uuid/data`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(404);
+  });
+
   it('refuses to send a snapshot whose stored bytes no longer match their checksum (409, not a 500)', async () => {
     const snapshot = await stored(randomBytes(4096));
     await server.sql(`UPDATE etcd_snapshots SET data = $2 WHERE id = $1`, [snapshot.id, randomBytes(4096)]);

@@ -47,6 +47,33 @@ export interface FileSpec {
   mode: number;
 }
 
+/** A file an init step needs, fetched from the server with the host's credential and checked. */
+export interface InitDownload {
+  /** server path, e.g. /v1/agent/etcd-snapshots/<id>/data */
+  url: string;
+  /** lowercase hex SHA-256 of the content; a mismatch fails the step */
+  sha256: string;
+  /** relative to ${componentDir}; written with mode 0600 and removed once the step succeeded */
+  path: string;
+}
+
+/**
+ * A command run to completion before the component first starts, once per step (the agent
+ * keeps a done-marker under ${dataDir}), e.g. restoring an etcd snapshot into the data dir.
+ * A failed attempt is retried with the component's backoff and reported as the component's failure.
+ */
+export interface InitStep {
+  /** unique within the component, e.g. "restore-snapshot" */
+  name: string;
+  /** executable name, looked up only in the agent's --bin-dir */
+  binary: string;
+  args: string[];
+  env?: Record<string, string>;
+  downloads?: InitDownload[];
+  /** what the step creates (a path, placeholders allowed): removed before every attempt, so a half-done run never counts */
+  output: string;
+}
+
 export interface ComponentSpec {
   /** unique per host, e.g. "etcd", "kube-apiserver" */
   name: string;
@@ -63,6 +90,8 @@ export interface ComponentSpec {
   dependsOn?: string[];
   /** seconds between SIGTERM and SIGKILL when stopping */
   stopGracePeriodSeconds?: number;
+  /** run in order before the first start; see InitStep */
+  init?: InitStep[];
 }
 
 export interface DesiredComponent {

@@ -55,6 +55,35 @@ describe('expandComponentSpec', () => {
     expect(out.probe?.caFile).toBe('/state/components/etcd/ca.pem');
   });
 
+  it('expands init step args, env values, output and download paths but not urls or hashes', () => {
+    const sha256 = 'ab'.repeat(32);
+    const withInit: ComponentSpec = {
+      ...spec,
+      init: [
+        {
+          name: 'restore-snapshot',
+          binary: 'etcdutl',
+          args: ['snapshot', 'restore', '${componentDir}/restore/snapshot.db', '--name=${hostname}', '--data-dir=${dataDir}/restore-3'],
+          env: { ETCDUTL_HOST: '${address}' },
+          downloads: [{ url: '/v1/agent/etcd-snapshots/${hostname}/data', sha256, path: 'restore/${hostname}.db' }],
+          output: '${dataDir}/restore-3',
+        },
+        { name: 'plain', binary: 'true', args: [], output: '${dataDir}/plain' },
+      ],
+    };
+    const [step, plain] = expandComponentSpec(withInit, values).init!;
+    expect(step).toEqual({
+      name: 'restore-snapshot',
+      binary: 'etcdutl',
+      args: ['snapshot', 'restore', '/state/components/etcd/restore/snapshot.db', '--name=node-a', '--data-dir=/state/data/etcd/restore-3'],
+      env: { ETCDUTL_HOST: '10.0.0.5' },
+      downloads: [{ url: '/v1/agent/etcd-snapshots/${hostname}/data', sha256, path: 'restore/node-a.db' }],
+      output: '/state/data/etcd/restore-3',
+    });
+    expect(plain).toEqual({ name: 'plain', binary: 'true', args: [], output: '/state/data/etcd/plain' });
+    expect(expandComponentSpec(spec, values).init).toBeUndefined();
+  });
+
   it('defaults the probe host to the host address', () => {
     expect(expandComponentSpec(spec, values).probe?.host).toBe('10.0.0.5');
     const withHost = { ...spec, probe: { ...spec.probe!, host: '127.0.0.1' } };

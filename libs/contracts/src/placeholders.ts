@@ -1,4 +1,4 @@
-import type { ComponentSpec, ProbeSpec } from './component-spec';
+import type { ComponentSpec, InitStep, ProbeSpec } from './component-spec';
 
 export interface PlaceholderValues {
   componentDir: string;
@@ -16,8 +16,9 @@ export function expandPlaceholders(value: string, values: PlaceholderValues): st
 }
 
 /**
- * A spec with placeholders expanded in args, env values, file paths and probe fields.
- * File contents are not touched: they are written byte for byte.
+ * A spec with placeholders expanded in args, env values, file paths, probe fields and init
+ * steps (args, env values, output, download paths). File contents are not touched: they are
+ * written byte for byte; nor are download urls and hashes.
  */
 export function expandComponentSpec(spec: ComponentSpec, values: PlaceholderValues): ComponentSpec {
   const expand = (v: string) => expandPlaceholders(v, values);
@@ -27,6 +28,18 @@ export function expandComponentSpec(spec: ComponentSpec, values: PlaceholderValu
     env: spec.env ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, expand(v)])) : undefined,
     files: spec.files.map((f) => ({ ...f, path: expand(f.path) })),
     probe: spec.probe ? expandProbe(spec.probe, values) : undefined,
+    init: spec.init?.map((step) => expandInitStep(step, values)),
+  };
+}
+
+function expandInitStep(step: InitStep, values: PlaceholderValues): InitStep {
+  const expand = (v: string) => expandPlaceholders(v, values);
+  return {
+    ...step,
+    args: step.args.map(expand),
+    env: step.env ? Object.fromEntries(Object.entries(step.env).map(([k, v]) => [k, expand(v)])) : undefined,
+    downloads: step.downloads?.map((d) => ({ ...d, path: expand(d.path) })),
+    output: expand(step.output),
   };
 }
 

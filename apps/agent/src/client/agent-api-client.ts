@@ -14,8 +14,10 @@ export class HttpError extends Error {
 }
 
 const REQUEST_TIMEOUT_MS = 15_000;
+/** a download (e.g. an etcd snapshot) may be large: the whole transfer must finish within this */
+const DOWNLOAD_TIMEOUT_MS = 15 * 60_000;
 
-/** The three calls of agent protocol v1. Network failures surface as thrown errors; callers retry. */
+/** The calls of agent protocol v1. Network failures surface as thrown errors; callers retry. */
 export class AgentApiClient {
   private readonly base: URL;
   private credential: string | null = null;
@@ -51,12 +53,28 @@ export class AgentApiClient {
     await res.body?.cancel();
   }
 
+  /**
+   * The body of a file the server serves to this host (e.g. /v1/agent/etcd-snapshots/<id>/data),
+   * fetched with the host credential. Only server paths: the credential never goes elsewhere.
+   */
+  async download(path: string, signal?: AbortSignal): Promise<Buffer> {
+    if (!path.startsWith('/') || path.startsWith('//')) throw new Error(`download ${JSON.stringify(path)}: not a server path`);
+    const relative = path.slice(1);
+    if (new URL(relative, this.base).origin !== this.base.origin) throw new Error(`download ${JSON.stringify(path)}: not a server path`);
+    const res = await this.call('GET', relative, { signal, timeoutMs: DOWNLOAD_TIMEOUT_MS, accept: 'application/octet-stream' });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new HttpError(res.status, `download ${path.split('?')[0]}: ${res.status} ${res.statusText}`.trim());
+    }
+    return Buffer.from(await res.arrayBuffer());
+  }
+
   private async call(
     method: string,
     path: string,
-    options: { body?: unknown; signal?: AbortSignal; auth?: boolean; timeoutMs?: number },
+    options: { body?: unknown; signal?: AbortSignal; auth?: boolean; timeoutMs?: number; accept?: string },
   ): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     if (options.auth !== false) {
       if (!this.credential) throw new Error('no host credential yet');

@@ -1,10 +1,13 @@
-import type { ComponentPhase, ComponentSpec, DesiredComponent, ObservedComponent } from '@corral/contracts';
-import { mkdirSync } from 'node:fs';
+import type { ComponentPhase, ComponentSpec, DesiredComponent, InitStep, ObservedComponent } from '@corral/contracts';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from '@corral/domain';
 import { sleep } from '@corral/domain';
+import { writeFileAtomic } from '../state-dir/atomic-write';
 import { Wakeup, whenAborted } from '../util/abortable';
-import { writeComponentFiles } from './component-files';
+import { componentFilePath, writeComponentFiles } from './component-files';
 import { blockedByDependencies, type DependencyView } from './dependency-gate';
 
 const STARTUP_PROBE_INTERVAL_MS = 250;
@@ -33,12 +36,20 @@ export interface RunnerContext {
   dependencies: DependencyView;
   logger: Logger;
   tuning: RunnerTuning;
+  /** fetches an init step's download (a server path such as /v1/agent/etcd-snapshots/<id>/data) */
+  download(path: string, signal?: AbortSignal): Promise<Buffer>;
   onChange(): void;
 }
 
 type Outcome = { kind: 'aborted' } | { kind: 'exited'; info: ExitInfo } | { kind: 'probe-failed'; message: string };
 
 const DEFAULT_STOP_GRACE_SECONDS = 10;
+/** an init step still running when the runner stops gets this long after SIGTERM */
+const INIT_STEP_STOP_GRACE_MS = 5_000;
+/** done-markers of init steps, under ${dataDir}: they go when the data dir is wiped */
+export const INIT_MARKER_DIR = '.corral-init';
+const INIT_STEP_NAME = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,62}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Keeps one component running: waits for its dependencies, writes its files, starts it,
@@ -49,6 +60,8 @@ export class ComponentRunner {
   readonly name: string;
   readonly specHash: string;
   readonly spec: ComponentSpec;
+  /** the init steps as the server sent them (placeholders unexpanded): what their done-markers are keyed by */
+  private readonly rawInit: readonly InitStep[];
   private phase: ComponentPhase = 'pending';
   private healthy = false;
   private pid: number | null = null;
@@ -77,6 +90,7 @@ export class ComponentRunner {
     this.name = desired.name;
     this.specHash = desired.specHash;
     this.spec = expandComponentSpec(desired.spec, { ...ctx.host, componentDir: ctx.componentDir, dataDir: ctx.dataDir });
+    this.rawInit = desired.spec.init ?? [];
     this.handle = adopted;
     this.backoff = new Backoff(ctx.tuning.restartBackoff);
     this.logger = ctx.logger.child({ component: this.name, specHash: this.specHash });
@@ -158,9 +172,13 @@ export class ComponentRunner {
         try {
           this.handle = await this.launch();
         } catch (err) {
+          // stopped or released while an init step ran: that is not a failure to report
+          if (signal.aborted) return;
           const delay = this.backoff.next();
           const message = `cannot start: ${(err as Error).message}; retrying in ${(delay / 1000).toFixed(1)}s`;
           this.logger.warn({ err: (err as Error).message, delayMs: delay }, 'component start failed');
+          // e.g. what a failed init step printed
+          this.lastLogLines = this.ctx.log.tail(this.ctx.tuning.lastLogLines);
           this.set('failed', { healthy: false, pid: null, message });
           await sleep(delay, signal);
           continue;
@@ -199,6 +217,8 @@ export class ComponentRunner {
     mkdirSync(this.ctx.dataDir, { recursive: true, mode: 0o700 });
     writeComponentFiles(this.ctx.componentDir, this.spec.files);
     this.ctx.log.rotateIfNeeded();
+    const steps = this.spec.init ?? [];
+    for (let i = 0; i < steps.length; i++) await this.runInitStep(steps[i], this.rawInit[i]);
     this.ctx.log.appendLine(`--- corral-agent ${new Date().toISOString()}: starting ${this.name} (spec ${this.specHash})`);
     const handle = await this.ctx.driver.start({
       binary: this.spec.binary,
@@ -221,12 +241,73 @@ export class ComponentRunner {
     return handle;
   }
 
-  /** A small fixed environment plus the spec's: nothing leaks in from the agent's own. */
-  private processEnv(): Record<string, string> {
+  /**
+   * Runs one init step to completion unless its done-marker says it already did on this data
+   * dir: remove its output, fetch and check its downloads, run it, then mark it done. Throws
+   * when any of that fails; the loop retries with backoff.
+   */
+  private async runInitStep(step: InitStep, raw: InitStep): Promise<void> {
+    const signal = this.lifetime.signal;
+    if (signal.aborted) throw new Error('stopped');
+    if (typeof step.name !== 'string' || !INIT_STEP_NAME.test(step.name)) {
+      throw new Error(`init step name ${JSON.stringify(step.name)} must be letters, digits, '-', '_' or '.'`);
+    }
+    const marker = join(this.ctx.dataDir, INIT_MARKER_DIR, initMarkerName(raw));
+    if (existsSync(marker)) return;
+
+    this.set('starting', { healthy: false, pid: null, exitCode: null, message: `init step ${step.name}` });
+    this.ctx.log.appendLine(`--- corral-agent ${new Date().toISOString()}: init step ${step.name}`);
+    this.logger.info({ step: step.name }, 'running init step');
+    const downloaded: string[] = [];
+    try {
+      const output = initStepOutputPath(step, this.ctx.componentDir, this.ctx.dataDir);
+      this.ctx.driver.resolveBinary(step.binary);
+      // a half-done earlier attempt must never count
+      rmSync(output, { recursive: true, force: true });
+      for (const d of step.downloads ?? []) {
+        if (!SHA256_HEX.test(d.sha256)) throw new Error(`init step ${step.name}: download ${d.path} has no valid sha256`);
+        const target = componentFilePath(this.ctx.componentDir, d.path);
+        const body = await this.ctx.download(d.url, signal);
+        if (signal.aborted) throw new Error('stopped');
+        const actual = createHash('sha256').update(body).digest('hex');
+        if (actual !== d.sha256) {
+          throw new Error(`init step ${step.name}: sha256 mismatch for ${d.path} (from ${d.url}): expected ${d.sha256}, got ${actual}`);
+        }
+        downloaded.push(target);
+        writeFileAtomic(target, body, 0o600);
+      }
+      const handle = await this.ctx.driver.start({
+        binary: step.binary,
+        args: step.args,
+        env: this.processEnv(step.env),
+        cwd: this.ctx.componentDir,
+        log: this.ctx.log,
+      });
+      const info = await Promise.race([handle.exited, whenAborted(signal).then(() => null)]);
+      if (info === null) {
+        await handle.stop(INIT_STEP_STOP_GRACE_MS);
+        throw new Error(`init step ${step.name} interrupted: the component is being stopped`);
+      }
+      // nothing the step left behind in its process group may keep running
+      await handle.stop(0);
+      if (info.code !== 0 || info.signal) throw new Error(`init step ${step.name} exited ${describeExit(info)}`);
+      writeFileAtomic(marker, `${JSON.stringify({ step: step.name, specHash: this.specHash, completedAt: new Date().toISOString() })}\n`, 0o600);
+      this.logger.info({ step: step.name }, 'init step done');
+    } catch (err) {
+      // the log then says why, even when the step never ran (e.g. a hash mismatch)
+      if (!signal.aborted) this.ctx.log.appendLine(`--- corral-agent ${new Date().toISOString()}: ${(err as Error).message}`);
+      throw err;
+    } finally {
+      for (const path of downloaded) rmSync(path, { force: true });
+    }
+  }
+
+  /** A small fixed environment plus the spec's (or an init step's): nothing leaks in from the agent's own. */
+  private processEnv(env: Record<string, string> | undefined = this.spec.env): Record<string, string> {
     return {
       PATH: `${this.ctx.host.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
       HOME: this.ctx.componentDir,
-      ...(this.spec.env ?? {}),
+      ...(env ?? {}),
     };
   }
 
@@ -349,6 +430,25 @@ export class ComponentRunner {
     Object.assign(this, next);
     this.ctx.onChange();
   }
+}
+
+/** `<step name>-<short sha256 of the step as sent>`: a changed step runs again, an unchanged one never */
+export function initMarkerName(step: InitStep): string {
+  return `${step.name}-${createHash('sha256').update(JSON.stringify(step)).digest('hex').slice(0, 16)}`;
+}
+
+/** An init step's output (placeholders expanded): strictly inside the data or component dir, and not the markers. */
+export function initStepOutputPath(step: InitStep, componentDir: string, dataDir: string): string {
+  const output = typeof step.output === 'string' && step.output !== '' ? resolve(componentDir, step.output) : '';
+  const inside = (dir: string) => {
+    const rel = relative(dir, output);
+    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  };
+  const markers = join(dataDir, INIT_MARKER_DIR);
+  if (!output || !(inside(dataDir) || inside(componentDir)) || output === markers || inside(markers)) {
+    throw new Error(`init step ${step.name}: output ${JSON.stringify(step.output)} must be inside the component's data or component directory`);
+  }
+  return output;
 }
 
 function describeExit(info: ExitInfo): string {

@@ -21,6 +21,8 @@ export interface SupervisorOptions {
   adoptPollMs?: number;
   /** how often log sizes are checked for rotation */
   logSweepMs?: number;
+  /** fetches an init step's download (a server path) with the host credential; without it such steps fail */
+  download?: (path: string, signal?: AbortSignal) => Promise<Buffer>;
 }
 
 export interface SupervisorSnapshot {
@@ -29,6 +31,10 @@ export interface SupervisorSnapshot {
 }
 
 const ORPHAN_STOP_GRACE_MS = 10_000;
+
+async function noDownloads(path: string): Promise<Buffer> {
+  throw new Error(`cannot download ${path}: this supervisor has no download function`);
+}
 
 /**
  * Owns every component on this host: applies desired states one at a time (start new,
@@ -171,6 +177,7 @@ export class Supervisor {
         },
         logger,
         tuning: this.tuning,
+        download: this.options.download ?? noDownloads,
         onChange: () => this.emit(),
       },
       restarts,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { DesiredState, RegisterResponse } from '@corral/contracts';
@@ -12,6 +12,8 @@ import { RegisterHostDto } from './dto/register-host.dto';
 import { StatusReportDto } from './dto/status-report.dto';
 import { DesiredQuery } from './dto/desired.query';
 import { JobsQueue } from '../queue/jobs-queue.service';
+import { SnapshotStore } from '../snapshots/snapshot-store.service';
+import { sendSnapshotData } from '../snapshots/send-snapshot-data';
 
 @ApiTags('agent')
 @Controller('v1/agent')
@@ -22,7 +24,25 @@ export class AgentController {
     private readonly notifier: DesiredStateNotifier,
     private readonly statuses: StatusIngestionService,
     private readonly jobs: JobsQueue,
+    private readonly snapshots: SnapshotStore,
   ) {}
+
+  /**
+   * An etcd snapshot of the host's own environment, for a restored member's init step
+   * (`etcdutl snapshot restore`); checked against its SHA-256 before it is sent.
+   */
+  @Get('etcd-snapshots/:id/data')
+  @HostAuth()
+  @ApiBearerAuth()
+  async etcdSnapshot(@Param('id') id: string, @Req() req: HostRequest, @Res() res: Response): Promise<void> {
+    const host = req.corralHost!;
+    const snapshot = await this.snapshots.find(id);
+    // another environment's snapshot is answered as if it did not exist
+    if (!snapshot || snapshot.state !== 'completed' || !host.environmentId || snapshot.environmentId !== host.environmentId) {
+      throw new NotFoundException(`snapshot ${id} not found for this host's environment`);
+    }
+    sendSnapshotData(res, snapshot, await this.snapshots.data(snapshot.id), `etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
+  }
 
   /** Registers a host with a registration token; the credential is shown only here. */
   @Post('register')

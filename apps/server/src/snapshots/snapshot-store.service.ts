@@ -46,6 +46,10 @@ export class SnapshotStore {
     return snapshot;
   }
 
+  find(id: string): Promise<EtcdSnapshot | null> {
+    return isUuid(id) ? this.snapshots.findOneBy({ id }) : Promise.resolve(null);
+  }
+
   /** The stored database, verified against its recorded SHA-256. */
   async data(id: string): Promise<Buffer> {
     const row = await this.snapshots.createQueryBuilder('s').addSelect('s.data').where('s.id = :id', { id }).getOne();

@@ -8,6 +8,7 @@ import { JobsQueue } from '../queue/jobs-queue.service';
 import { readEtcdSnapshot } from '../provisioning/etcd/read-etcd-snapshot';
 import { SnapshotStore } from './snapshot-store.service';
 import { restoreView, snapshotView } from './snapshot.view';
+import { sendSnapshotData } from './send-snapshot-data';
 import { RestoreSnapshotDto } from './dto/restore-snapshot.dto';
 
 @ApiTags('snapshots')
@@ -50,9 +51,10 @@ export class SnapshotsController {
   }
 
   /**
-   * The snapshot's etcd database (bolt file, as `etcdctl snapshot save` writes it), verified
-   * against its SHA-256 before it is sent; `etcdutl snapshot restore` takes it as is. It holds
-   * every Secret of the cluster, hence the write scope (as for the kubeconfig).
+   * The snapshot's etcd database (the bare bolt file: etcd's own trailing checksum was checked
+   * and cut when it was taken, so restore it with `etcdutl snapshot restore --skip-hash-check`),
+   * verified against its SHA-256 before it is sent. It holds every Secret of the cluster, hence
+   * the write scope (as for the kubeconfig).
    */
   @Get('snapshots/:id/data')
   @RequireScope('write')
@@ -61,13 +63,7 @@ export class SnapshotsController {
     const snapshot = await this.store.get(env.id, id);
     if (snapshot.state !== 'completed') throw new ConflictException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot has data`);
     const data = await this.store.data(snapshot.id);
-    res.status(200);
-    res.setHeader('Content-Type', 'application/octet-stream');
-    res.setHeader('Content-Length', String(data.length));
-    res.setHeader('Content-Disposition', `attachment; filename="${env.name}-etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db"`);
-    res.setHeader('Content-Digest', `sha-256=:${Buffer.from(snapshot.sha256!, 'hex').toString('base64')}:`);
-    res.setHeader('ETag', `"${snapshot.sha256}"`);
-    res.end(data);
+    sendSnapshotData(res, snapshot, data, `${env.name}-etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
   }
 
   /** Deletes a snapshot (scheduled or manual); not one being taken or being restored. */

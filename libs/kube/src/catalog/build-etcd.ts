@@ -1,5 +1,5 @@
-import type { ComponentSpec } from '@corral/contracts';
-import type { HostComponentsInput } from './catalog-input';
+import type { ComponentSpec, InitStep } from '@corral/contracts';
+import type { EtcdRestoreSource, HostComponentsInput } from './catalog-input';
 import { PORTS } from './component-ports';
 import { certificateFiles, httpsUrl, inComponentDir, probe, publicFile, requirePki, toArgs } from './spec-parts';
 
@@ -21,20 +21,22 @@ export function buildEtcd(input: HostComponentsInput): ComponentSpec {
     .map((member) => `${member.name}=${member === self ? peerUrl : httpsUrl(member.address, PORTS.etcdPeer)}`)
     .join(',');
 
+  const dataDir = etcd.dataDir ?? '${dataDir}';
+  const clusterToken = etcd.clusterToken ?? `corral-${environment.id}`;
   return {
     name: 'etcd',
     kind: 'etcd',
     binary: 'etcd',
     args: toArgs({
       name: self.name,
-      'data-dir': etcd.dataDir ?? '${dataDir}',
+      'data-dir': dataDir,
       'listen-client-urls': clientUrl,
       'advertise-client-urls': clientUrl,
       'listen-peer-urls': peerUrl,
       'initial-advertise-peer-urls': peerUrl,
       'initial-cluster': initialCluster,
       'initial-cluster-state': etcd.initialClusterState,
-      'initial-cluster-token': etcd.clusterToken ?? `corral-${environment.id}`,
+      'initial-cluster-token': clusterToken,
       'client-cert-auth': true,
       'trusted-ca-file': inComponentDir('ca.crt'),
       'cert-file': inComponentDir('server.crt'),
@@ -63,5 +65,44 @@ export function buildEtcd(input: HostComponentsInput): ComponentSpec {
       keyFile: inComponentDir('healthcheck-client.key'),
     }),
     stopGracePeriodSeconds: 15,
+    ...(etcd.restoreFrom ? { init: [restoreStep(etcd.restoreFrom, { name: self.name, initialCluster, clusterToken, peerUrl, dataDir })] } : {}),
+  };
+}
+
+export const ETCD_RESTORE_STEP = 'restore-snapshot';
+const SNAPSHOT_FILE = 'restore/snapshot.db';
+
+/** The agent's path for downloading a snapshot the server keeps (with the host's credential). */
+export const etcdSnapshotDownloadUrl = (snapshotId: string): string => `/v1/agent/etcd-snapshots/${snapshotId}/data`;
+
+/**
+ * `etcdutl snapshot restore` into the member's data dir, as etcd's disaster-recovery guide does
+ * it: keys, revisions and leases come back as they were, so watchers and resourceVersions stay
+ * consistent. Each founding member restores the same snapshot under its own name.
+ */
+function restoreStep(
+  source: EtcdRestoreSource,
+  member: { name: string; initialCluster: string; clusterToken: string; peerUrl: string; dataDir: string },
+): InitStep {
+  return {
+    name: ETCD_RESTORE_STEP,
+    binary: 'etcdutl',
+    args: [
+      'snapshot',
+      'restore',
+      inComponentDir(SNAPSHOT_FILE),
+      ...toArgs({
+        name: member.name,
+        'data-dir': member.dataDir,
+        'initial-cluster': member.initialCluster,
+        'initial-cluster-token': member.clusterToken,
+        'initial-advertise-peer-urls': member.peerUrl,
+        // the server keeps the bare database (etcd's own SHA-256 trailer is checked and cut when
+        // the snapshot is taken); the agent checks the download against the server's SHA-256
+        'skip-hash-check': true,
+      }),
+    ],
+    downloads: [{ url: etcdSnapshotDownloadUrl(source.snapshotId), sha256: source.sha256, path: SNAPSHOT_FILE }],
+    output: member.dataDir,
   };
 }

@@ -40,6 +40,15 @@ export interface EtcdClusterInput {
   clusterToken?: string;
   /** --data-dir; default ${dataDir}. A member added later gets a directory of its own, so no stale data of an earlier member is reused */
   dataDir?: string;
+  /** a founding member of a restored cluster: its data dir is made from this snapshot before etcd first starts */
+  restoreFrom?: EtcdRestoreSource;
+}
+
+/** An etcd snapshot the server keeps, as a restored member's init step downloads it. */
+export interface EtcdRestoreSource {
+  snapshotId: string;
+  /** lowercase hex SHA-256 of the snapshot file */
+  sha256: string;
 }
 
 export interface CatalogOptions {

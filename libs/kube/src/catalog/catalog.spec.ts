@@ -152,6 +152,25 @@ describe('component catalog', () => {
     expect(etcds.map((e) => flag(e, 'name'))).toEqual(['cp-a', 'cp-b', 'cp-c']);
   });
 
+  it('restores a founding member from a snapshot with etcdutl before etcd first starts, with the same cluster flags', () => {
+    const input = fixture.inputs.find((i) => i.kinds.includes('etcd'))!;
+    const restoreFrom = { snapshotId: 'snap-1', sha256: 'ab'.repeat(32) };
+    const plain = byName(specsOf(input), 'etcd');
+    expect(plain.init).toBeUndefined();
+    const etcd = byName(specsOf({ ...input, etcd: { ...input.etcd, dataDir: '${dataDir}/restore-2', clusterToken: 'corral-env-0001-g2', restoreFrom } }), 'etcd');
+    const [step, ...more] = etcd.init!;
+    expect(more).toEqual([]);
+    expect(step).toMatchObject({ name: 'restore-snapshot', binary: 'etcdutl', output: '${dataDir}/restore-2' });
+    expect(step!.args.slice(0, 3)).toEqual(['snapshot', 'restore', '${componentDir}/restore/snapshot.db']);
+    expect(step!.downloads).toEqual([{ url: '/v1/agent/etcd-snapshots/snap-1/data', sha256: restoreFrom.sha256, path: 'restore/snapshot.db' }]);
+    const restoreFlags = flags({ ...step!, name: 'restore', kind: 'etcd', files: [], ports: [], args: step!.args.slice(3) });
+    for (const name of restoreFlags.keys()) expect(UPSTREAM_FLAGS['v1.32'][step!.binary]!.has(name)).toBe(true);
+    // the member's own flags and the restore agree, or etcd would refuse the restored data dir
+    for (const name of ['name', 'data-dir', 'initial-cluster', 'initial-cluster-token', 'initial-advertise-peer-urls']) {
+      expect(restoreFlags.get(name)).toBe(flag(etcd, name));
+    }
+  });
+
   it('points the apiserver at every etcd member, its own first', () => {
     const apiserver = byName(specsOf(fixture.inputs[1]!), 'kube-apiserver');
     expect(flag(apiserver, 'etcd-servers')).toBe('https://127.0.0.3:2379,https://127.0.0.2:2379,https://127.0.0.4:2379');

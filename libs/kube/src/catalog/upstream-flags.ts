@@ -324,6 +324,9 @@ const ETCD_3_4 = [
   'force-new-cluster',
 ];
 
+/** `etcdutl snapshot restore --help` (etcd 3.5; `etcdctl snapshot restore` of 3.4 takes the same) */
+const ETCDUTL_SNAPSHOT_RESTORE = ['data-dir', 'wal-dir', 'name', 'initial-cluster', 'initial-cluster-token', 'initial-advertise-peer-urls', 'skip-hash-check', 'mark-compacted', 'bump-revision'];
+
 /**
  * Corral's own ingress controller has no Kubernetes upstream: this is the interface
  * tools/ and the real binary implement, named after ingress-nginx's flags where one exists.
@@ -334,6 +337,7 @@ export type UpstreamFlags = Readonly<Record<string, ReadonlySet<string>>>;
 
 const flagsOf = (): UpstreamFlags => ({
   etcd: new Set(ETCD_3_4),
+  etcdutl: new Set(ETCDUTL_SNAPSHOT_RESTORE),
   'kube-apiserver': new Set(KUBE_APISERVER),
   'kube-scheduler': new Set(KUBE_SCHEDULER),
   'kube-controller-manager': new Set(KUBE_CONTROLLER_MANAGER),

@@ -3,10 +3,13 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import type { ComponentSpec, FileSpec, ProbeSpec, ProbeType } from '@corral/contracts';
+import type { ComponentSpec, FileSpec, InitDownload, InitStep, ProbeSpec, ProbeType } from '@corral/contracts';
 
 const PROBE_TYPES: ProbeType[] = ['http', 'https', 'tcp', 'exec'];
 const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const BINARY = /^[A-Za-z0-9._-]+$/;
+const BINARY_MESSAGE = 'binary must be a plain executable name (found in the agent --bin-dir)';
+const RELATIVE_PATH = /^(?!\/)(?!.*\.\.)/;
 
 export class ProbeSpecDto implements ProbeSpec {
   @ApiProperty({ enum: PROBE_TYPES }) @IsIn(PROBE_TYPES) type: ProbeType;
@@ -24,15 +27,30 @@ export class ProbeSpecDto implements ProbeSpec {
 }
 
 export class FileSpecDto implements FileSpec {
-  @ApiProperty() @IsString() @MaxLength(1024) @Matches(/^(?!\/)(?!.*\.\.)/, { message: 'path must be relative and must not contain ..' }) path: string;
+  @ApiProperty() @IsString() @MaxLength(1024) @Matches(RELATIVE_PATH, { message: 'path must be relative and must not contain ..' }) path: string;
   @ApiProperty() @IsString() @MaxLength(1_000_000) content: string;
   @ApiProperty({ example: 0o600 }) @IsInt() @Min(0) @Max(0o777) mode: number;
+}
+
+export class InitDownloadDto implements InitDownload {
+  @ApiProperty() @IsString() @MaxLength(1024) @Matches(/^\/v1\/agent\//, { message: 'url must be a server path under /v1/agent/' }) url: string;
+  @ApiProperty() @IsString() @Matches(/^[0-9a-f]{64}$/, { message: 'sha256 must be 64 lowercase hex digits' }) sha256: string;
+  @ApiProperty() @IsString() @MaxLength(1024) @Matches(RELATIVE_PATH, { message: 'path must be relative and must not contain ..' }) path: string;
+}
+
+export class InitStepDto implements InitStep {
+  @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
+  @ApiProperty() @IsString() @MaxLength(255) @Matches(BINARY, { message: BINARY_MESSAGE }) binary: string;
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
+  @ApiPropertyOptional() @IsOptional() @IsObject() env?: Record<string, string>;
+  @ApiPropertyOptional({ type: [InitDownloadDto] }) @IsOptional() @IsArray() @ArrayMaxSize(8) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => InitDownloadDto) downloads?: InitDownloadDto[];
+  @ApiProperty() @IsString() @MaxLength(1024) output: string;
 }
 
 export class ComponentSpecDto implements ComponentSpec {
   @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
   @ApiProperty() @IsString() @MaxLength(63) kind: string;
-  @ApiProperty() @IsString() @MaxLength(255) @Matches(/^[A-Za-z0-9._-]+$/, { message: 'binary must be a plain executable name (found in the agent --bin-dir)' }) binary: string;
+  @ApiProperty() @IsString() @MaxLength(255) @Matches(BINARY, { message: BINARY_MESSAGE }) binary: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
   @ApiPropertyOptional() @IsOptional() @IsObject() env?: Record<string, string>;
   @ApiProperty({ type: [FileSpecDto] }) @IsArray() @ArrayMaxSize(128) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => FileSpecDto) files: FileSpecDto[];
@@ -40,6 +58,7 @@ export class ComponentSpecDto implements ComponentSpec {
   @ApiPropertyOptional({ type: ProbeSpecDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => ProbeSpecDto) probe?: ProbeSpecDto;
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(16) @IsString({ each: true }) dependsOn?: string[];
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(3600) stopGracePeriodSeconds?: number;
+  @ApiPropertyOptional({ type: [InitStepDto] }) @IsOptional() @IsArray() @ArrayMaxSize(8) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => InitStepDto) init?: InitStepDto[];
 }
 
 export class SetHostComponentsDto {

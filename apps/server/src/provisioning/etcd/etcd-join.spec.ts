@@ -37,6 +37,22 @@ describe('etcd join parameters', () => {
     expect(rebuilt.args).toEqual(spec.args);
   });
 
+  it('keeps a restored founding member\'s snapshot source, so rebuilding its spec changes nothing', async () => {
+    const join = {
+      members: [{ name: 'node-2', address: '10.0.0.2' }],
+      initialClusterState: 'new' as const,
+      clusterToken: 'corral-x-g3',
+      dataDir: '${dataDir}/restore-3',
+      restoreFrom: { snapshotId: '8c1e4a52-0000-4000-8000-000000000009', sha256: 'cd'.repeat(32) },
+    };
+    const spec = await build(join);
+    expect(spec.init?.[0]?.downloads?.[0]?.url).toBe(`/v1/agent/etcd-snapshots/${join.restoreFrom.snapshotId}/data`);
+    expect(readEtcdJoin(spec, '10.0.0.2')).toEqual(join);
+    const rebuilt = await build(readEtcdJoin(spec, '10.0.0.2')!);
+    expect(rebuilt.args).toEqual(spec.args);
+    expect(rebuilt.init).toEqual(spec.init);
+  });
+
   it('reads the defaults of a spec written before joins were configurable', async () => {
     const spec = await build({ members: [{ name: 'node-2', address: '10.0.0.2' }], initialClusterState: 'new' });
     expect(readEtcdJoin(spec, '10.0.0.2')).toEqual({

@@ -18,7 +18,7 @@ import { type EtcdJoin, readEtcdJoin } from './etcd-join';
 import { readEtcdSnapshot } from './read-etcd-snapshot';
 
 const WORKER_KINDS = ['kubelet', 'kube-proxy'];
-const LOAD_TIMEOUT_MS = 10_000;
+const STATUS_TIMEOUT_MS = 10_000;
 
 export interface RestoreContext {
   env: Environment;
@@ -34,18 +34,17 @@ export interface RestoreContext {
 export const restoredClusterToken = (environmentId: string, generation: number) => `corral-${environmentId}-g${generation}`;
 
 /**
- * Restores a snapshot into a fresh etcd cluster on the environment's hosts, level-based:
+ * Restores a snapshot into a fresh etcd cluster on the environment's hosts, level-based, the way
+ * etcd's disaster-recovery guide (and RKE) do it:
  *
- * 1. starting-etcd: the control plane and ingress stop (nothing may write to the new cluster
- *    before the data is in), and new etcd members start with a new cluster token and data
- *    directory (initial-cluster-state=new) on the hosts the planner picks for a new cluster;
- *    kubelet and kube-proxy keep running.
- * 2. once every new member reports healthy: the snapshot's keys are written through the v3
- *    gateway (idempotent puts, so a crash half-way just writes them again), the restore is
- *    completed, and the next reconcile places the control plane again.
- *
- * Keys with an etcd lease (Kubernetes events, for instance) are not restored: their leases do
- * not exist in the new cluster. Revisions start again from the new cluster's.
+ * 1. starting-etcd: the control plane and ingress stop (nothing may write before the data is
+ *    back); on the hosts the planner picks for a new cluster, each founding member's spec gets
+ *    an init step that downloads the snapshot (checked against its SHA-256) and runs
+ *    `etcdutl snapshot restore` into a new data directory with a new cluster token, so a
+ *    restored cluster never mixes with an older one; kubelet and kube-proxy keep running.
+ * 2. once every new member reports healthy on that spec, the restore is complete (keys,
+ *    revisions and leases are as they were in the snapshot) and the next reconcile places the
+ *    control plane again.
  */
 @Injectable()
 export class EtcdRestoreService {
@@ -74,11 +73,19 @@ export class EtcdRestoreService {
       }
       members = plan.etcd.hostIds.map((id) => hostById.get(id)!);
     }
+    const snapshot = restore.snapshotId ? await this.store.find(restore.snapshotId) : null;
+    if (!snapshot?.sha256 || snapshot.state !== 'completed') {
+      const message = `restore generation ${restore.generation}: its snapshot ${restore.snapshotId ?? ''} is gone; take a new snapshot and restore that`;
+      await this.store.setRestorePhase(restore.id, 'failed', message);
+      await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message });
+      return true;
+    }
     const join: EtcdJoin = {
       members: members.map((h) => ({ name: h.hostname, address: h.addresses[0] })),
       initialClusterState: 'new',
       clusterToken: token,
       dataDir: `\${dataDir}/restore-${restore.generation}`,
+      restoreFrom: { snapshotId: snapshot.id, sha256: snapshot.sha256 },
     };
 
     // worker components keep their specs; etcd members start fresh; the rest stops
@@ -125,18 +132,18 @@ export class EtcdRestoreService {
       return false;
     }
 
-    await this.store.setRestorePhase(restore.id, 'loading', 'loading the snapshot into the fresh cluster');
-    if (!restore.snapshotId) {
-      await this.store.setRestorePhase(restore.id, 'failed', 'the snapshot was deleted before it could be loaded');
-      await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message: `restore generation ${restore.generation}: its snapshot was deleted; etcd stays empty` });
+    // the members restored the snapshot themselves; check that etcd carries on from its revision
+    const contents = readEtcdSnapshot(await this.store.data(snapshot.id));
+    const client = new EtcdClient(members.map((h) => `https://${h.addresses[0]}:${ETCD_CLIENT_PORT}`), (await this.pki.etcdTls(env.id))!, STATUS_TIMEOUT_MS);
+    const { revision } = await client.status();
+    if (revision < contents.revision) {
+      const message = `restore generation ${restore.generation}: the fresh cluster is at revision ${revision}, below the snapshot's ${contents.revision}; its members did not restore the snapshot`;
+      await this.store.setRestorePhase(restore.id, 'failed', message);
+      await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message });
       return true;
     }
-    const contents = readEtcdSnapshot(await this.store.data(restore.snapshotId));
-    const keys = contents.keys.filter((k) => k.lease === '0');
-    const client = new EtcdClient(members.map((h) => `https://${h.addresses[0]}:${ETCD_CLIENT_PORT}`), (await this.pki.etcdTls(env.id))!, LOAD_TIMEOUT_MS);
-    await client.putAll(keys.map((k) => ({ key: k.key, value: k.value })));
-    const message = `restored snapshot ${restore.snapshotId} (revision ${contents.revision}): ${keys.length} keys into a fresh ${members.length}-member etcd cluster${contents.keys.length > keys.length ? `; ${contents.keys.length - keys.length} leased keys skipped` : ''}`;
-    await this.store.setRestorePhase(restore.id, 'completed', message, keys.length);
+    const message = `restored snapshot ${snapshot.id} into a fresh ${members.length}-member etcd cluster with etcdutl: ${contents.keys.length} keys, revision ${revision} (snapshot revision ${contents.revision})`;
+    await this.store.setRestorePhase(restore.id, 'completed', message, contents.keys.length);
     await this.events.record({ environmentId: env.id, reason: 'EtcdRestored', message: `${message}; starting the control plane again` });
     await this.status.write(env, {
       state: env.state,
