@@ -124,6 +124,9 @@ describe('corral CLI against a running server', () => {
     expect(pools.items).toEqual([{ name: 'ci', hosts: { total: 3, idle: 2, claimed: 1, unavailable: 0 }, waitingEnvironments: 0 }]);
     const hosts = json(await corral(['host', 'list', '--pool', 'ci']));
     expect(hosts.items.filter((h: any) => h.environmentId === yaml.id)).toHaveLength(1);
+    const hostTable = (await corral(['host', 'list', '--pool', 'ci', '-o', 'table'])).stdout;
+    expect(hostTable.split('\n')[0]).toMatch(/^NAME +STATE +HEALTHY +POOL +ENVIRONMENT +ADDRESS +HEARTBEAT +AGE$/);
+    expect(hostTable).toMatch(/^\S+ +active +True +ci +ci-ok +/m);
     const token = json(await corral(['token', 'create', '--pool', 'ci', '--max-uses', '1']));
     expect(token).toMatchObject({ token: expect.stringMatching(/^crl_rt_/), maxUses: 1 });
 

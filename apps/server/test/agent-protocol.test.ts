@@ -99,6 +99,23 @@ describe('agent protocol across two server replicas', () => {
       expect.objectContaining({ name: 'etcd', desired: expect.objectContaining({ specHash }), observed: expect.objectContaining({ phase: 'running', healthy: true, restarts: 1, pid: 4242 }), upToDate: true }),
     ]);
     expect(view.body).toMatchObject({ observedRevision: 2, agentVersion: '0.1.0' });
+    expect(view.body.conditions.map((c: any) => `${c.type}=${c.status}/${c.reason}`)).toEqual(['Connected=True/Heartbeating', 'ComponentsHealthy=True/AllHealthy']);
+    // the list shows every host's conditions as its own view does (one query for all hosts); the
+    // hosts here fall silent after 1 s, so both are read right after a heartbeat, until no sweep
+    // came in between
+    const silent = await registerHost('status-silent');
+    await admin.put(`/v1/hosts/${silent.hostId}/components`, { components: [etcdLike('etcd', 2381)] });
+    const heartbeat = (credential: string, components: unknown[]) => apiClient(b.url, credential).put('/v1/agent/status', { agentVersion: '0.1.0', observedRevision: 2, components });
+    const seen = await eventually(async () => {
+      await heartbeat(host.credential, report('running', true, 1).components);
+      await heartbeat(silent.credential, []);
+      const listed = new Map(((await admin.get('/v1/hosts')).body.items as any[]).map((h) => [h.id, h]));
+      const views = await Promise.all([host.hostId, silent.hostId].map(async (id) => (await admin.get(`/v1/hosts/${id}`)).body));
+      const agree = views.every((v) => v.state === 'active' && JSON.stringify(listed.get(v.id).conditions) === JSON.stringify(v.conditions));
+      return agree ? { listed, views } : null;
+    }, { timeoutMs: 10_000, what: 'list and host views to agree on conditions' });
+    expect(seen!.listed.get(host.hostId).components).toBeUndefined();
+    expect(seen!.views[1].conditions[1]).toMatchObject({ type: 'ComponentsHealthy', status: 'False', message: 'not healthy: etcd' });
     const reasons = (await a.sql<{ reason: string }>(`SELECT reason FROM events WHERE host_id = $1 AND component = 'etcd' ORDER BY id`, [host.hostId])).map((e) => e.reason);
     expect(reasons).toEqual(['ComponentStarting', 'ComponentRunning', 'ComponentRestarted']);
 

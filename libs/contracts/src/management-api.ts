@@ -98,6 +98,8 @@ export interface HostResource {
   desiredRevision: number;
   observedRevision: number;
   createdAt: string;
+  /** Connected and ComponentsHealthy */
+  conditions: ConditionView[];
 }
 
 export interface HostComponentRow {

@@ -34,8 +34,17 @@ export function environmentDetail(env: EnvironmentWaitResponse, now: number): st
 
 export function hostsTable(items: HostResource[], environmentNames: Map<string, string>, now: number): string {
   return renderTable(
-    ['name', 'state', 'pool', 'environment', 'address', 'heartbeat', 'age'],
-    items.map((h) => [h.hostname, h.state, h.pool ?? '-', h.environmentId ? (environmentNames.get(h.environmentId) ?? h.environmentId) : '-', h.addresses[0] ?? '-', h.lastHeartbeatAt ? `${age(h.lastHeartbeatAt, now)} ago` : '-', age(h.createdAt, now)]),
+    ['name', 'state', 'healthy', 'pool', 'environment', 'address', 'heartbeat', 'age'],
+    items.map((h) => [
+      h.hostname,
+      h.state,
+      h.conditions?.find((c) => c.type === 'ComponentsHealthy')?.status ?? '-',
+      h.pool ?? '-',
+      h.environmentId ? (environmentNames.get(h.environmentId) ?? h.environmentId) : '-',
+      h.addresses[0] ?? '-',
+      h.lastHeartbeatAt ? `${age(h.lastHeartbeatAt, now)} ago` : '-',
+      age(h.createdAt, now),
+    ]),
   );
 }
 

@@ -102,6 +102,11 @@ export class DesiredStateService {
     return this.components.find({ where: { hostId }, order: { name: 'ASC' } });
   }
 
+  /** Which components are desired on these hosts (names only). */
+  namesForHosts(hostIds: string[]): Promise<Pick<Component, 'hostId' | 'name'>[]> {
+    return hostIds.length ? this.components.createQueryBuilder('c').select(['c.hostId', 'c.name']).where('c.host_id IN (:...hostIds)', { hostIds }).getMany() : Promise.resolve([]);
+  }
+
   listForEnvironment(environmentId: string): Promise<Component[]> {
     return this.components.find({ where: { environmentId }, order: { hostId: 'ASC', name: 'ASC' } });
   }

@@ -19,7 +19,9 @@ export class HostsController {
   @Get()
   @RequireScope('read')
   async list(@Query() query: ListHostsQuery) {
-    return { items: (await this.hosts.list(query)).map(hostView) };
+    const hosts = await this.hosts.list(query);
+    const conditions = await this.hostComponents.conditionsForHosts(hosts);
+    return { items: hosts.map((host) => ({ ...hostView(host), conditions: conditions.get(host.id) })) };
   }
 
   @Get(':id')
