@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import Redis from 'ioredis';
+import { deleteRedisPrefix } from '@corral/bench';
 import { Client } from 'pg';
 import { createServer } from '../../src/create-server';
 import { loadConfig } from '../../src/config/load-config';
@@ -65,14 +65,7 @@ export async function dropIsolation(config: CorralConfig): Promise<void> {
   await db.connect();
   await db.query(`DROP SCHEMA IF EXISTS "${config.databaseSchema}" CASCADE`);
   await db.end();
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.redisPrefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
+  await deleteRedisPrefix(REDIS_URL, config.redisPrefix);
 }
 
 /**

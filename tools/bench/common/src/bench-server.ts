@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { REPO } from '@corral/test-hosts';
+import { deleteRedisPrefix } from './redis-prefix';
 
 export interface BenchServer {
   url: string;
@@ -116,6 +117,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       await db.connect();
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await db.end();
+      await deleteRedisPrefix(serverEnv.REDIS_URL, serverEnv.CORRAL_REDIS_PREFIX);
     },
   };
 }
