@@ -16,7 +16,8 @@ export interface StatusReporterOptions {
 }
 
 /**
- * Sends the full status snapshot after changes (debounced) and on every heartbeat. Each send
+ * Sends the full status snapshot after changes (at once, then at most one per debounce
+ * interval) and on every heartbeat. Each send
  * takes the latest snapshot, so nothing is lost while the server is away: the first send that
  * gets through carries everything. Failures back off with jitter.
  */
@@ -47,7 +48,8 @@ export class StatusReporter {
       const dueIn = this.lastSentAt + this.options.heartbeatMs - Date.now();
       if (!this.changed && dueIn > 0) await this.wake.wait(dueIn, signal);
       if (signal.aborted) break;
-      if (this.changed) await sleep(debounceMs, signal);
+      // a change goes out at once; later ones within debounceMs of a send are coalesced
+      if (this.changed) await sleep(Math.max(0, this.lastSentAt + debounceMs - Date.now()), signal);
       if (signal.aborted) break;
       if (!this.changed && this.lastSentAt + this.options.heartbeatMs > Date.now()) continue;
       this.changed = false;

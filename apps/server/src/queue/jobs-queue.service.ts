@@ -12,7 +12,8 @@ import { redisConnectionOptions } from './redis-connection';
  *
  * A deterministic id coalesces a burst into one job, but BullMQ also drops a request whose id
  * is already running, so that request would be lost. Every request therefore bumps a counter;
- * a running job compares it before and after its work and runs again when it moved.
+ * a running job compares it before and after its work and runs again when it moved. A request
+ * for a job that waits delayed (it re-runs itself later) makes it run now.
  */
 @Injectable()
 export class JobsQueue implements OnApplicationShutdown {
@@ -27,7 +28,7 @@ export class JobsQueue implements OnApplicationShutdown {
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N], options: { delayMs?: number } = {}): Promise<void> {
     const id = jobId(name, payload);
     if (!options.delayMs) await this.client().multi().incr(this.requestsKey(id)).expire(this.requestsKey(id), 86400).exec();
-    await this.queue.add(name, payload, {
+    const job = await this.queue.add(name, payload, {
       jobId: id,
       delay: options.delayMs,
       attempts: 10,
@@ -35,6 +36,10 @@ export class JobsQueue implements OnApplicationShutdown {
       removeOnComplete: true,
       removeOnFail: 1000,
     });
+    // A job that re-runs itself later (not yet converged, or backing off) holds its id, so this
+    // request was coalesced into it: run it now instead of at its later time. Promote answers
+    // an error when the job is not delayed (waiting, running): then nothing is to be done.
+    if (!options.delayMs) await job.promote().catch(() => undefined);
   }
 
   /** How many times this job has been asked for; compare before and after running it. */
