@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiClient } from './support/api-client';
-import { TestServer, eventually, startTestServer } from './support/test-server';
+import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { processesUnder, startLocalAgents } from './support/local-agents';
 
 jest.setTimeout(240_000);
@@ -12,7 +12,8 @@ describe('provisioning a 3-host environment with real etcd and the Kubernetes st
   let agents: ReturnType<typeof startLocalAgents>;
 
   beforeAll(async () => {
-    server = await startTestServer();
+    // a probe timing other than the default, to see the setting reach every component
+    server = await startTestServer(isolatedConfig({ CORRAL_PROBE_FAILURE_THRESHOLD: '4' }));
   });
   afterAll(async () => {
     await agents?.stopAll();
@@ -42,6 +43,9 @@ describe('provisioning a 3-host environment with real etcd and the Kubernetes st
       expect.objectContaining({ type: 'IngressReady', status: 'True' }),
     ]));
     expect(Date.parse(view.certificatesExpireAt)).toBeGreaterThan(Date.now() + 300 * 86400_000);
+    const probes = await server.sql<{ kind: string; probe: { intervalSeconds: number; failureThreshold: number } }>(`SELECT kind, spec->'probe' AS probe FROM components`);
+    expect(probes).toHaveLength(19); // 6 components on each of the 3 hosts and one ingress controller
+    for (const { kind, probe } of probes) expect(probe).toMatchObject({ intervalSeconds: 2, failureThreshold: kind === 'kube-apiserver' ? 8 : 4 });
 
     const kubeconfig = await admin.get('/v1/environments/e2e/kubeconfig');
     expect(kubeconfig.status).toBe(200);

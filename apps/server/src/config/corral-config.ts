@@ -26,6 +26,9 @@ export interface CorralConfig {
   /** scheduled etcd snapshots: interval and how many scheduled ones to keep per environment */
   etcdSnapshotIntervalMs: number;
   etcdSnapshotKeep: number;
+  /** every component's health probe: seconds between probes, and failures in a row before its agent restarts it */
+  probeIntervalSeconds: number;
+  probeFailureThreshold: number;
   logLevel: string;
 }
 

@@ -30,7 +30,17 @@ describe('loadConfig', () => {
       maxUnhealthyHosts: 0.5,
       etcdSnapshotIntervalMs: 6 * 3600_000,
       etcdSnapshotKeep: 12,
+      probeIntervalSeconds: 2,
+      probeFailureThreshold: 3,
     });
+  });
+
+  it('takes the health probe timing of every component, in whole seconds', () => {
+    expect(loadConfig({ ...VALID, CORRAL_PROBE_INTERVAL: '5s', CORRAL_PROBE_FAILURE_THRESHOLD: '6' })).toMatchObject({ probeIntervalSeconds: 5, probeFailureThreshold: 6 });
+    expect(problemsOf({ ...VALID, CORRAL_PROBE_INTERVAL: '1500ms', CORRAL_PROBE_FAILURE_THRESHOLD: '0' })).toEqual([
+      'CORRAL_PROBE_INTERVAL must be whole seconds from 1s to 1h, e.g. 2s',
+      'CORRAL_PROBE_FAILURE_THRESHOLD must be a whole number from 1 to 100, got "0"',
+    ]);
   });
 
   it('names every missing or wrong variable at once', () => {

@@ -77,6 +77,14 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const databasePoolSize = Number(poolText);
   if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 500) problems.push(`CORRAL_DB_POOL_SIZE must be a whole number from 2 to 500, got "${poolText}"`);
 
+  const probeIntervalMs = duration('CORRAL_PROBE_INTERVAL', '2s');
+  if (probeIntervalMs && (probeIntervalMs % 1000 !== 0 || probeIntervalMs > 3_600_000)) problems.push('CORRAL_PROBE_INTERVAL must be whole seconds from 1s to 1h, e.g. 2s');
+  const thresholdText = str('CORRAL_PROBE_FAILURE_THRESHOLD', '3');
+  const probeFailureThreshold = Number(thresholdText);
+  if (!Number.isInteger(probeFailureThreshold) || probeFailureThreshold < 1 || probeFailureThreshold > 100) {
+    problems.push(`CORRAL_PROBE_FAILURE_THRESHOLD must be a whole number from 1 to 100, got "${thresholdText}"`);
+  }
+
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -96,6 +104,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     maxUnhealthyHosts,
     etcdSnapshotIntervalMs,
     etcdSnapshotKeep,
+    probeIntervalSeconds: probeIntervalMs / 1000,
+    probeFailureThreshold,
     logLevel: str('CORRAL_LOG_LEVEL', 'info'),
   };
 }

@@ -18,6 +18,7 @@ import {
 } from '@corral/domain';
 import { buildHostComponents, specHash } from '@corral/kube';
 import { CORRAL_CONFIG } from '../config/config.module';
+import { catalogOptions } from './catalog-options';
 import type { CorralConfig } from '../config/corral-config';
 import { Environment } from '../environments/environment.entity';
 import { HostsService } from '../hosts/hosts.service';
@@ -156,7 +157,7 @@ export class ProvisioningService {
     const next = new Map<string, ComponentSpec[]>();
     for (const host of hosts) {
       const kinds = kindsByHost.get(host.id) ?? [];
-      const common = { environment, host: { id: host.id, hostname: host.hostname, address: addressOf(host) }, apiServerEndpoints, cas: secrets.cas, pki: secrets.hosts[host.id] };
+      const common = { environment, host: { id: host.id, hostname: host.hostname, address: addressOf(host) }, apiServerEndpoints, cas: secrets.cas, pki: secrets.hosts[host.id], options: catalogOptions(this.config) };
       const join = joins.get(host.id);
       // etcd's own spec keeps the join it started with; everything else sees today's members
       const specs = [

@@ -56,7 +56,7 @@ export function buildEtcd(input: HostComponentsInput): ComponentSpec {
       ...certificateFiles('healthcheck-client', pki.healthcheckClient),
     ],
     ports: [PORTS.etcdClient, PORTS.etcdPeer],
-    probe: probe({
+    probe: probe(input, {
       type: 'https',
       port: PORTS.etcdClient,
       path: '/health',

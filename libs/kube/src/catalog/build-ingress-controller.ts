@@ -23,7 +23,7 @@ export function buildIngressController(input: HostComponentsInput): ComponentSpe
     }),
     files: [componentKubeconfigFile(input, 'ingress-controller', pki.client)],
     ports: [httpPort, httpsPort, PORTS.ingressHealthz],
-    probe: probe({ type: 'http', port: PORTS.ingressHealthz, path: '/healthz' }),
+    probe: probe(input, { type: 'http', port: PORTS.ingressHealthz, path: '/healthz' }),
     ...dependsOn(input, 'kube-apiserver'),
     stopGracePeriodSeconds: 10,
   };

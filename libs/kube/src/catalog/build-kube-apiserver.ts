@@ -57,14 +57,15 @@ export function buildKubeApiServer(input: HostComponentsInput): ComponentSpec {
     ],
     ports: [PORTS.apiServer],
     // /readyz is open to anonymous users upstream; presenting a client cert also works where anonymous auth is off
-    probe: probe({
+    probe: probe(input, {
       type: 'https',
       port: PORTS.apiServer,
       path: '/readyz',
       caFile: inComponentDir('ca.crt'),
       certFile: inComponentDir('apiserver-kubelet-client.crt'),
       keyFile: inComponentDir('apiserver-kubelet-client.key'),
-      failureThreshold: 6,
+      // twice the others' patience: /readyz also fails while etcd elects a leader or rolls
+      failureThreshold: 2 * (input.options?.probes?.failureThreshold ?? 3),
     }),
     ...dependsOn(input, 'etcd'),
     stopGracePeriodSeconds: 30,

@@ -46,7 +46,7 @@ export function buildKubeControllerManager(input: HostComponentsInput): Componen
       ...certificateFiles('serving', pki.serving),
     ],
     ports: [PORTS.controllerManager],
-    probe: probe({ type: 'https', port: PORTS.controllerManager, path: '/healthz', caFile: inComponentDir('ca.crt') }),
+    probe: probe(input, { type: 'https', port: PORTS.controllerManager, path: '/healthz', caFile: inComponentDir('ca.crt') }),
     ...dependsOn(input, 'kube-apiserver'),
     stopGracePeriodSeconds: 10,
   };

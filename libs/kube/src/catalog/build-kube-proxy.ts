@@ -28,7 +28,7 @@ export function buildKubeProxy(input: HostComponentsInput): ComponentSpec {
     }),
     files: [componentKubeconfigFile(input, 'kube-proxy', pki.client)],
     ports: [PORTS.kubeProxyHealthz, PORTS.kubeProxyMetrics],
-    probe: probe({ type: 'http', port: PORTS.kubeProxyHealthz, path: '/healthz' }),
+    probe: probe(input, { type: 'http', port: PORTS.kubeProxyHealthz, path: '/healthz' }),
     ...dependsOn(input, 'kube-apiserver'),
     stopGracePeriodSeconds: 10,
   };

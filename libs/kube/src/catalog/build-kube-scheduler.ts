@@ -35,7 +35,7 @@ export function buildKubeScheduler(input: HostComponentsInput): ComponentSpec {
       ...certificateFiles('serving', pki.serving),
     ],
     ports: [PORTS.scheduler],
-    probe: probe({ type: 'https', port: PORTS.scheduler, path: '/healthz', caFile: inComponentDir('ca.crt') }),
+    probe: probe(input, { type: 'https', port: PORTS.scheduler, path: '/healthz', caFile: inComponentDir('ca.crt') }),
     ...dependsOn(input, 'kube-apiserver'),
     stopGracePeriodSeconds: 10,
   };

@@ -60,7 +60,7 @@ export function buildKubelet(input: HostComponentsInput): ComponentSpec {
       ...certificateFiles('serving', pki.serving),
     ],
     ports: [PORTS.kubelet, PORTS.kubeletHealthz],
-    probe: probe({ type: 'http', port: PORTS.kubeletHealthz, path: '/healthz' }),
+    probe: probe(input, { type: 'http', port: PORTS.kubeletHealthz, path: '/healthz' }),
     ...dependsOn(input, 'kube-apiserver'),
     stopGracePeriodSeconds: 10,
   };

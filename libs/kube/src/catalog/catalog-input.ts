@@ -52,6 +52,8 @@ export interface EtcdRestoreSource {
 }
 
 export interface CatalogOptions {
+  /** every component's health probe (defaults: every 2 s, restarted after 3 failures in a row) */
+  probes?: { intervalSeconds?: number; failureThreshold?: number };
   ingress?: { httpPort?: number; httpsPort?: number };
   kubelet?: { containerRuntimeEndpoint?: string; cgroupDriver?: 'systemd' | 'cgroupfs' };
 }

@@ -208,6 +208,16 @@ describe('component catalog', () => {
       ['kube-proxy', [10256, 10249], 'http', 10256, '/healthz'],
       ['ingress-controller', [80, 443, 10254], 'http', 10254, '/healthz'],
     ]);
+    for (const spec of [...cp, ...worker]) {
+      expect(spec.probe).toMatchObject({ intervalSeconds: 2, timeoutSeconds: 2, failureThreshold: spec.name === 'kube-apiserver' ? 6 : 3 });
+    }
+  });
+
+  it('takes the probe timing from the options, for every component', () => {
+    const options = { probes: { intervalSeconds: 5, failureThreshold: 6 } };
+    const specs = fixture.inputs.flatMap((input) => specsOf({ ...input, options }));
+    expect(specs.length).toBeGreaterThan(10);
+    for (const spec of specs) expect(spec.probe).toMatchObject({ intervalSeconds: 5, failureThreshold: spec.name === 'kube-apiserver' ? 12 : 6 });
   });
 
   it('connects control-plane clients to the local apiserver and spreads workers over all of them', () => {

@@ -25,9 +25,13 @@ export function certificateFiles(name: string, cert: CertificatePem): FileSpec[]
 type ProbeTarget = Omit<ProbeSpec, 'intervalSeconds' | 'timeoutSeconds' | 'failureThreshold'> &
   Partial<Pick<ProbeSpec, 'intervalSeconds' | 'timeoutSeconds' | 'failureThreshold'>>;
 
-/** A probe with the catalog's default timing (restart after 3 failures 2 s apart); the host defaults to the agent's ${address}. */
-export function probe(target: ProbeTarget): ProbeSpec {
-  return { intervalSeconds: 2, timeoutSeconds: 2, failureThreshold: 3, ...target };
+/**
+ * A probe with the environment's timing (default: restart after 3 failures 2 s apart); the host
+ * defaults to the agent's ${address}.
+ */
+export function probe(input: Pick<HostComponentsInput, 'options'>, target: ProbeTarget): ProbeSpec {
+  const timing = input.options?.probes;
+  return { intervalSeconds: timing?.intervalSeconds ?? 2, timeoutSeconds: 2, failureThreshold: timing?.failureThreshold ?? 3, ...target };
 }
 
 /** https://<address>:<port> */

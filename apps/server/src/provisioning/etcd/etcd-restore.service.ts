@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ComponentKind, ComponentSpec } from '@corral/contracts';
 import { type PlacementPlan, type Placement, setCondition } from '@corral/domain';
 import { buildHostComponents, specHash } from '@corral/kube';
@@ -16,6 +16,9 @@ import { EtcdClient } from './etcd-client';
 import { ETCD_CLIENT_PORT } from './etcd-membership.service';
 import { type EtcdJoin, readEtcdJoin } from './etcd-join';
 import { readEtcdSnapshot } from './read-etcd-snapshot';
+import { CORRAL_CONFIG } from '../../config/config.module';
+import type { CorralConfig } from '../../config/corral-config';
+import { catalogOptions } from '../catalog-options';
 
 const WORKER_KINDS = ['kubelet', 'kube-proxy'];
 const STATUS_TIMEOUT_MS = 10_000;
@@ -51,6 +54,7 @@ export class EtcdRestoreService {
   private readonly logger = new Logger(EtcdRestoreService.name);
 
   constructor(
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
     private readonly store: SnapshotStore,
     private readonly desired: DesiredStateService,
     private readonly pki: EnvironmentPkiService,
@@ -110,6 +114,7 @@ export class EtcdRestoreService {
           apiServerEndpoints: [],
           cas: secrets.cas,
           pki: secrets.hosts[host.id],
+          options: catalogOptions(this.config),
         });
         specs.unshift(etcd);
       }
