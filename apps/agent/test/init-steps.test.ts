@@ -190,7 +190,8 @@ describe('init steps with real processes and downloads', () => {
     expect(log).toMatch(/--- corral-agent \S+: init step restore-snapshot\nrestorer: /);
     expect(log).toContain(`(HOME=${state.componentDir('ok')}, component env: unset)`);
     expect(log.indexOf('init step restore-snapshot')).toBeLessThan(log.indexOf('starting ok (spec s1)'));
-    expect(log).toContain('serving snapshot one');
+    // the component itself writes once it has started; running does not wait for that line
+    await waitFor('the component to log what it serves', () => readFileSync(state.logPath('ok'), 'utf8').includes('serving snapshot one'), 10_000, 20);
 
     // a spec change keeping the step: restarted, the step not run again
     await first.sup.apply(desired(2, [restoredComponent('ok', 's2', 'snap-1', 'snapshot one', ['--changed'])]));
@@ -269,8 +270,10 @@ describe('init steps with real processes and downloads', () => {
     expect(f.lastLogLines?.[f.lastLogLines.length - 1]).toMatch(/--- corral-agent \S+: init step restore-snapshot exited with code 1$/);
     expect(f.pid).toBeNull();
     await waitFor('retried', () => runs(join(root, 'bad.count')) >= 3);
-    // downloads do not outlive a failed attempt either
-    expect(existsSync(join(new StateDir(join(root, 'bad-host')).componentDir('bad'), 'restore/snapshot.db'))).toBe(false);
+    // downloads do not outlive a failed attempt either: between attempts the file is gone (kept,
+    // it would be there for good: a new download replaces it atomically)
+    const download = join(new StateDir(join(root, 'bad-host')).componentDir('bad'), 'restore/snapshot.db');
+    await waitFor('the download removed between attempts', () => !existsSync(download), 10_000, 2);
 
     rmSync(flag);
     const up = await waitFor('bad running', () => running(sup, 'bad', 'b1'), 20_000, 50, () => sup.snapshot());
