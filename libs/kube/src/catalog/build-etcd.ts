@@ -69,11 +69,19 @@ export function buildEtcd(input: HostComponentsInput): ComponentSpec {
   };
 }
 
-export const ETCD_RESTORE_STEP = 'restore-snapshot';
+const ETCD_RESTORE_STEP = 'restore-snapshot';
 const SNAPSHOT_FILE = 'restore/snapshot.db';
 
 /** The agent's path for downloading a snapshot the server keeps (with the host's credential). */
-export const etcdSnapshotDownloadUrl = (snapshotId: string): string => `/v1/agent/etcd-snapshots/${snapshotId}/data`;
+const etcdSnapshotDownloadUrl = (snapshotId: string): string => `/v1/agent/etcd-snapshots/${snapshotId}/data`;
+const SNAPSHOT_DOWNLOAD_URL = /^\/v1\/agent\/etcd-snapshots\/([^/]+)\/data$/;
+
+/** The snapshot a member's spec restores from (the inverse of its restore step), if any. */
+export function readEtcdRestoreSource(spec: ComponentSpec): EtcdRestoreSource | undefined {
+  const download = spec.init?.find((step) => step.name === ETCD_RESTORE_STEP)?.downloads?.[0];
+  const snapshotId = download && SNAPSHOT_DOWNLOAD_URL.exec(download.url)?.[1];
+  return download && snapshotId ? { snapshotId, sha256: download.sha256 } : undefined;
+}
 
 /**
  * `etcdutl snapshot restore` into the member's data dir, as etcd's disaster-recovery guide does

@@ -1,7 +1,7 @@
 import type { ComponentSpec } from '@corral/contracts';
 import type { HostComponentsInput } from './catalog-input';
 import { PORTS } from './component-ports';
-import { certificateFiles, dependsOn, httpsUrl, inComponentDir, probe, publicFile, requirePki, secretFile, toArgs } from './spec-parts';
+import { certificateFiles, dependsOn, httpsUrl, inComponentDir, probe, probeTiming, publicFile, requirePki, secretFile, toArgs } from './spec-parts';
 
 /** kube-apiserver as kubeadm configures it, bound to the host's address and talking to every etcd member. */
 export function buildKubeApiServer(input: HostComponentsInput): ComponentSpec {
@@ -65,7 +65,7 @@ export function buildKubeApiServer(input: HostComponentsInput): ComponentSpec {
       certFile: inComponentDir('apiserver-kubelet-client.crt'),
       keyFile: inComponentDir('apiserver-kubelet-client.key'),
       // twice the others' patience: /readyz also fails while etcd elects a leader or rolls
-      failureThreshold: 2 * (input.options?.probes?.failureThreshold ?? 3),
+      failureThreshold: 2 * probeTiming(input).failureThreshold,
     }),
     ...dependsOn(input, 'etcd'),
     stopGracePeriodSeconds: 30,

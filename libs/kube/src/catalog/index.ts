@@ -2,7 +2,7 @@ export * from './catalog-input';
 export * from './kubernetes-versions';
 export { PORTS } from './component-ports';
 export { buildComponent, buildHostComponents, type ComponentBuilder } from './build-host-components';
-export { buildEtcd, ETCD_RESTORE_STEP, etcdSnapshotDownloadUrl } from './build-etcd';
+export { buildEtcd, readEtcdRestoreSource } from './build-etcd';
 export { buildKubeApiServer } from './build-kube-apiserver';
 export { buildKubeScheduler } from './build-kube-scheduler';
 export { buildKubeControllerManager } from './build-kube-controller-manager';

@@ -30,8 +30,13 @@ type ProbeTarget = Omit<ProbeSpec, 'intervalSeconds' | 'timeoutSeconds' | 'failu
  * defaults to the agent's ${address}.
  */
 export function probe(input: Pick<HostComponentsInput, 'options'>, target: ProbeTarget): ProbeSpec {
+  return { ...probeTiming(input), timeoutSeconds: 2, ...target };
+}
+
+/** The environment's probe timing with the catalog's defaults filled in. */
+export function probeTiming(input: Pick<HostComponentsInput, 'options'>): { intervalSeconds: number; failureThreshold: number } {
   const timing = input.options?.probes;
-  return { intervalSeconds: timing?.intervalSeconds ?? 2, timeoutSeconds: 2, failureThreshold: timing?.failureThreshold ?? 3, ...target };
+  return { intervalSeconds: timing?.intervalSeconds ?? 2, failureThreshold: timing?.failureThreshold ?? 3 };
 }
 
 /** https://<address>:<port> */

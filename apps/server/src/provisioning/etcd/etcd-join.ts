@@ -1,11 +1,9 @@
 import type { ComponentSpec } from '@corral/contracts';
-import { ETCD_RESTORE_STEP, type EtcdClusterInput } from '@corral/kube';
+import { readEtcdRestoreSource, type EtcdClusterInput } from '@corral/kube';
 import { urlHost, type EtcdMember } from './etcd-client';
 
 /** How a member joined its cluster: fixed once its etcd has started, so its spec stays stable. */
 export type EtcdJoin = Required<Pick<EtcdClusterInput, 'members' | 'initialClusterState' | 'clusterToken' | 'dataDir'>> & Pick<EtcdClusterInput, 'restoreFrom'>;
-
-const SNAPSHOT_URL = /^\/v1\/agent\/etcd-snapshots\/([^/]+)\/data$/;
 
 const flag = (spec: ComponentSpec, name: string): string | undefined => {
   const prefix = `--${name}=`;
@@ -29,9 +27,7 @@ export function readEtcdJoin(spec: ComponentSpec, hostAddress: string): EtcdJoin
   });
   if (members.some((m) => !m.name || !m.address)) return null;
   // a founding member of a restored cluster keeps its restore step, so its spec (and etcd) stays as it is
-  const download = spec.init?.find((step) => step.name === ETCD_RESTORE_STEP)?.downloads?.[0];
-  const snapshotId = download && SNAPSHOT_URL.exec(download.url)?.[1];
-  const restoreFrom = download && snapshotId ? { snapshotId, sha256: download.sha256 } : undefined;
+  const restoreFrom = readEtcdRestoreSource(spec);
   return { members, initialClusterState: state, clusterToken: token, dataDir, ...(restoreFrom ? { restoreFrom } : {}) };
 }
 

@@ -138,17 +138,19 @@ export class EtcdRestoreService {
     }
 
     // the members restored the snapshot themselves; check that etcd carries on from its revision
-    const contents = readEtcdSnapshot(await this.store.data(snapshot.id));
+    const snapshotRevision = snapshot.etcdRevision ?? 0;
     const client = new EtcdClient(members.map((h) => `https://${h.addresses[0]}:${ETCD_CLIENT_PORT}`), (await this.pki.etcdTls(env.id))!, STATUS_TIMEOUT_MS);
     const { revision } = await client.status();
-    if (revision < contents.revision) {
-      const message = `restore generation ${restore.generation}: the fresh cluster is at revision ${revision}, below the snapshot's ${contents.revision}; its members did not restore the snapshot`;
+    if (revision < snapshotRevision) {
+      const message = `restore generation ${restore.generation}: the fresh cluster is at revision ${revision}, below the snapshot's ${snapshotRevision}; its members did not restore the snapshot`;
       await this.store.setRestorePhase(restore.id, 'failed', message);
       await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message });
       return true;
     }
-    const message = `restored snapshot ${snapshot.id} into a fresh ${members.length}-member etcd cluster with etcdutl: ${contents.keys.length} keys, revision ${revision} (snapshot revision ${contents.revision})`;
-    await this.store.setRestorePhase(restore.id, 'completed', message, contents.keys.length);
+    // the key count is not stored with the snapshot: read it from the database once, here
+    const keys = readEtcdSnapshot(await this.store.data(snapshot.id)).keys.length;
+    const message = `restored snapshot ${snapshot.id} into a fresh ${members.length}-member etcd cluster with etcdutl: ${keys} keys, revision ${revision} (snapshot revision ${snapshotRevision})`;
+    await this.store.setRestorePhase(restore.id, 'completed', message, keys);
     await this.events.record({ environmentId: env.id, reason: 'EtcdRestored', message: `${message}; starting the control plane again` });
     await this.status.write(env, {
       state: env.state,
