@@ -20,6 +20,7 @@ const shared = {
     '^@corral/kube$': '<rootDir>/libs/kube/src/index.ts',
     '^@corral/test-hosts$': '<rootDir>/tools/hosts/src/index.ts',
     '^@corral/bench$': '<rootDir>/tools/bench/common/src/index.ts',
+    '^@corral/kube-build$': '<rootDir>/tools/kube-build/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };

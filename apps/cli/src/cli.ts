@@ -68,7 +68,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .command('create')
     .description('create an environment; with --wait, until it is active')
     .argument('<name>', 'DNS-1123 label, e.g. ci-1234')
-    .option('--version <version>', 'Kubernetes version, e.g. v1.32')
+    .option('--version <version>', 'Kubernetes version, e.g. v1.36')
     .option('--pool <pool>', 'claim idle hosts of this pool')
     .option('--hosts <count>', 'how many pool hosts (default: the etcd member count)')
     .option('--host-selector <selector>', 'only pool hosts whose labels match, e.g. zone=a')

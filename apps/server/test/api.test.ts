@@ -52,7 +52,7 @@ describe('management API against real PostgreSQL and Redis', () => {
     it('creates a pending environment; its provision job moves it to provisioning, waiting for hosts', async () => {
       const res = await admin.post('/v1/environments', { name: 'alpha', labels: { team: 'platform' }, etcd: { members: 3 } });
       expect(res.status).toBe(201);
-      expect(res.body).toMatchObject({ name: 'alpha', state: 'pending', kubernetesVersion: 'v1.32', etcd: { members: 3 }, labels: { team: 'platform' } });
+      expect(res.body).toMatchObject({ name: 'alpha', state: 'pending', kubernetesVersion: 'v1.36', etcd: { members: 3 }, labels: { team: 'platform' } });
       expect(res.body.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(res.body.networking).toEqual({ clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' });
       const events = await eventually(async () => {
@@ -85,7 +85,7 @@ describe('management API against real PostgreSQL and Redis', () => {
       const version = await admin.post('/v1/environments', { name: 'ok', kubernetesVersion: 'v1.20' });
       expect(version.status).toBe(400);
       expect(version.body.details[0].field).toBe('kubernetesVersion');
-      expect(version.body.message).toContain('v1.31');
+      expect(version.body.message).toContain('v1.36');
       const malformed = await admin.call('POST', '/v1/environments', '{"name": ', { 'content-type': 'application/json' });
       expect(malformed.status).toBe(400);
       expect(malformed.body.message).toContain('JSON');

@@ -198,7 +198,7 @@ const dnsLabel = fc.stringMatching(/^[a-z]([-a-z0-9]{0,14}[a-z0-9])?$/);
 const createEnvironmentBody = nearValid(
   fc.record({
     name: dnsLabel.map((n) => `fz-${n}`),
-    kubernetesVersion: fc.constantFrom('v1.31', 'v1.32', 'v1.33'),
+    kubernetesVersion: fc.constant('v1.36'),
     labels: fc.constant({ team: 'fuzz', 'corral.dev/tier': 'dev' } as Record<string, string>),
     etcd: fc.record({ members: fc.constantFrom(1, 3, 5) }),
     ttl: fc.constantFrom('30m', '2h', '1h30m', '7d'),

@@ -13,6 +13,7 @@ export const COMPONENT_KINDS = [
   'kube-scheduler',
   'kube-controller-manager',
   'ingress-controller',
+  'containerd',
   'kubelet',
   'kube-proxy',
 ] as const;
@@ -45,6 +46,11 @@ export interface FileSpec {
   content: string;
   /** octal file mode, e.g. 0o600 for keys */
   mode: number;
+  /**
+   * expand the documented placeholders in the content too (config files that must name
+   * per-host paths, such as containerd's or the kubelet's); default false: byte for byte
+   */
+  expandContent?: boolean;
 }
 
 /** A file an init step needs, fetched from the server with the host's credential and checked. */

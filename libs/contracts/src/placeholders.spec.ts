@@ -55,6 +55,13 @@ describe('expandComponentSpec', () => {
     expect(out.probe?.caFile).toBe('/state/components/etcd/ca.pem');
   });
 
+  it('expands a file\'s content only when the file asks for it', () => {
+    const config = { path: 'config.toml', content: 'root = "${dataDir}/root"\naddress = "${address}" # ${HOME}', mode: 0o644, expandContent: true };
+    const out = expandComponentSpec({ ...spec, files: [...spec.files, config] }, values);
+    expect(out.files[0].content).toBe('literal ${address}');
+    expect(out.files[1].content).toBe('root = "/state/data/etcd/root"\naddress = "10.0.0.5" # ${HOME}');
+  });
+
   it('expands init step args, env values, output and download paths but not urls or hashes', () => {
     const sha256 = 'ab'.repeat(32);
     const withInit: ComponentSpec = {

@@ -17,8 +17,8 @@ export function expandPlaceholders(value: string, values: PlaceholderValues): st
 
 /**
  * A spec with placeholders expanded in args, env values, file paths, probe fields and init
- * steps (args, env values, output, download paths). File contents are not touched: they are
- * written byte for byte; nor are download urls and hashes.
+ * steps (args, env values, output, download paths). File contents are written byte for byte
+ * unless the file asks for expansion (expandContent); download urls and hashes are not touched.
  */
 export function expandComponentSpec(spec: ComponentSpec, values: PlaceholderValues): ComponentSpec {
   const expand = (v: string) => expandPlaceholders(v, values);
@@ -26,7 +26,7 @@ export function expandComponentSpec(spec: ComponentSpec, values: PlaceholderValu
     ...spec,
     args: spec.args.map(expand),
     env: spec.env ? Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, expand(v)])) : undefined,
-    files: spec.files.map((f) => ({ ...f, path: expand(f.path) })),
+    files: spec.files.map((f) => ({ ...f, path: expand(f.path), ...(f.expandContent ? { content: expand(f.content) } : {}) })),
     probe: spec.probe ? expandProbe(spec.probe, values) : undefined,
     init: spec.init?.map((step) => expandInitStep(step, values)),
   };

@@ -23,7 +23,7 @@ describe('parseControllerFlags', () => {
       apiServer: { controlPlaneAddresses: ['10.0.0.2'], serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local' },
     });
     const input: HostComponentsInput = {
-      environment: { id: 'env-1', name: 'ci', kubernetesVersion: 'v1.32', networking: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' } },
+      environment: { id: 'env-1', name: 'ci', kubernetesVersion: 'v1.36', networking: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' } },
       host,
       kinds: ['ingress-controller'],
       etcd: { members: [], initialClusterState: 'new' },

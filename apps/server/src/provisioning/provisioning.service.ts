@@ -36,6 +36,7 @@ import type { EtcdMember } from './etcd/etcd-client';
 import { EtcdJoin, existingClusterJoin, readEtcdJoin } from './etcd/etcd-join';
 import { EtcdRestoreService } from './etcd/etcd-restore.service';
 import { SnapshotStore } from '../snapshots/snapshot-store.service';
+import { ClusterBootstrapService } from './cluster-bootstrap.service';
 
 const INGRESS_REPLICAS = 1;
 const APISERVER_PORT = 6443;
@@ -63,6 +64,7 @@ export class ProvisioningService {
     private readonly membership: EtcdMembershipService,
     private readonly snapshots: SnapshotStore,
     private readonly restorer: EtcdRestoreService,
+    private readonly clusterObjects: ClusterBootstrapService,
   ) {}
 
   /** Returns true when the environment has converged; false asks the caller to look again soon. */
@@ -218,6 +220,11 @@ export class ProvisioningService {
       now,
     });
     const extra = this.repairConditions(plan, outcome.problem, rollout.waitingFor);
+    const healthyApiServers = controlPlaneHosts
+      .filter((h) => h.state === 'active' && statusOf.get(key(h.id, 'kube-apiserver'))?.healthy)
+      .map((h) => `https://${addressOf(h)}:${APISERVER_PORT}`);
+    const objectsApplied = await this.clusterObjects.ensure(env.conditions, secrets, healthyApiServers);
+    if (objectsApplied) extra.push(objectsApplied);
     await this.recordRefusals(env, extra);
     await this.status.write(env, { ...derived, conditions: setConditions(derived.conditions, extra, now) });
 

@@ -4,7 +4,8 @@ import type { PlannerHost } from './planner-types';
 
 
 export const CONTROL_PLANE_KINDS = ['kube-apiserver', 'kube-scheduler', 'kube-controller-manager'] as const;
-export const WORKER_KINDS = ['kubelet', 'kube-proxy'] as const;
+/** every worker runs these, in start order: the container runtime first, then the node agents */
+export const WORKER_KINDS = ['containerd', 'kubelet', 'kube-proxy'] as const;
 
 /** Roles empty = eligible for everything. */
 export function hasRole(host: PlannerHost, role: HostRole): boolean {
@@ -22,6 +23,7 @@ export function canRunKind(host: PlannerHost, kind: ComponentKind): boolean {
       return hasRole(host, 'controlplane');
     case 'ingress-controller':
       return hasRole(host, 'controlplane') || hasRole(host, 'worker');
+    case 'containerd':
     case 'kubelet':
     case 'kube-proxy':
       return hasRole(host, 'worker');

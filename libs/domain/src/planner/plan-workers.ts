@@ -3,7 +3,7 @@ import { availability, canRunKind, WORKER_KINDS } from './eligibility';
 import type { Placement, PlannerHost } from './planner-types';
 
 /**
- * kubelet + kube-proxy on every active worker-eligible host. A disconnected worker-eligible
+ * containerd, kubelet and kube-proxy on every active worker-eligible host. A disconnected worker-eligible
  * host keeps whichever of them it already runs (grace period: a short network blip must not
  * restart a node's kubelet) and gets nothing new.
  */

@@ -1,4 +1,5 @@
 import { COMPONENT_KINDS, type ComponentKind, type ComponentSpec } from '@corral/contracts';
+import { buildContainerd } from './build-containerd';
 import { buildEtcd } from './build-etcd';
 import { buildIngressController } from './build-ingress-controller';
 import { buildKubeApiServer } from './build-kube-apiserver';
@@ -11,23 +12,19 @@ import { toKubernetesVersion, type KubernetesVersion } from './kubernetes-versio
 
 export type ComponentBuilder = (input: HostComponentsInput) => ComponentSpec;
 
-/**
- * The builder of each component kind for each supported version. v1.31-v1.33 share the same
- * flags; a version whose flags diverge gets its own builder here.
- */
+/** The builder of each component kind for each supported version; a version whose flags diverge gets its own builders here. */
 const BUILDERS: Record<ComponentKind, ComponentBuilder> = {
   etcd: buildEtcd,
   'kube-apiserver': buildKubeApiServer,
   'kube-scheduler': buildKubeScheduler,
   'kube-controller-manager': buildKubeControllerManager,
   'ingress-controller': buildIngressController,
+  containerd: buildContainerd,
   kubelet: buildKubelet,
   'kube-proxy': buildKubeProxy,
 };
 const CATALOG: Record<KubernetesVersion, Record<ComponentKind, ComponentBuilder>> = {
-  'v1.31': BUILDERS,
-  'v1.32': BUILDERS,
-  'v1.33': BUILDERS,
+  'v1.36': BUILDERS,
 };
 
 /** The spec of one component kind on one host. */

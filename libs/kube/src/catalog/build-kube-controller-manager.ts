@@ -4,6 +4,9 @@ import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
 import { certificateFiles, dependsOn, inComponentDir, probe, publicFile, requirePki, secretFile, toArgs } from './spec-parts';
 
+/** every node's pod CIDR is a /24 of the cluster CIDR (kubeadm's default for IPv4) */
+export const NODE_CIDR_MASK_SIZE = 24;
+
 /**
  * kube-controller-manager as kubeadm runs it: allocates node pod CIDRs, signs CSRs with the
  * cluster CA and mints service-account tokens with the environment's signing key.
@@ -30,6 +33,7 @@ export function buildKubeControllerManager(input: HostComponentsInput): Componen
       'cluster-name': environment.name,
       'allocate-node-cidrs': true,
       'cluster-cidr': environment.networking.clusterCidr,
+      'node-cidr-mask-size': NODE_CIDR_MASK_SIZE,
       'service-cluster-ip-range': environment.networking.serviceCidr,
       'cluster-signing-cert-file': inComponentDir('ca.crt'),
       'cluster-signing-key-file': inComponentDir('ca.key'),

@@ -25,6 +25,8 @@ export function buildKubeProxy(input: HostComponentsInput): ComponentSpec {
       'metrics-bind-address': `\${address}:${PORTS.kubeProxyMetrics}`,
       'cluster-cidr': environment.networking.clusterCidr,
       'proxy-mode': 'iptables',
+      // leave nf_conntrack_max to the machine: it is not writable from a host's network namespace
+      'conntrack-max-per-core': 0,
     }),
     files: [componentKubeconfigFile(input, 'kube-proxy', pki.client)],
     ports: [PORTS.kubeProxyHealthz, PORTS.kubeProxyMetrics],

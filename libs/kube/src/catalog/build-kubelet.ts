@@ -3,15 +3,18 @@ import { stringify } from 'yaml';
 import type { HostComponentsInput } from './catalog-input';
 import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
+import { containerdSocket } from './container-runtime';
 import { certificateFiles, dependsOn, inComponentDir, probe, publicFile, requirePki, toArgs } from './spec-parts';
 
-export const DEFAULT_CONTAINER_RUNTIME_ENDPOINT = 'unix:///run/containerd/containerd.sock';
+/** the host's own containerd (the containerd component), as the kubelet names it */
+export const DEFAULT_CONTAINER_RUNTIME_ENDPOINT = `unix://${containerdSocket('other')}`;
 
 /**
- * kubelet configured through a KubeletConfiguration file. File contents are not
- * placeholder-expanded by the agent, so the file holds the host's literal address, and its
- * certificate paths are relative: the kubelet resolves them against the config file's directory.
- * The node name is the host's hostname, the name its client certificate was issued for.
+ * kubelet configured through a KubeletConfiguration file whose placeholders the agent expands
+ * (per-host paths); certificate paths are relative: the kubelet resolves them against the config
+ * file's directory. The node name is the host's hostname, the name its client certificate was
+ * issued for. These machines run cgroup v1, which kubelet 1.35+ refuses unless failCgroupV1 is
+ * false; the cgroup driver is cgroupfs, as containerd's runc runtime is configured.
  */
 export function buildKubelet(input: HostComponentsInput): ComponentSpec {
   const { host, cas, environment } = input;
@@ -37,8 +40,12 @@ export function buildKubelet(input: HostComponentsInput): ComponentSpec {
     tlsPrivateKeyFile: 'serving.key',
     rotateCertificates: false,
     serverTLSBootstrap: false,
-    cgroupDriver: options.cgroupDriver ?? 'systemd',
+    cgroupDriver: options.cgroupDriver ?? 'cgroupfs',
+    failCgroupV1: false,
     containerRuntimeEndpoint: options.containerRuntimeEndpoint ?? DEFAULT_CONTAINER_RUNTIME_ENDPOINT,
+    // several kubelets may share a test machine: pod logs under the kubelet's own data dir
+    podLogsDir: '${dataDir}/pod-logs',
+    failSwapOn: false,
   };
   return {
     name: 'kubelet',
@@ -54,14 +61,14 @@ export function buildKubelet(input: HostComponentsInput): ComponentSpec {
       'cert-dir': '${dataDir}/pki',
     }),
     files: [
-      publicFile('config.yaml', stringify(config)),
+      { ...publicFile('config.yaml', stringify(config)), expandContent: true },
       componentKubeconfigFile(input, 'kubelet', pki.client),
       publicFile('ca.crt', cas.clusterCa.certPem),
       ...certificateFiles('serving', pki.serving),
     ],
     ports: [PORTS.kubelet, PORTS.kubeletHealthz],
     probe: probe(input, { type: 'http', port: PORTS.kubeletHealthz, path: '/healthz' }),
-    ...dependsOn(input, 'kube-apiserver'),
+    ...dependsOn(input, 'kube-apiserver', 'containerd'),
     stopGracePeriodSeconds: 10,
   };
 }

@@ -56,6 +56,8 @@ export interface CatalogOptions {
   probes?: { intervalSeconds?: number; failureThreshold?: number };
   ingress?: { httpPort?: number; httpsPort?: number };
   kubelet?: { containerRuntimeEndpoint?: string; cgroupDriver?: 'systemd' | 'cgroupfs' };
+  /** where the host keeps its CNI plugins (default /usr/lib/cni, Debian's containernetworking-plugins) */
+  containerd?: { cniBinDir?: string };
 }
 
 export interface HostComponentsInput {

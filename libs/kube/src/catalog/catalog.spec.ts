@@ -54,6 +54,13 @@ describe('component catalog', () => {
             if (!known!.has(name)) throw new Error(`${version} ${spec.binary}: --${name} is not an upstream flag`);
             checked++;
           }
+          const command = spec.probe?.command;
+          if (command?.[0] === '${binDir}/ctr') {
+            for (const arg of command.filter((a) => a.startsWith('--'))) {
+              if (!UPSTREAM_FLAGS[version].ctr!.has(arg.slice(2))) throw new Error(`${version} ctr: ${arg} is not an upstream flag`);
+              checked++;
+            }
+          }
         }
       }
       expect(checked).toBeGreaterThan(100);
@@ -67,16 +74,19 @@ describe('component catalog', () => {
       ['kube-apiserver', 'kube-apiserver'],
       ['kube-scheduler', 'kube-scheduler'],
       ['kube-controller-manager', 'kube-controller-manager'],
+      ['containerd', 'containerd'],
       ['kubelet', 'kubelet'],
       ['kube-proxy', 'kube-proxy'],
     ]);
-    expect(specsOf(worker!).map((s) => s.binary)).toEqual(['corral-ingress-controller', 'kubelet', 'kube-proxy']);
+    expect(specsOf(worker!).map((s) => s.binary)).toEqual(['corral-ingress-controller', 'containerd', 'kubelet', 'kube-proxy']);
   });
 
   it('binds every component to the host address, never to a wildcard or loopback', () => {
     for (const input of fixture.inputs) {
       for (const spec of specsOf(input)) {
-        const text = JSON.stringify(spec);
+        // containerd's CRI streaming server stays on loopback (upstream default): only the kubelet on the same host calls it
+        // and the pod network's default route (0.0.0.0/0) is a route inside pods, not a bind address
+        const text = JSON.stringify(spec).replace('stream_server_address = \\"127.0.0.1\\"', '').replace('\\"dst\\": \\"0.0.0.0/0\\"', '');
         expect(text).not.toContain('0.0.0.0');
         expect(text).not.toContain('127.0.0.1');
         expect(text).not.toMatch(/\[::\]/);
@@ -164,7 +174,7 @@ describe('component catalog', () => {
     expect(step!.args.slice(0, 3)).toEqual(['snapshot', 'restore', '${componentDir}/restore/snapshot.db']);
     expect(step!.downloads).toEqual([{ url: '/v1/agent/etcd-snapshots/snap-1/data', sha256: restoreFrom.sha256, path: 'restore/snapshot.db' }]);
     const restoreFlags = flags({ ...step!, name: 'restore', kind: 'etcd', files: [], ports: [], args: step!.args.slice(3) });
-    for (const name of restoreFlags.keys()) expect(UPSTREAM_FLAGS['v1.32'][step!.binary]!.has(name)).toBe(true);
+    for (const name of restoreFlags.keys()) expect(UPSTREAM_FLAGS['v1.36'][step!.binary]!.has(name)).toBe(true);
     // the member's own flags and the restore agree, or etcd would refuse the restored data dir
     for (const name of ['name', 'data-dir', 'initial-cluster', 'initial-cluster-token', 'initial-advertise-peer-urls']) {
       expect(restoreFlags.get(name)).toBe(flag(etcd, name));
@@ -183,10 +193,14 @@ describe('component catalog', () => {
     const cp = specsOf(fixture.inputs[0]!);
     expect(byName(cp, 'etcd').dependsOn).toBeUndefined();
     expect(byName(cp, 'kube-apiserver').dependsOn).toEqual(['etcd']);
-    for (const name of ['kube-scheduler', 'kube-controller-manager', 'kubelet', 'kube-proxy']) {
+    for (const name of ['kube-scheduler', 'kube-controller-manager', 'kube-proxy']) {
       expect(byName(cp, name).dependsOn).toEqual(['kube-apiserver']);
     }
-    for (const spec of specsOf(fixture.inputs[3]!)) expect(spec.dependsOn).toBeUndefined();
+    expect(byName(cp, 'containerd').dependsOn).toBeUndefined();
+    expect(byName(cp, 'kubelet').dependsOn).toEqual(['kube-apiserver', 'containerd']);
+    const worker = specsOf(fixture.inputs[3]!);
+    expect(byName(worker, 'kubelet').dependsOn).toEqual(['containerd']);
+    for (const spec of worker.filter((s) => s.name !== 'kubelet')) expect(spec.dependsOn).toBeUndefined();
   });
 
   it('uses the expected ports and probes', () => {
@@ -204,6 +218,7 @@ describe('component catalog', () => {
       ['kube-apiserver', [6443], 'https', 6443, '/readyz'],
       ['kube-scheduler', [10259], 'https', 10259, '/healthz'],
       ['kube-controller-manager', [10257], 'https', 10257, '/healthz'],
+      ['containerd', [], 'exec', undefined, undefined],
       ['kubelet', [10250, 10248], 'http', 10248, '/healthz'],
       ['kube-proxy', [10256, 10249], 'http', 10256, '/healthz'],
       ['ingress-controller', [80, 443, 10254], 'http', 10254, '/healthz'],
@@ -272,6 +287,27 @@ describe('component catalog', () => {
     );
     expect(() => buildHostComponents({ ...cp, environment: fixtureEnvironment('v1.29') })).toThrow(/not supported/);
     expect(() => buildComponent('kubelet', { ...fixture.inputs[3]!, apiServerEndpoints: [] })).toThrow(/no kube-apiserver endpoint/);
+  });
+
+  it('runs the kubelet on cgroup v1 with cgroupfs against the host\'s own containerd', () => {
+    const specs = specsOf(fixture.inputs[3]!);
+    const kubelet = byName(specs, 'kubelet');
+    const containerd = byName(specs, 'containerd');
+    const config = parse(file(kubelet, 'config.yaml'));
+    expect(config).toMatchObject({ failCgroupV1: false, cgroupDriver: 'cgroupfs', podLogsDir: '${dataDir}/pod-logs' });
+    expect(kubelet.files.find((f) => f.path === 'config.yaml')?.expandContent).toBe(true);
+    // the kubelet's ${dataDir} is data/kubelet, containerd's is data/containerd: both name one socket
+    const resolve = (path: string, component: string) => path.replace('${dataDir}', `/state/data/${component}`).replace(/\/[^/]+\/\.\./, '');
+    const socket = resolve(config.containerRuntimeEndpoint.replace('unix://', ''), 'kubelet');
+    const toml = file(containerd, 'config.toml');
+    expect(resolve(/\[grpc\]\s+address = "([^"]+)"/.exec(toml)![1]!, 'containerd')).toBe(socket);
+    expect(socket).toBe('/state/data/containerd/containerd.sock');
+    expect(toml).toContain('SystemdCgroup = false');
+    expect(toml).toContain('sandbox = "corral.local/pause:3.10"');
+    expect(toml).toContain('conf_template = "${componentDir}/cni.conf"');
+    expect(JSON.parse(file(containerd, 'cni.conf')).plugins[0]).toMatchObject({ type: 'bridge', hairpinMode: true, ipam: { ranges: [[{ subnet: '{{.PodCIDR}}' }]] } });
+    expect(flag(byName(specsOf(fixture.inputs[0]!), 'kube-controller-manager'), 'node-cidr-mask-size')).toBe('24');
+    expect(file(kubelet, 'config.yaml')).not.toContain('pod-infra-container-image');
   });
 
   it('takes ingress ports and the container runtime from options', () => {

@@ -1,7 +1,11 @@
-/** Kubernetes minor versions the catalog can render; each maps to its own flag set. */
-export const SUPPORTED_KUBERNETES_VERSIONS = ['v1.31', 'v1.32', 'v1.33'] as const;
+/**
+ * Kubernetes minor versions the catalog can render: only those whose upstream binaries
+ * tools/kube-build builds and CI runs for real; each maps to its own flag set, generated from
+ * the binaries' own --help.
+ */
+export const SUPPORTED_KUBERNETES_VERSIONS = ['v1.36'] as const;
 export type KubernetesVersion = (typeof SUPPORTED_KUBERNETES_VERSIONS)[number];
-export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = 'v1.32';
+export const DEFAULT_KUBERNETES_VERSION: KubernetesVersion = 'v1.36';
 
 export type KubernetesVersionCheck =
   | { ok: true; version: KubernetesVersion }
@@ -10,12 +14,12 @@ export type KubernetesVersionCheck =
 const VERSION_PATTERN = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/;
 
 /**
- * Accepts "v1.32", "1.32" or a patch release such as "v1.32.4" and names the catalog
+ * Accepts "v1.36", "1.36" or a patch release such as "v1.36.3" and names the catalog
  * minor version that renders it.
  */
 export function validateKubernetesVersion(input: string): KubernetesVersionCheck {
   const match = VERSION_PATTERN.exec(input.trim());
-  if (!match) return { ok: false, reason: `"${input}" is not a Kubernetes version like v1.32 or v1.32.4` };
+  if (!match) return { ok: false, reason: `"${input}" is not a Kubernetes version like v1.36 or v1.36.3` };
   const minor = `v${Number(match[1])}.${Number(match[2])}`;
   const supported = SUPPORTED_KUBERNETES_VERSIONS.find((version) => version === minor);
   if (!supported) {

@@ -1,3 +1,4 @@
+import { INGRESS_CONTROLLER_USER } from '../bootstrap/cluster-bootstrap-objects';
 import { isIP } from 'node:net';
 import type { LeafCertificateRequest } from './pki-types';
 
@@ -123,7 +124,7 @@ export const certificateProfiles = {
   }),
   ingressController: (): LeafCertificateRequest => ({
     ca: 'cluster',
-    commonName: 'corral:ingress-controller',
+    commonName: INGRESS_CONTROLLER_USER,
     usages: ['client'],
   }),
 };

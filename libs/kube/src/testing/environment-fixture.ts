@@ -12,12 +12,13 @@ export const CONTROL_PLANE_KINDS: ComponentKind[] = [
   'kube-apiserver',
   'kube-scheduler',
   'kube-controller-manager',
+  'containerd',
   'kubelet',
   'kube-proxy',
 ];
-export const WORKER_KINDS: ComponentKind[] = ['kubelet', 'kube-proxy', 'ingress-controller'];
+export const WORKER_KINDS: ComponentKind[] = ['containerd', 'kubelet', 'kube-proxy', 'ingress-controller'];
 
-export function fixtureEnvironment(kubernetesVersion = 'v1.32'): CatalogEnvironment {
+export function fixtureEnvironment(kubernetesVersion = 'v1.36'): CatalogEnvironment {
   return {
     id: 'env-0001',
     name: 'ci',

@@ -25,7 +25,7 @@ export async function measurePhysicalLimit(hostCount: number, etcdMembers: 1 | 3
   const hosts = Array.from({ length: hostCount }, (_, i) => ({ id: `00000000-0000-4000-8000-00000000000${i}`, hostname: `limit-${i + 1}`, address: `${prefix}.${i + 2}`, roles: [], state: 'active' as const }));
   const plan = planPlacement({ spec: { etcdMembers, ingressReplicas: 1 }, hosts, current: [] });
   const kindsOf = (hostId: string) => plan.placement.filter((p) => p.hostId === hostId).map((p) => p.kind as ComponentKind);
-  const environment = { id: 'limit', name: 'limit', kubernetesVersion: 'v1.32', networking: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' } };
+  const environment = { id: 'limit', name: 'limit', kubernetesVersion: 'v1.36', networking: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' } };
   const cas = await createEnvironmentCas('limit');
   const issuer = await CertificateIssuer.load(cas);
   const controlPlane = hosts.filter((h) => kindsOf(h.id).includes('kube-apiserver'));

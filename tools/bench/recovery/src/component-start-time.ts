@@ -21,7 +21,7 @@ export async function measureStartTimes(runs: number): Promise<Map<string, numbe
   const host = { id: '00000000-0000-4000-8000-0000000000a1', hostname: 'limit-1', address: `${prefix}.2`, roles: [], state: 'active' as const };
   const plan = planPlacement({ spec: { etcdMembers: 1, ingressReplicas: 1 }, hosts: [host], current: [] });
   const kinds = plan.placement.map((p) => p.kind as ComponentKind);
-  const environment = { id: 'limit', name: 'limit', kubernetesVersion: 'v1.32', networking: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' } };
+  const environment = { id: 'limit', name: 'limit', kubernetesVersion: 'v1.36', networking: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' } };
   const cas = await createEnvironmentCas('limit');
   const pki = await issueHostPki(await CertificateIssuer.load(cas), { host, kinds, apiServer: { controlPlaneAddresses: [host.address], serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local' } });
   const specs = buildHostComponents({

@@ -12,7 +12,7 @@ export interface RunningStandIn {
   close(): Promise<void>;
 }
 
-export const DEFAULT_KUBE_VERSION = 'v1.32.0';
+export const DEFAULT_KUBE_VERSION = 'v1.36.3';
 
 /**
  * Entry-point plumbing shared by every stand-in: upstream-style flag errors (exit 1),

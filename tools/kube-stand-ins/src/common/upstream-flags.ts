@@ -478,10 +478,22 @@ export const KUBE_PROXY_FLAGS: FlagDef[] = [
   ...LOGGING,
 ];
 
+/** containerd 2.x global options (urfave/cli: --flag value or --flag=value) */
+export const CONTAINERD_FLAGS: FlagDef[] = [
+  file('config', { default: '/etc/containerd/config.toml' }),
+  str('log-level'),
+  str('address'),
+  str('root'),
+  str('state'),
+  // not containerd's: the shared stand-in plumbing reads the log verbosity
+  int('v', { default: 0 }),
+];
+
 export const UPSTREAM_FLAGS = {
   'kube-apiserver': KUBE_APISERVER_FLAGS,
   'kube-scheduler': KUBE_SCHEDULER_FLAGS,
   'kube-controller-manager': KUBE_CONTROLLER_MANAGER_FLAGS,
   kubelet: KUBELET_FLAGS,
   'kube-proxy': KUBE_PROXY_FLAGS,
+  containerd: CONTAINERD_FLAGS,
 } as const;

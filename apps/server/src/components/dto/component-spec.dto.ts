@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
 import type { ComponentSpec, FileSpec, InitDownload, InitStep, ProbeSpec, ProbeType } from '@corral/contracts';
 
@@ -30,6 +30,7 @@ export class FileSpecDto implements FileSpec {
   @ApiProperty() @IsString() @MaxLength(1024) @Matches(RELATIVE_PATH, { message: 'path must be relative and must not contain ..' }) path: string;
   @ApiProperty() @IsString() @MaxLength(1_000_000) content: string;
   @ApiProperty({ example: 0o600 }) @IsInt() @Min(0) @Max(0o777) mode: number;
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() expandContent?: boolean;
 }
 
 export class InitDownloadDto implements InitDownload {

@@ -40,7 +40,7 @@ export class CreateEnvironmentDto {
   @Matches(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'name must be a DNS-1123 label: lower-case letters, digits and -, starting and ending with a letter or digit' })
   name: string;
 
-  @ApiPropertyOptional({ example: 'v1.32' })
+  @ApiPropertyOptional({ example: 'v1.36' })
   @IsOptional()
   @IsString()
   @MaxLength(32)

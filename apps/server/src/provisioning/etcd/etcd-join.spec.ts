@@ -5,7 +5,7 @@ describe('etcd join parameters', () => {
   const environment = {
     id: '7d3c7a2e-0000-4000-8000-000000000001',
     name: 'join',
-    kubernetesVersion: 'v1.32',
+    kubernetesVersion: 'v1.36',
     networking: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' },
   };
   const build = async (join: Parameters<typeof buildHostComponents>[0]['etcd']) => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ComponentKind, ComponentSpec } from '@corral/contracts';
-import { type PlacementPlan, type Placement, setCondition } from '@corral/domain';
+import { type PlacementPlan, type Placement, setCondition, WORKER_KINDS as WORKER_KIND_LIST } from '@corral/domain';
 import { buildHostComponents, specHash } from '@corral/kube';
 import type { Environment } from '../../environments/environment.entity';
 import type { Host } from '../../hosts/host.entity';
@@ -20,7 +20,8 @@ import { CORRAL_CONFIG } from '../../config/config.module';
 import type { CorralConfig } from '../../config/corral-config';
 import { catalogOptions } from '../catalog-options';
 
-const WORKER_KINDS = ['kubelet', 'kube-proxy'];
+/** a restore keeps the workers' components running (they reconnect to the restored control plane) */
+const WORKER_KINDS: readonly string[] = WORKER_KIND_LIST;
 const STATUS_TIMEOUT_MS = 10_000;
 
 export interface RestoreContext {

@@ -1,0 +1,5 @@
+export * from './tar';
+export * from './oci';
+export * from './toolchain';
+export * from './images';
+export * from './build';

@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** Binaries the upstream set holds (tools/kube-build/build.sh). */
+export const UPSTREAM_BINARIES = [
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubelet',
+  'kube-proxy',
+  'kubectl',
+  'etcd',
+  'etcdctl',
+  'etcdutl',
+  'containerd',
+  'containerd-shim-runc-v2',
+  'ctr',
+] as const;
+
+export interface KubeBinManifest {
+  kubernetes: string;
+  etcd: string;
+  containerd: string;
+  recipe: string;
+  buildSeconds: number;
+  binaries: Record<string, string>;
+}
+
+/** The nearest directory above this file with an nx.json: works from src/ and from dist/. */
+export function repoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 8; i++) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('kube-build: repository root not found');
+}
+
+/**
+ * The directory of upstream binaries for the default versions: CORRAL_KUBE_BIN_DIR when set,
+ * else what `tools/kube-build/build.sh` prints (it builds them first when the cache lacks them,
+ * with progress on stderr).
+ */
+export function kubeBinDir(opts: { build?: boolean } = {}): string {
+  const fromEnv = process.env.CORRAL_KUBE_BIN_DIR;
+  const dir = fromEnv ?? execFileSync('bash', [join(repoRoot(), 'tools/kube-build/build.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', opts.build === false ? 'pipe' : 'inherit'],
+    env: opts.build === false ? { ...process.env, CORRAL_KUBE_BUILD_CHECK_ONLY: '1' } : process.env,
+  }).trim();
+  const missing = UPSTREAM_BINARIES.filter((b) => !existsSync(join(dir, b)));
+  if (missing.length > 0) {
+    throw new Error(`${dir} lacks ${missing.join(', ')}: run 'npm run -s kube:bin-dir' (it builds them) or point CORRAL_KUBE_BIN_DIR at a complete set`);
+  }
+  return dir;
+}
+
+/** The manifest build.sh writes beside the bin dir (versions and each binary's sha256). */
+export function readKubeBinManifest(binDir: string): KubeBinManifest {
+  return JSON.parse(readFileSync(join(dirname(binDir), 'manifest.json'), 'utf8')) as KubeBinManifest;
+}
+
+/**
+ * An agent --bin-dir holding the upstream binaries and Corral's own (the ingress controller):
+ * a directory of symlinks, made fresh under `dir`.
+ */
+export function composeAgentBinDir(dir: string, upstreamBinDir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(upstreamBinDir)) symlinkSync(join(upstreamBinDir, name), join(dir, name));
+  symlinkSync(join(repoRoot(), 'tools/kube-stand-ins/bin/corral-ingress-controller'), join(dir, 'corral-ingress-controller'));
+  return dir;
+}
