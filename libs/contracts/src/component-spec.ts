@@ -14,6 +14,7 @@ export const COMPONENT_KINDS = [
   'kube-controller-manager',
   'ingress-controller',
   'containerd',
+  'pod-network',
   'kubelet',
   'kube-proxy',
 ] as const;

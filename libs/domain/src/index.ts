@@ -15,5 +15,6 @@ export * from './status/derive-component-conditions';
 export * from './rollout/plan-rollout';
 export * from './ipam/cidr';
 export * from './ipam/allocate-node-cidrs';
+export * from './ipam/plan-pod-network';
 export * from './retry/backoff';
 export * from './retry/sleep';

@@ -1,72 +1,92 @@
-import { request } from 'node:https';
 import { Injectable, Logger } from '@nestjs/common';
 import { type Condition, type ConditionInput, getCondition } from '@corral/domain';
-import { type BootstrapObject, bootstrapObjectsHash, clusterBootstrapObjects, objectPath } from '@corral/kube';
+import { bootstrapObjectsHash, clusterBootstrapObjects, objectPath } from '@corral/kube';
+import { ClusterApiError, clusterApi } from './cluster-api';
 import type { EnvironmentSecrets } from './environment-secrets';
 
-const CONDITION = 'ClusterObjectsApplied';
-const TIMEOUT_MS = 5_000;
+const OBJECTS_CONDITION = 'ClusterObjectsApplied';
+const NODE_CIDRS_CONDITION = 'NodePodCidrsAssigned';
+
+export interface NodeCidr {
+  /** the Node's name: the host's hostname */
+  node: string;
+  cidr: string;
+}
 
 /**
- * Applies the objects Corral's own components need in every cluster (RBAC of the ingress
- * controller) with server-side apply, as the environment's admin, once an apiserver answers.
- * The condition ClusterObjectsApplied carries the applied set's hash, so a converged cluster is
- * not asked again; a failure is a False condition and the next reconcile tries again.
+ * What Corral writes into a running cluster through the apiserver, as the environment's admin:
+ * the objects its own components need (RBAC of the ingress controller), and each Node's
+ * spec.podCIDR from Corral's IPAM (the controller-manager does not allocate them).
  */
 @Injectable()
 export class ClusterBootstrapService {
   private readonly logger = new Logger(ClusterBootstrapService.name);
 
-  async ensure(conditions: readonly Condition[], secrets: EnvironmentSecrets, healthyApiServers: string[]): Promise<ConditionInput | null> {
+  /**
+   * Server-side apply of Corral's cluster objects once an apiserver answers. The condition
+   * carries the applied set's hash, so a converged cluster is not asked again; a failure is a
+   * False condition and the next reconcile tries again.
+   */
+  async ensureObjects(conditions: readonly Condition[], secrets: EnvironmentSecrets, servers: string[]): Promise<ConditionInput | null> {
     const objects = clusterBootstrapObjects();
     const hash = bootstrapObjectsHash(objects);
-    const applied = getCondition([...conditions], CONDITION);
-    if (applied?.status === 'True' && applied.message.endsWith(`(set ${hash})`)) return null;
-    if (healthyApiServers.length === 0) return null;
-    const server = healthyApiServers[0]!;
+    const applied = getCondition(conditions, OBJECTS_CONDITION);
+    if ((applied?.status === 'True' && applied.message.endsWith(`(set ${hash})`)) || servers.length === 0) return null;
+    const server = servers[0]!;
     try {
-      for (const object of objects) await this.apply(server, object, secrets);
-      return { type: CONDITION, status: 'True', reason: 'Applied', message: `${objects.length} object(s) applied through ${server} (set ${hash})` };
+      for (const object of objects) {
+        await clusterApi(server, secrets, 'PATCH', `${objectPath(object)}?fieldManager=corral&force=true`, { contentType: 'application/apply-patch+yaml', body: object });
+      }
+      return { type: OBJECTS_CONDITION, status: 'True', reason: 'Applied', message: `${objects.length} object(s) applied through ${server} (set ${hash})` };
     } catch (err) {
       const message = `applying Corral's cluster objects through ${server} failed: ${(err as Error).message}; retried on the next reconcile`;
       this.logger.warn(message);
-      return { type: CONDITION, status: 'False', reason: 'ApplyFailed', message };
+      return { type: OBJECTS_CONDITION, status: 'False', reason: 'ApplyFailed', message };
     }
   }
 
-  private apply(server: string, object: BootstrapObject, secrets: EnvironmentSecrets): Promise<void> {
-    const url = new URL(`${objectPath(object)}?fieldManager=corral&force=true`, server);
-    const body = JSON.stringify(object);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        {
-          method: 'PATCH',
-          ca: secrets.cas.clusterCa.certPem,
-          cert: secrets.admin.certPem,
-          key: secrets.admin.keyPem,
-          headers: { 'content-type': 'application/apply-patch+yaml', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
-          timeout: TIMEOUT_MS,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            if (res.statusCode && res.statusCode < 300) return resolve();
-            const text = Buffer.concat(chunks).toString('utf8');
-            let reason = text.slice(0, 200);
-            try {
-              reason = (JSON.parse(text) as { message?: string }).message ?? reason;
-            } catch {
-              // not a Status object: keep the text
-            }
-            reject(new Error(`${object.kind} ${object.metadata.name}: HTTP ${res.statusCode}: ${reason}`));
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)));
-      req.on('error', reject);
-      req.end(body);
-    });
+  /**
+   * Writes each registered Node's pod CIDR when it has none. `pending` is true while a node has
+   * not registered yet or was just written, so the caller looks again soon; a Node that carries
+   * another CIDR cannot be changed (spec.podCIDR is immutable) and is reported, not retried.
+   */
+  async ensureNodeCidrs(secrets: EnvironmentSecrets, servers: string[], nodes: NodeCidr[]): Promise<{ condition: ConditionInput | null; pending: boolean }> {
+    if (servers.length === 0 || nodes.length === 0) return { condition: null, pending: false };
+    const server = servers[0]!;
+    const waiting: string[] = [];
+    const mismatched: string[] = [];
+    try {
+      for (const { node, cidr } of nodes) {
+        const path = `/api/v1/nodes/${encodeURIComponent(node)}`;
+        let current: string | undefined;
+        try {
+          current = ((await clusterApi(server, secrets, 'GET', path)).body as { spec?: { podCIDR?: string } }).spec?.podCIDR;
+        } catch (err) {
+          if (err instanceof ClusterApiError && err.status === 404) {
+            waiting.push(`${node} (not registered yet)`);
+            continue;
+          }
+          throw err;
+        }
+        if (current === cidr) continue;
+        if (current) {
+          mismatched.push(`${node} has ${current}, Corral gave it ${cidr}`);
+          continue;
+        }
+        await clusterApi(server, secrets, 'PATCH', path, { contentType: 'application/merge-patch+json', body: { spec: { podCIDR: cidr, podCIDRs: [cidr] } } });
+      }
+    } catch (err) {
+      const message = `writing Node pod CIDRs through ${server} failed: ${(err as Error).message}; retried on the next reconcile`;
+      this.logger.warn(message);
+      return { condition: { type: NODE_CIDRS_CONDITION, status: 'False', reason: 'WriteFailed', message }, pending: true };
+    }
+    if (mismatched.length > 0) {
+      const message = `${mismatched.join('; ')}: spec.podCIDR cannot change; delete the Node object (kubectl delete node NAME) and its kubelet registers it again`;
+      return { condition: { type: NODE_CIDRS_CONDITION, status: 'False', reason: 'PodCidrMismatch', message }, pending: false };
+    }
+    if (waiting.length > 0) {
+      return { condition: { type: NODE_CIDRS_CONDITION, status: 'False', reason: 'WaitingForNodes', message: `waiting for ${waiting.join(', ')}` }, pending: true };
+    }
+    return { condition: { type: NODE_CIDRS_CONDITION, status: 'True', reason: 'Assigned', message: `${nodes.length} node(s) carry the pod CIDR Corral gave their host` }, pending: false };
   }
 }

@@ -11,12 +11,14 @@ import {
   deriveEnvironmentStatus,
   getCondition,
   planPlacement,
+  planPodNetwork,
   planPoolHosts,
   planRollout,
   setCondition,
   setConditions,
+  WORKER_KINDS,
 } from '@corral/domain';
-import { buildHostComponents, specHash } from '@corral/kube';
+import { buildHostComponents, NODE_CIDR_MASK_SIZE, readNodeCidr, specHash } from '@corral/kube';
 import { CORRAL_CONFIG } from '../config/config.module';
 import { catalogOptions } from './catalog-options';
 import type { CorralConfig } from '../config/corral-config';
@@ -141,6 +143,7 @@ export class ProvisioningService {
     const kindsByHost = new Map<string, ComponentKind[]>();
     for (const p of placement) kindsByHost.set(p.hostId, [...(kindsByHost.get(p.hostId) ?? []), p.kind]);
     const addressOf = (h: Host) => h.addresses[0];
+    const podNetwork = this.planPodNetwork(env, hosts, kindsByHost, written);
     const controlPlaneHosts = placement.filter((p) => p.kind === 'kube-apiserver').map((p) => hostById.get(p.hostId)!);
     const etcdHosts = placement.filter((p) => p.kind === 'etcd').map((p) => hostById.get(p.hostId)!);
     const { secrets, issued } = await this.pki.reconcile(
@@ -159,7 +162,7 @@ export class ProvisioningService {
     const next = new Map<string, ComponentSpec[]>();
     for (const host of hosts) {
       const kinds = kindsByHost.get(host.id) ?? [];
-      const common = { environment, host: { id: host.id, hostname: host.hostname, address: addressOf(host) }, apiServerEndpoints, cas: secrets.cas, pki: secrets.hosts[host.id], options: catalogOptions(this.config) };
+      const common = { environment, host: { id: host.id, hostname: host.hostname, address: addressOf(host) }, apiServerEndpoints, cas: secrets.cas, pki: secrets.hosts[host.id], options: catalogOptions(this.config), podNetwork: podNetwork.hosts[host.id] };
       const join = joins.get(host.id);
       // etcd's own spec keeps the join it started with; everything else sees today's members
       const specs = [
@@ -223,13 +226,38 @@ export class ProvisioningService {
     const healthyApiServers = controlPlaneHosts
       .filter((h) => h.state === 'active' && statusOf.get(key(h.id, 'kube-apiserver'))?.healthy)
       .map((h) => `https://${addressOf(h)}:${APISERVER_PORT}`);
-    const objectsApplied = await this.clusterObjects.ensure(env.conditions, secrets, healthyApiServers);
+    const objectsApplied = await this.clusterObjects.ensureObjects(env.conditions, secrets, healthyApiServers);
     if (objectsApplied) extra.push(objectsApplied);
+    const nodeCidrs = await this.clusterObjects.ensureNodeCidrs(
+      secrets,
+      healthyApiServers,
+      hosts.filter((h) => podNetwork.hosts[h.id] && statusOf.get(key(h.id, 'kubelet'))?.healthy).map((h) => ({ node: h.hostname, cidr: podNetwork.hosts[h.id]!.nodeCidr })),
+    );
+    if (nodeCidrs.condition) extra.push(nodeCidrs.condition);
     await this.recordRefusals(env, extra);
     await this.status.write(env, { ...derived, conditions: setConditions(derived.conditions, extra, now) });
 
     if (plan.etcd.action === 'refuse') return true; // only hosts coming back (which enqueue a reconcile) can change this
-    return derived.state === 'active' && plan.etcd.action === 'none' && rollout.hold.length === 0 && !outcome.problem;
+    return derived.state === 'active' && plan.etcd.action === 'none' && rollout.hold.length === 0 && !outcome.problem && !nodeCidrs.pending;
+  }
+
+  /**
+   * Corral's IPAM: every worker (a host with containerd placed) keeps the pod CIDR its written
+   * pod-network spec carries, new ones get the lowest free block; a worker the cluster CIDR has
+   * no room for gets no worker components until one frees up.
+   */
+  private planPodNetwork(env: Environment, hosts: Host[], kindsByHost: Map<string, ComponentKind[]>, written: Map<string, Component>) {
+    const workers = hosts.filter((h) => kindsByHost.get(h.id)?.includes('containerd'));
+    const existing: Record<string, string> = {};
+    for (const h of workers) {
+      const cidr = written.get(key(h.id, 'pod-network'))?.spec && readNodeCidr(written.get(key(h.id, 'pod-network'))!.spec);
+      if (cidr) existing[h.id] = cidr;
+    }
+    const plan = planPodNetwork(env.networking.clusterCidr, NODE_CIDR_MASK_SIZE, workers.map((h) => ({ id: h.id, address: h.addresses[0] })), existing);
+    for (const hostId of plan.exhausted) {
+      kindsByHost.set(hostId, kindsByHost.get(hostId)!.filter((k) => !WORKER_KINDS.includes(k as (typeof WORKER_KINDS)[number])));
+    }
+    return plan;
   }
 
   /**

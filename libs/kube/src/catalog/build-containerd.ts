@@ -1,6 +1,7 @@
 import type { ComponentSpec } from '@corral/contracts';
 import type { HostComponentsInput } from './catalog-input';
 import { containerdSocket, SANDBOX_IMAGE } from './container-runtime';
+import { requirePodNetwork } from './build-pod-network';
 import { probe, publicFile, toArgs } from './spec-parts';
 
 /** CNI plugins as Debian's containernetworking-plugins installs them */
@@ -9,11 +10,13 @@ export const DEFAULT_CNI_BIN_DIR = '/usr/lib/cni';
 /**
  * containerd 2.x as the kubelet's CRI runtime: root, state, socket and CNI directories all
  * under the component's data dir, so several hosts can share one machine. The pod network is a
- * bridge per host; containerd writes the conflist from `cni.conf` once the kubelet passes the
- * node's pod CIDR (the one the Node object carries). runc runs with cgroupfs (cgroup v1 hosts).
+ * bridge per host on the pod CIDR Corral's IPAM gave the host (the server writes the same CIDR
+ * into the Node object); routes between hosts are the pod-network component's. runc runs with
+ * cgroupfs (cgroup v1 hosts).
  */
 export function buildContainerd(input: HostComponentsInput): ComponentSpec {
   const cniBinDir = input.options?.containerd?.cniBinDir ?? DEFAULT_CNI_BIN_DIR;
+  const { nodeCidr } = requirePodNetwork(input);
   return {
     name: 'containerd',
     kind: 'containerd',
@@ -21,7 +24,7 @@ export function buildContainerd(input: HostComponentsInput): ComponentSpec {
     args: toArgs({ config: '${componentDir}/config.toml' }),
     files: [
       { ...publicFile('config.toml', containerdConfig(cniBinDir)), expandContent: true },
-      { ...publicFile('cni.conf', JSON.stringify(cniTemplate(), null, 2)), expandContent: true },
+      { ...publicFile(`${CNI_CONF_DIR}/10-corral.conflist`, JSON.stringify(cniConflist(nodeCidr), null, 2)), expandContent: true },
     ],
     ports: [],
     // `ctr version` answers only when containerd's gRPC API does
@@ -65,8 +68,7 @@ disabled_plugins = ["io.containerd.tracing.processor.v1.otlp", "io.containerd.in
 
 [plugins.'io.containerd.cri.v1.runtime'.cni]
   bin_dirs = ["${cniBinDir}"]
-  conf_dir = "\${dataDir}/cni/net.d"
-  conf_template = "\${componentDir}/cni.conf"
+  conf_dir = "\${componentDir}/${CNI_CONF_DIR}"
   max_conf_num = 1
 
 [plugins.'io.containerd.cri.v1.runtime'.containerd]
@@ -84,8 +86,11 @@ disabled_plugins = ["io.containerd.tracing.processor.v1.otlp", "io.containerd.in
 `;
 }
 
-/** bridge + host-local on the node's pod CIDR ({{.PodCIDR}} is containerd's template field) */
-function cniTemplate(): object {
+/** the conflist's directory, inside the component dir: the agent writes it with the spec */
+const CNI_CONF_DIR = 'cni';
+
+/** bridge + host-local on the host's pod CIDR */
+function cniConflist(nodeCidr: string): object {
   return {
     cniVersion: '1.0.0',
     name: 'corral',
@@ -99,7 +104,7 @@ function cniTemplate(): object {
         ipMasq: false,
         ipam: {
           type: 'host-local',
-          ranges: [[{ subnet: '{{.PodCIDR}}' }]],
+          ranges: [[{ subnet: nodeCidr }]],
           routes: [{ dst: '0.0.0.0/0' }],
           dataDir: '${dataDir}/cni/ipam',
         },

@@ -1,6 +1,7 @@
 import { COMPONENT_KINDS, type ComponentKind, type ComponentSpec } from '@corral/contracts';
 import { buildContainerd } from './build-containerd';
 import { buildEtcd } from './build-etcd';
+import { buildPodNetwork } from './build-pod-network';
 import { buildIngressController } from './build-ingress-controller';
 import { buildKubeApiServer } from './build-kube-apiserver';
 import { buildKubeControllerManager } from './build-kube-controller-manager';
@@ -20,6 +21,7 @@ const BUILDERS: Record<ComponentKind, ComponentBuilder> = {
   'kube-controller-manager': buildKubeControllerManager,
   'ingress-controller': buildIngressController,
   containerd: buildContainerd,
+  'pod-network': buildPodNetwork,
   kubelet: buildKubelet,
   'kube-proxy': buildKubeProxy,
 };

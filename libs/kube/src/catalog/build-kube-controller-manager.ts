@@ -8,7 +8,8 @@ import { certificateFiles, dependsOn, inComponentDir, probe, publicFile, require
 export const NODE_CIDR_MASK_SIZE = 24;
 
 /**
- * kube-controller-manager as kubeadm runs it: allocates node pod CIDRs, signs CSRs with the
+ * kube-controller-manager as kubeadm runs it, except that Corral, not it, allocates node pod
+ * CIDRs (the same blocks the hosts' CNI bridges and routes use): signs CSRs with the
  * cluster CA and mints service-account tokens with the environment's signing key.
  */
 export function buildKubeControllerManager(input: HostComponentsInput): ComponentSpec {
@@ -31,7 +32,8 @@ export function buildKubeControllerManager(input: HostComponentsInput): Componen
       'tls-private-key-file': inComponentDir('serving.key'),
       'leader-elect': true,
       'cluster-name': environment.name,
-      'allocate-node-cidrs': true,
+      // Corral's IPAM gives each node its pod CIDR (and writes it into the Node object)
+      'allocate-node-cidrs': false,
       'cluster-cidr': environment.networking.clusterCidr,
       'node-cidr-mask-size': NODE_CIDR_MASK_SIZE,
       'service-cluster-ip-range': environment.networking.serviceCidr,

@@ -60,6 +60,14 @@ export interface CatalogOptions {
   containerd?: { cniBinDir?: string };
 }
 
+/** A worker's share of the pod network (Corral's IPAM) and the routes to every other worker's. */
+export interface PodNetworkInput {
+  /** this host's pod CIDR, e.g. 10.42.1.0/24: the CNI bridge's range and the Node's spec.podCIDR */
+  nodeCidr: string;
+  /** every other worker's pod CIDR and the host address it is reached through */
+  routes: { cidr: string; via: string }[];
+}
+
 export interface HostComponentsInput {
   environment: CatalogEnvironment;
   host: CatalogHost;
@@ -72,4 +80,6 @@ export interface HostComponentsInput {
   /** certificates of this host's components (issueHostPki) */
   pki: HostPki;
   options?: CatalogOptions;
+  /** workers only: the host's pod CIDR and routes (containerd's CNI bridge, pod-network) */
+  podNetwork?: PodNetworkInput;
 }

@@ -5,15 +5,18 @@ import { buildComponent, buildHostComponents } from './build-host-components';
 import type { HostComponentsInput } from './catalog-input';
 import { SUPPORTED_KUBERNETES_VERSIONS } from './kubernetes-versions';
 import { UPSTREAM_FLAGS } from './upstream-flags';
+import { readNodeCidr } from './build-pod-network';
 
 const FLAG = /^--([a-z0-9][a-z0-9-]*)=(.*)$/s;
+/** flags a binary takes more than once */
+const REPEATABLE = new Set(['route']);
 
 function flags(spec: ComponentSpec): Map<string, string> {
   const out = new Map<string, string>();
   for (const arg of spec.args) {
     const match = FLAG.exec(arg);
     if (!match) throw new Error(`${spec.name}: argument ${arg} is not --flag=value`);
-    expect(out.has(match[1]!)).toBe(false);
+    if (!REPEATABLE.has(match[1]!)) expect(out.has(match[1]!)).toBe(false);
     out.set(match[1]!, match[2]!);
   }
   return out;
@@ -75,10 +78,11 @@ describe('component catalog', () => {
       ['kube-scheduler', 'kube-scheduler'],
       ['kube-controller-manager', 'kube-controller-manager'],
       ['containerd', 'containerd'],
+      ['pod-network', 'corral-pod-network'],
       ['kubelet', 'kubelet'],
       ['kube-proxy', 'kube-proxy'],
     ]);
-    expect(specsOf(worker!).map((s) => s.binary)).toEqual(['corral-ingress-controller', 'containerd', 'kubelet', 'kube-proxy']);
+    expect(specsOf(worker!).map((s) => s.binary)).toEqual(['corral-ingress-controller', 'containerd', 'corral-pod-network', 'kubelet', 'kube-proxy']);
   });
 
   it('binds every component to the host address, never to a wildcard or loopback', () => {
@@ -122,7 +126,7 @@ describe('component catalog', () => {
       for (const spec of specsOf(input)) {
         const written = new Set(spec.files.map((f) => f.path));
         const referenced = [...JSON.stringify({ args: spec.args, probe: spec.probe }).matchAll(/\$\{componentDir\}\/([\w.-]+)/g)];
-        expect(referenced.length).toBeGreaterThan(0);
+        if (spec.files.length > 0) expect(referenced.length).toBeGreaterThan(0);
         for (const [, path] of referenced) expect(written).toContain(path);
         for (const f of spec.files) {
           expect(f.path).not.toMatch(/^\/|\.\./);
@@ -219,6 +223,7 @@ describe('component catalog', () => {
       ['kube-scheduler', [10259], 'https', 10259, '/healthz'],
       ['kube-controller-manager', [10257], 'https', 10257, '/healthz'],
       ['containerd', [], 'exec', undefined, undefined],
+      ['pod-network', [10258], 'http', 10258, '/healthz'],
       ['kubelet', [10250, 10248], 'http', 10248, '/healthz'],
       ['kube-proxy', [10256, 10249], 'http', 10256, '/healthz'],
       ['ingress-controller', [80, 443, 10254], 'http', 10254, '/healthz'],
@@ -304,10 +309,24 @@ describe('component catalog', () => {
     expect(socket).toBe('/state/data/containerd/containerd.sock');
     expect(toml).toContain('SystemdCgroup = false');
     expect(toml).toContain('sandbox = "corral.local/pause:3.10"');
-    expect(toml).toContain('conf_template = "${componentDir}/cni.conf"');
-    expect(JSON.parse(file(containerd, 'cni.conf')).plugins[0]).toMatchObject({ type: 'bridge', hairpinMode: true, ipam: { ranges: [[{ subnet: '{{.PodCIDR}}' }]] } });
-    expect(flag(byName(specsOf(fixture.inputs[0]!), 'kube-controller-manager'), 'node-cidr-mask-size')).toBe('24');
+    expect(toml).toContain('conf_dir = "${componentDir}/cni"');
+    expect(JSON.parse(file(containerd, 'cni/10-corral.conflist')).plugins[0]).toMatchObject({ type: 'bridge', hairpinMode: true, ipMasq: false, ipam: { ranges: [[{ subnet: '10.42.3.0/24' }]] } });
+    expect(flag(byName(specsOf(fixture.inputs[0]!), 'kube-controller-manager'), 'allocate-node-cidrs')).toBe('false');
     expect(file(kubelet, 'config.yaml')).not.toContain('pod-infra-container-image');
+  });
+
+  it('routes a worker\'s pod network to every other worker\'s pod CIDR, and reads its CIDR back', () => {
+    const podNetwork = byName(specsOf(fixture.inputs[3]!), 'pod-network');
+    expect(flag(podNetwork, 'node-cidr')).toBe('10.42.3.0/24');
+    expect(flag(podNetwork, 'cluster-cidr')).toBe('10.42.0.0/16');
+    expect(podNetwork.args.filter((a) => a.startsWith('--route='))).toEqual([
+      '--route=10.42.0.0/24=127.0.0.2',
+      '--route=10.42.1.0/24=127.0.0.3',
+      '--route=10.42.2.0/24=127.0.0.4',
+      '--route=10.42.4.0/24=127.0.0.6',
+    ]);
+    expect(readNodeCidr(podNetwork)).toBe('10.42.3.0/24');
+    expect(() => buildComponent('containerd', { ...fixture.inputs[3]!, podNetwork: undefined })).toThrow(/no pod CIDR/);
   });
 
   it('takes ingress ports and the container runtime from options', () => {

@@ -9,6 +9,8 @@ export const PORTS = {
   kubeletHealthz: 10248,
   kubeProxyHealthz: 10256,
   kubeProxyMetrics: 10249,
+  /** Corral's pod network daemon (no upstream port: next to the controller-manager's) */
+  podNetworkHealthz: 10258,
   /** as ingress-nginx */
   ingressHealthz: 10254,
   ingressHttp: 80,

@@ -11,3 +11,6 @@ export { buildKubeProxy } from './build-kube-proxy';
 export { buildIngressController } from './build-ingress-controller';
 export { selectApiServerEndpoint } from './select-api-server-endpoint';
 export { canonicalJson, specHash, toDesiredComponent } from './spec-hash';
+export { buildContainerd, DEFAULT_CNI_BIN_DIR } from './build-containerd';
+export { buildPodNetwork, readNodeCidr } from './build-pod-network';
+export { NODE_CIDR_MASK_SIZE } from './build-kube-controller-manager';

@@ -8,6 +8,9 @@ import { GENERATED_UPSTREAM_FLAGS } from './upstream-flags.generated';
 const CORRAL_INGRESS_CONTROLLER = ['kubeconfig', 'bind-address', 'http-port', 'https-port', 'healthz-port', 'ingress-class', 'v'];
 
 /** binary name (or "binary subcommand") -> the flag names its --help documents */
+/** Corral's pod network daemon (apps/pod-network) */
+const CORRAL_POD_NETWORK = ['cluster-cidr', 'node-cidr', 'route', 'bind-address', 'healthz-port', 'resync-period', 'v'];
+
 export type UpstreamFlags = Readonly<Record<string, ReadonlySet<string>>>;
 
 const flagsOf = (generated: Readonly<Record<string, readonly string[]>>): UpstreamFlags => ({
@@ -15,6 +18,7 @@ const flagsOf = (generated: Readonly<Record<string, readonly string[]>>): Upstre
   // the restore init step runs `etcdutl snapshot restore`
   etcdutl: new Set(generated['etcdutl snapshot restore']),
   'corral-ingress-controller': new Set(CORRAL_INGRESS_CONTROLLER),
+  'corral-pod-network': new Set(CORRAL_POD_NETWORK),
 });
 
 /**

@@ -13,10 +13,11 @@ export const CONTROL_PLANE_KINDS: ComponentKind[] = [
   'kube-scheduler',
   'kube-controller-manager',
   'containerd',
+  'pod-network',
   'kubelet',
   'kube-proxy',
 ];
-export const WORKER_KINDS: ComponentKind[] = ['containerd', 'kubelet', 'kube-proxy', 'ingress-controller'];
+export const WORKER_KINDS: ComponentKind[] = ['containerd', 'pod-network', 'kubelet', 'kube-proxy', 'ingress-controller'];
 
 export function fixtureEnvironment(kubernetesVersion = 'v1.36'): CatalogEnvironment {
   return {
@@ -58,8 +59,13 @@ export async function buildFixture(
   const members = hosts
     .filter((host) => host.kinds.includes('etcd'))
     .map((host) => ({ name: host.hostname, address: host.address }));
+  const podCidr = (index: number) => `10.42.${index}.0/24`;
   const inputs = await Promise.all(
-    hosts.map(async ({ kinds, ...host }) => ({
+    hosts.map(async ({ kinds, ...host }, index) => ({
+      podNetwork: {
+        nodeCidr: podCidr(index),
+        routes: hosts.flatMap((other, i) => (i === index ? [] : [{ cidr: podCidr(i), via: other.address }])),
+      },
       environment,
       host,
       kinds,

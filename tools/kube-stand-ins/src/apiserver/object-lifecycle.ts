@@ -48,7 +48,16 @@ function foldStringData(obj: KubeObject): void {
 /** Resources whose names must be DNS-1123 labels rather than subdomains. */
 const LABEL_NAMED = new Set(['namespaces', 'services']);
 
+/** Resources named like path segments (upstream ValidatePathSegmentName): "system:node" is fine. */
+const PATH_SEGMENT_NAMED = new Set(['clusterroles', 'clusterrolebindings']);
+
 export function validateName(r: ResourceDef, name: string): void {
+  if (PATH_SEGMENT_NAMED.has(r.name)) {
+    if (name === '' || name === '.' || name === '..' || /[/%]/.test(name)) {
+      throw invalid(r, name, [{ field: 'metadata.name', message: `Invalid value: "${name}": may not be '.' or '..' and may not contain '/' or '%'` }]);
+    }
+    return;
+  }
   const label = LABEL_NAMED.has(r.name);
   const ok = label ? DNS1123_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
   if (!ok) {

@@ -49,6 +49,14 @@ export const RESOURCES: ResourceDef[] = [
   core({ name: 'endpoints', singularName: 'endpoints', kind: 'Endpoints', namespaced: true, storagePath: 'services/endpoints', shortNames: ['ep'], createOnUpdate: true }),
   core({ name: 'configmaps', singularName: 'configmap', kind: 'ConfigMap', namespaced: true, storagePath: 'configmaps', shortNames: ['cm'] }),
   core({ name: 'secrets', singularName: 'secret', kind: 'Secret', namespaced: true, storagePath: 'secrets', fieldLabels: ['type'] }),
+  ...(['clusterroles', 'clusterrolebindings'] as const).map(
+    (name): ResourceDef => ({
+      ...core({ name, singularName: name.slice(0, -1), kind: name === 'clusterroles' ? 'ClusterRole' : 'ClusterRoleBinding', namespaced: false, storagePath: name }),
+      group: 'rbac.authorization.k8s.io',
+      // server-side apply of an object that does not exist yet creates it
+      createOnUpdate: true,
+    }),
+  ),
   {
     group: 'networking.k8s.io',
     version: 'v1',

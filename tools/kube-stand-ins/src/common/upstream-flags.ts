@@ -489,6 +489,17 @@ export const CONTAINERD_FLAGS: FlagDef[] = [
   int('v', { default: 0 }),
 ];
 
+/** Corral's own pod network daemon (apps/pod-network) */
+export const POD_NETWORK_FLAGS: FlagDef[] = [
+  str('cluster-cidr'),
+  str('node-cidr'),
+  array('route'),
+  ip('bind-address', { default: '0.0.0.0' }),
+  int('healthz-port', { default: 10258 }),
+  dur('resync-period', { default: 5000 }),
+  int('v', { default: 0 }),
+];
+
 export const UPSTREAM_FLAGS = {
   'kube-apiserver': KUBE_APISERVER_FLAGS,
   'kube-scheduler': KUBE_SCHEDULER_FLAGS,
