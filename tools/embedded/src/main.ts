@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { Progress } from './progress';
 import { findOnPath, redisAnswers, startRedisServer } from './local-redis';
 import { ApiClient } from './api-client';
+import { embeddedPostgresDataDir } from './embedded-postgres';
 
 const ROOT = resolve(__dirname, '../../../..');
 const DATA = join(ROOT, '.corral');
@@ -48,20 +49,23 @@ function startPostgresProcess(): Promise<string> {
 
 async function main(): Promise<void> {
   const progress = new Progress();
-  // traversable (not listable) so the embedded PostgreSQL's own system user can reach its data dir
+  // traversable (not listable): root's embedded PostgreSQL runs as the system user postgres, and
+  // a cluster it made here before (in a checkout that user can reach) stays here
   mkdirSync(DATA, { recursive: true, mode: 0o711 });
   chmodSync(DATA, 0o711);
 
   const databaseUrl =
     process.env.DATABASE_URL ??
-    (await progress.step(`starting embedded PostgreSQL (data in ${join(DATA, 'postgres')})`, () => startPostgresProcess()));
+    (await progress.step(`starting embedded PostgreSQL (data in ${embeddedPostgresDataDir(DATA)})`, () => startPostgresProcess()));
 
   const redisUrl = await progress.step('finding Redis', async () => {
     if (process.env.REDIS_URL) return process.env.REDIS_URL;
     if (await redisAnswers('127.0.0.1', 6379)) return 'redis://127.0.0.1:6379';
     const binary = findOnPath('redis-server');
     if (!binary) {
-      throw new Error('no Redis answers on 127.0.0.1:6379 and no redis-server is on PATH: install one (Debian: apt-get install redis-server) or set REDIS_URL');
+      throw new Error(
+        'no Redis answers on 127.0.0.1:6379 and no redis-server is on PATH: install Redis (Debian/Ubuntu, as root: apt-get install -y redis-server; macOS: brew install redis) or set REDIS_URL',
+      );
     }
     children.push(await startRedisServer(binary, EMBEDDED_REDIS_PORT));
     return `redis://127.0.0.1:${EMBEDDED_REDIS_PORT}`;

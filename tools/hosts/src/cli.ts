@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Manual use of the multi-host harness:
-//   node dist/tools/hosts/src/cli.js up [--count N] [--keep-files]   create hosts, print them, hold until Ctrl-C
+//   node dist/tools/hosts/src/cli.js up [--count N] [--nodes] [--keep-files]   create hosts, print them, hold until Ctrl-C
 //   node dist/tools/hosts/src/cli.js sweep                          remove leftovers of dead runs
 //   node dist/tools/hosts/src/cli.js list                           show runs recorded in /tmp/corral-hosts
 import { HostHarness } from './host-harness';
 import { DEFAULT_STATE_ROOT, isOwnerAlive, readRunStates } from './run-state';
 import { sweep } from './teardown';
 
-const USAGE = 'usage: cli.js up [--count N] [--keep-files] | sweep | list';
+const USAGE = 'usage: cli.js up [--count N] [--nodes] [--keep-files] | sweep | list';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -33,9 +33,11 @@ async function main(argv: string[]): Promise<number> {
 async function up(args: string[]): Promise<number> {
   let count = 1;
   let keepFiles = false;
+  let nodes = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--count') count = Number(args[++i]);
     else if (args[i] === '--keep-files') keepFiles = true;
+    else if (args[i] === '--nodes') nodes = true;
     else {
       console.error(USAGE);
       return 2;
@@ -45,7 +47,7 @@ async function up(args: string[]): Promise<number> {
     console.error('--count must be a positive integer');
     return 2;
   }
-  const harness = await HostHarness.create({ count, keepFiles });
+  const harness = await HostHarness.create({ count, keepFiles, nodes });
   console.log(
     JSON.stringify(
       { id: harness.id, subnet: harness.subnet, serverAddress: harness.serverAddress, bridge: harness.bridge, hosts: harness.hosts },
@@ -53,7 +55,11 @@ async function up(args: string[]): Promise<number> {
       2,
     ),
   );
-  console.error(`hosts are up; run commands with: ip netns exec <namespace> <command>. Ctrl-C to remove them.`);
+  console.error(
+    nodes
+      ? `node hosts are up; run commands with: nsenter --net=… --mount=… --uts=… --cgroup=… -- sh -c 'for d in /sys/fs/cgroup/*; do [ -L "$d" ] || echo $$ > "$d/cgroup.procs"; done; exec "$@"' - <command> (paths in hosts[].node.namespaces). Ctrl-C to remove them.`
+      : `hosts are up; run commands with: ip netns exec <namespace> <command>. Ctrl-C to remove them.`,
+  );
   // signal listeners alone do not keep Node running
   const keepAlive = setInterval(() => undefined, 1 << 30);
   await new Promise<void>((resolve) => {

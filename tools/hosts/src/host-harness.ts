@@ -5,7 +5,23 @@ import * as path from 'node:path';
 import { onProcessExit } from './exit-cleanup';
 import { HostProcess, ProcessExit } from './host-process';
 import { networkNames, newRunId } from './network-names';
-import { CommandResult, RunOptions, runChecked, runCommand } from './run-command';
+import {
+  CGROUP_ROOT,
+  CgroupLayout,
+  NODE_PRIVATE_DIRS,
+  NodeHostInfo,
+  NodeHostOptions,
+  cgroupLayout,
+  cgroupPidsSync,
+  createHostCgroups,
+  ensureMountpoints,
+  hostCgroupDirs,
+  hostCgroupPath,
+  nodeEnterArgv,
+  nodeSetupScript,
+  thawSync,
+} from './node-host';
+import { CommandResult, RunOptions, killGroup, runChecked, runCommand } from './run-command';
 import {
   DEFAULT_STATE_ROOT,
   RunState,
@@ -28,6 +44,17 @@ export interface HostHarnessOptions {
   commandTimeoutMs?: number;
   /** remove leftovers of dead runs before starting (default true) */
   sweepStale?: boolean;
+  /**
+   * Make the hosts node hosts, able to hold a real kubelet, containerd and runc containers:
+   * a cgroup subtree per host, bound as /sys/fs/cgroup inside, a private /run and private
+   * node state dirs. Applies to `count` and to later addHost calls (unless they say otherwise).
+   */
+  nodes?: boolean | NodeHostOptions;
+}
+
+export interface AddHostOptions {
+  /** make this host a node host (default: the harness's `nodes` option) */
+  node?: boolean | NodeHostOptions;
 }
 
 export interface StartProcessOptions {
@@ -50,6 +77,7 @@ export type CutMode = 'down' | 'detach';
 export type HostRef = number | TestHost;
 
 const MAX_HOSTS = 253; // .2 .. .254
+const NODE_SETUP_TIMEOUT_MS = 15_000;
 const SUBNET_ATTEMPTS = 10;
 const LINK_WAIT_MS = 3000;
 
@@ -67,10 +95,14 @@ export class HostHarness {
   private releaseExitHook: () => void = () => undefined;
   private destroyed = false;
   private processSeq = 0;
+  private nodeLayout: CgroupLayout | null = null;
+  /** open fds on node hosts' mount, UTS and cgroup namespaces: they keep them alive */
+  private readonly nsFds: number[] = [];
 
   private constructor(
     private readonly state: RunState,
     private readonly timeoutMs: number,
+    private readonly nodeDefault: NodeHostOptions | null,
   ) {}
 
   static async create(opts: HostHarnessOptions = {}): Promise<HostHarness> {
@@ -82,10 +114,12 @@ export class HostHarness {
     const timeoutMs = opts.commandTimeoutMs ?? 10_000;
     const ip = await runCommand(['ip', '-V'], { timeoutMs }).catch((e: Error) => e);
     if (ip instanceof Error || ip.code !== 0) throw new Error('HostHarness needs `ip` from iproute2 on PATH');
+    const nodeDefault = opts.nodes ? (opts.nodes === true ? {} : opts.nodes) : null;
+    if (nodeDefault) await checkNodeTools(timeoutMs);
     if (opts.sweepStale !== false) sweep(DEFAULT_STATE_ROOT);
 
     const state = createState(opts.keepFiles ?? false);
-    const harness = new HostHarness(state, timeoutMs);
+    const harness = new HostHarness(state, timeoutMs, nodeDefault);
     harness.releaseExitHook = onProcessExit(() => harness.teardownSync());
     try {
       state.workDir = fs.mkdtempSync(path.join(os.tmpdir(), `corral-hosts-${state.id}-`));
@@ -128,9 +162,14 @@ export class HostHarness {
     return h;
   }
 
-  /** Adds one more host: namespace, veth on the bridge, next address, lo up, empty state dir. */
-  async addHost(): Promise<TestHost> {
+  /**
+   * Adds one more host: namespace, veth on the bridge, next address, lo up, empty state dir;
+   * for a node host also its cgroups and mount namespace (see README "Node hosts").
+   */
+  async addHost(opts: AddHostOptions = {}): Promise<TestHost> {
     this.assertLive();
+    const nodeOpts = opts.node === undefined ? this.nodeDefault : opts.node ? (opts.node === true ? {} : opts.node) : null;
+    if (nodeOpts && opts.node !== undefined && !this.nodeDefault) await checkNodeTools(this.timeoutMs);
     const index = this.hosts.length;
     if (index >= MAX_HOSTS) throw new Error(`a harness holds at most ${MAX_HOSTS} hosts`);
     const name = networkNames.host(index);
@@ -156,6 +195,7 @@ export class HostHarness {
     fs.mkdirSync(host.stateDir, { recursive: true });
     fs.mkdirSync(host.logDir, { recursive: true });
     await this.waitLowerUp(host.namespace, 'eth0');
+    if (nodeOpts) host.node = await this.setupNode(host, nodeOpts);
     this.hosts.push(host);
     return host;
   }
@@ -166,7 +206,7 @@ export class HostHarness {
     const host = this.host(ref);
     let done: () => void = () => undefined;
     const finished = new Promise<void>((r) => (done = r));
-    return runCommand(['ip', 'netns', 'exec', host.namespace, ...argv], {
+    return runCommand(this.hostArgv(host, argv, process.cwd()), {
       ...opts,
       timeoutMs: opts.timeoutMs ?? this.timeoutMs,
       onSpawn: (pid) => this.track(pid, finished),
@@ -182,7 +222,8 @@ export class HostHarness {
     const fd = fs.openSync(logFile, 'a');
     try {
       fs.writeSync(fd, `--- ${new Date().toISOString()} start in ${host.namespace}: ${argv.join(' ')}\n`);
-      const child = spawn('ip', ['netns', 'exec', host.namespace, ...argv], {
+      const [cmd, ...args] = this.hostArgv(host, argv, opts.cwd ?? host.stateDir);
+      const child = spawn(cmd, args, {
         detached: true,
         stdio: ['ignore', fd, fd],
         cwd: opts.cwd ?? host.stateDir,
@@ -225,12 +266,50 @@ export class HostHarness {
     return out.split(/\s+/).filter(Boolean).map(Number);
   }
 
-  /** Signals every process in the host's namespace; with SIGKILL, waits until none is left. */
+  /**
+   * Process ids in a node host's cgroups: what the harness started there and everything those
+   * started, containers included (they have network namespaces of their own, so `pids` misses
+   * them). Empty for other hosts.
+   */
+  cgroupPids(ref: HostRef): number[] {
+    const node = this.host(ref).node;
+    return node ? cgroupPidsSync(node.cgroupDirs) : [];
+  }
+
+  /**
+   * Where a path inside a host is on the machine: a node host's private dirs (/var/lib/kubelet,
+   * …) map into its work dir, and /sys/fs/cgroup/<hierarchy>/… to its cgroup. Other paths are
+   * shared with the machine and come back as they are; a node host's /run is private and has
+   * no machine path.
+   */
+  hostPath(ref: HostRef, p: string): string {
+    const node = this.host(ref).node;
+    if (!node) return p;
+    const abs = path.resolve('/', p);
+    const under = (dir: string) => abs === dir || abs.startsWith(`${dir}/`);
+    for (const dir of node.privateDirs) if (under(dir)) return path.join(node.rootDir, abs);
+    if (under(CGROUP_ROOT) && abs !== CGROUP_ROOT) {
+      const [name, ...rest] = path.relative(CGROUP_ROOT, abs).split('/');
+      const real = this.nodeLayout?.links.find((l) => l.name === name)?.target ?? name;
+      const dir = node.cgroupDirs.find((d) => d.startsWith(`${CGROUP_ROOT}/${real}/`));
+      if (dir) return path.join(dir, ...rest);
+    }
+    if (under('/run') || under('/var/run') || under(CGROUP_ROOT)) throw new Error(`${p} in ${this.host(ref).name} has no path on the machine`);
+    return abs;
+  }
+
+  /**
+   * Signals every process in the host's namespace (and in a node host's cgroups, containers
+   * included); with SIGKILL, waits until none is left. A node host's mounts (/run, …) stay.
+   */
   async killAll(ref: HostRef, signal: NodeJS.Signals = 'SIGKILL'): Promise<number[]> {
     const killed = new Set<number>();
     const rounds = signal === 'SIGKILL' ? 10 : 1; // repeat only for SIGKILL, to catch forks
+    const node = this.host(ref).node;
     for (let round = 0; round < rounds; round++) {
-      const pids = (await this.pids(ref)).filter((p) => p !== process.pid);
+      if (node && signal === 'SIGKILL') thawSync(node.cgroupDirs);
+      const netPids = await this.pids(ref);
+      const pids = [...new Set([...netPids, ...(node ? cgroupPidsSync(node.cgroupDirs) : [])])].filter((p) => p !== process.pid);
       if (pids.length === 0) break;
       for (const pid of pids) {
         try {
@@ -300,7 +379,110 @@ export class HostHarness {
     if (this.destroyed) return [];
     this.destroyed = true;
     this.releaseExitHook();
+    for (const fd of this.nsFds.splice(0)) {
+      try {
+        fs.closeSync(fd);
+      } catch {
+        // closed already
+      }
+    }
     return teardownRun(DEFAULT_STATE_ROOT, this.state);
+  }
+
+  /** argv that runs `argv` inside the host (`ip netns exec`, or nsenter for a node host) */
+  private hostArgv(host: TestHost, argv: string[], cwd: string): string[] {
+    if (host.node) return nodeEnterArgv(host.node.namespaces, cwd, argv);
+    return ['ip', 'netns', 'exec', host.namespace, ...argv];
+  }
+
+  /**
+   * Cgroups in every hierarchy, private dirs and mount points, then the host's mount, UTS and
+   * cgroup namespaces, made by a shell under `ip netns exec` and held open by this process.
+   * The cgroups and the use of mount points are on record in the state file before they exist.
+   */
+  private async setupNode(host: TestHost, opts: NodeHostOptions): Promise<NodeHostInfo> {
+    const layout = (this.nodeLayout ??= cgroupLayout());
+    const cgroupPath = hostCgroupPath(this.id, host.name);
+    const cgroupDirs = hostCgroupDirs(layout, this.id, host.name);
+    const privateDirs = [...new Set([...NODE_PRIVATE_DIRS, ...(opts.extraPrivateDirs ?? [])].map((d) => path.resolve('/', d)))];
+    for (const d of privateDirs) {
+      if (['/', '/run', '/var/run', '/sys', '/proc', '/dev', '/tmp'].includes(d) || d.startsWith(`${CGROUP_ROOT}`)) {
+        throw new Error(`${d} cannot be a node host's private dir`);
+      }
+    }
+    const rootDir = path.join(this.workDir, host.name, 'node');
+
+    (this.state.cgroups ??= []).push(...cgroupDirs);
+    this.save();
+    createHostCgroups(cgroupDirs);
+    for (const d of privateDirs) fs.mkdirSync(path.join(rootDir, d), { recursive: true });
+    ensureMountpoints(DEFAULT_STATE_ROOT, privateDirs, () => {
+      if (this.state.usesMountpoints) return;
+      this.state.usesMountpoints = true;
+      this.save();
+    });
+
+    const hostname = host.namespace;
+    const script = nodeSetupScript({
+      layout,
+      cgroupPath,
+      hostname,
+      privateMounts: privateDirs.map((d) => ({ source: path.join(rootDir, d), target: d })),
+    });
+    const namespaces = await this.runNodeSetup(host, script);
+    return { cgroupPath, cgroupDirs, rootDir, privateDirs, hostname, namespaces };
+  }
+
+  /**
+   * Runs the setup script and, while it waits, opens its mount, UTS and cgroup namespaces. The
+   * open fds keep them alive for later processes (nsenter via /proc/<pid>/fd/<n>); no mount on
+   * the machine is needed, and the owner's death (even SIGKILL) closes them.
+   * (Bind-mounting the namespace files instead fails at random on kernels whose namespace ids
+   * are allocated per CPU, when the owner is not in the initial mount namespace.)
+   */
+  private async runNodeSetup(host: TestHost, script: string): Promise<NodeHostInfo['namespaces']> {
+    const child = spawn('ip', ['netns', 'exec', host.namespace, 'unshare', '--uts', '--', 'sh', '-c', script], {
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    if (child.pid !== undefined) this.track(child.pid, new Promise((r) => child.once('close', r)));
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const closed = new Promise<number | null>((resolve) => {
+      child.once('close', (code) => resolve(code));
+      child.once('error', () => resolve(null));
+    });
+    const fail = (why: string) => {
+      killGroup(child.pid, 'SIGKILL');
+      return new Error(`node host ${host.name}: ${why}${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+    };
+    const deadline = Date.now() + NODE_SETUP_TIMEOUT_MS;
+    let pid: number | null = null;
+    while (pid === null) {
+      const m = /^ready (\d+)$/m.exec(stdout);
+      if (m) pid = Number(m[1]);
+      else if (child.exitCode !== null || child.signalCode !== null) {
+        await closed;
+        throw fail(`setup exited ${child.exitCode ?? child.signalCode}`);
+      } else if (Date.now() > deadline) throw fail(`setup not ready after ${NODE_SETUP_TIMEOUT_MS}ms`);
+      else await sleep(10);
+    }
+    const fds: Record<string, number> = {};
+    try {
+      for (const ns of ['mnt', 'uts', 'cgroup']) {
+        fds[ns] = fs.openSync(`/proc/${pid}/ns/${ns}`, 'r');
+        this.nsFds.push(fds[ns]);
+      }
+    } catch (err) {
+      throw fail((err as Error).message);
+    }
+    child.stdin!.end();
+    const code = await closed;
+    if (code !== 0) throw fail(`setup exited ${code}`);
+    const fd = (n: number) => `/proc/${process.pid}/fd/${n}`;
+    return { net: `/run/netns/${host.namespace}`, mount: fd(fds.mnt), uts: fd(fds.uts), cgroup: fd(fds.cgroup) };
   }
 
   private async createBridge(): Promise<void> {
@@ -376,6 +558,16 @@ function createState(keepFiles: boolean): RunState {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw err;
     }
   }
+}
+
+/** Node hosts use util-linux (nsenter, unshare, mount) and grep in a POSIX shell. */
+async function checkNodeTools(timeoutMs: number): Promise<void> {
+  const missing: string[] = [];
+  for (const tool of ['nsenter', 'unshare', 'mount', 'umount', 'grep']) {
+    const r = await runCommand(['sh', '-c', `command -v ${tool}`], { timeoutMs }).catch(() => null);
+    if (!r || r.code !== 0) missing.push(tool);
+  }
+  if (missing.length > 0) throw new Error(`node hosts need ${missing.join(', ')} on PATH (util-linux, grep)`);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,5 +1,7 @@
 export { HostHarness } from './host-harness';
-export type { HostHarnessOptions, StartProcessOptions, CutMode, HostRef } from './host-harness';
+export type { HostHarnessOptions, AddHostOptions, StartProcessOptions, CutMode, HostRef } from './host-harness';
+export { NODE_PRIVATE_DIRS } from './node-host';
+export type { NodeHostInfo, NodeHostOptions } from './node-host';
 export { HostProcess } from './host-process';
 export type { ProcessExit, ProcessSpec } from './host-process';
 export type { TestHost } from './test-host';

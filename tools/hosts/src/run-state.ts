@@ -22,6 +22,10 @@ export interface RunState {
   keepFiles: boolean;
   /** processes the run started in its hosts, killed by sweep even if they never entered the namespace */
   processes?: RecordedProcess[];
+  /** node hosts: each host's cgroup dir in every hierarchy, recorded before it is created */
+  cgroups?: string[];
+  /** node hosts: the run mounts on the shared mount points (/var/lib/kubelet, …) */
+  usesMountpoints?: boolean;
 }
 
 export interface RecordedProcess {

@@ -3,6 +3,7 @@ import { killGroup, runSync } from './run-command';
 import { networkNames, runIdOf } from './network-names';
 import { subnetOctet } from './subnet-picker';
 import { DEFAULT_STATE_ROOT, RunState, isOwnerAlive, processStartTime, readClaims, readRunStates, releaseSubnet, removeRunState } from './run-state';
+import { killCgroupsSync, listHostCgroupDirs, releaseMountpoints, removeCgroupsSync, runIdOfCgroup } from './node-host';
 
 const KILL_ROUNDS = 10;
 
@@ -34,9 +35,10 @@ export function killNamespaceSync(namespace: string): void {
 }
 
 /**
- * Removes everything a run owns: processes in its namespaces, veths, namespaces, bridge,
- * subnet claim, work dir (unless kept) and finally its state file. Synchronous so it can run
- * from an exit handler; each step tolerates what is already gone.
+ * Removes everything a run owns: processes in its namespaces and (node hosts) in its cgroups,
+ * veths, namespaces, bridge, cgroups, mount points no run needs any more, subnet claim, work
+ * dir (unless kept) and finally its state file. Synchronous so it can run from an exit handler;
+ * each step tolerates what is already gone.
  * Returns the names that still exist afterwards (empty on success).
  */
 export function teardownRun(root: string, state: RunState): string[] {
@@ -46,17 +48,35 @@ export function teardownRun(root: string, state: RunState): string[] {
     if (processStartTime(p.pid) === p.startTime) killGroup(p.pid, 'SIGKILL');
   }
   for (const ns of state.namespaces) killNamespaceSync(ns);
+  // node hosts: containers run in pod network namespaces, only their cgroup finds them. With
+  // no process left in it (and the owner's fds on it closed) a node host's mount namespace, and
+  // its /run, cgroup and state-dir mounts with it, is gone.
+  const cgroups = state.cgroups ?? [];
+  if (cgroups.length > 0) killCgroupsSync(cgroups);
   for (const link of state.links) runSync(['ip', 'link', 'del', link], 5000);
   for (const ns of state.namespaces) runSync(['ip', 'netns', 'del', ns], 5000);
   if (state.bridge) runSync(['ip', 'link', 'del', state.bridge], 5000);
+  if (cgroups.length > 0) removeCgroupsSync(cgroups);
 
-  const leftovers = leftoversOf(state.id);
+  const leftovers = [...leftoversOf(state.id), ...nodeLeftovers(state)];
   if (leftovers.length > 0) return leftovers;
 
+  if (state.usesMountpoints) {
+    try {
+      releaseMountpoints(root, state.id);
+    } catch {
+      // lock held too long: the next teardown or sweep removes them
+    }
+  }
   if (state.subnet) releaseSubnet(root, subnetOctet(state.subnet), state.id);
   if (state.workDir && !state.keepFiles) fs.rmSync(state.workDir, { recursive: true, force: true });
   removeRunState(root, state.id);
   return [];
+}
+
+/** Node-host remains of a run: its cgroup dirs (they exist while a process is in them). */
+function nodeLeftovers(state: RunState): string[] {
+  return (state.cgroups ?? []).filter((d) => fs.existsSync(d));
 }
 
 /** Namespaces and links named for run `id` that exist right now. */
@@ -102,6 +122,7 @@ export function sweep(root: string = DEFAULT_STATE_ROOT): SweepResult {
   // creates anything, so whatever this snapshot holds already has its state file on disk.
   const namespaces = listNamespacesSync();
   const links = listLinksSync();
+  const cgroupDirs = listHostCgroupDirs();
   const claims = readClaims(root);
   const states = readRunStates(root);
   const known = new Set(states.map((s) => s.id));
@@ -134,6 +155,10 @@ export function sweep(root: string = DEFAULT_STATE_ROOT): SweepResult {
     if (link === networkNames.bridge(id)) orphanFor(id).bridge = link;
     else orphanFor(id).links.push(link);
   }
+  for (const dir of cgroupDirs) {
+    const id = runIdOfCgroup(dir);
+    if (id && !known.has(id)) (orphanFor(id).cgroups ??= []).push(dir);
+  }
   for (const state of orphans.values()) {
     const left = teardownRun(root, state);
     if (left.length === 0) result.swept.push(state.id);
@@ -144,6 +169,12 @@ export function sweep(root: string = DEFAULT_STATE_ROOT): SweepResult {
   const remaining = new Set(readRunStates(root).map((s) => s.id));
   for (const [octet, id] of claims) {
     if (!remaining.has(id)) releaseSubnet(root, octet, id);
+  }
+  // mount points created for node hosts, once no run on record uses them
+  try {
+    releaseMountpoints(root, null);
+  } catch {
+    // lock held too long: the next sweep does it
   }
   return result;
 }

@@ -1,3 +1,5 @@
+import type { NodeHostInfo } from './node-host';
+
 /** One test host: a network namespace with its own address, state dir and logs. */
 export interface TestHost {
   index: number;
@@ -11,4 +13,6 @@ export interface TestHost {
   /** an empty directory for the host's agent state */
   stateDir: string;
   logDir: string;
+  /** set for node hosts (HostHarness.create({ nodes: true }) or addHost({ node: true })) */
+  node?: NodeHostInfo;
 }

@@ -1,11 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { transformFileSync } from '@swc/core';
 import { HostHarness, HostProcess, nodeEvalArgv } from '../src';
+import { compileHarness } from './compile-harness';
 
 // Runs inside a namespace: connect, say ping, print the first reply or the failure.
 const PROBE = `
@@ -213,21 +212,6 @@ describe('HostHarness', () => {
     expect(() => h.exec(0, ['true'])).toThrow(/destroyed/);
   });
 });
-
-/** Compiles the harness sources to plain CommonJS in a temp dir, for child processes. */
-function compileHarness(): string {
-  const src = path.join(__dirname, '../src');
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'corral-hosts-dist-'));
-  for (const file of fs.readdirSync(src)) {
-    if (!file.endsWith('.ts') || file.endsWith('.spec.ts')) continue;
-    const { code } = transformFileSync(path.join(src, file), {
-      jsc: { parser: { syntax: 'typescript' }, target: 'es2023' },
-      module: { type: 'commonjs' },
-    });
-    fs.writeFileSync(path.join(out, file.replace(/\.ts$/, '.js')), code);
-  }
-  return out;
-}
 
 interface ChildInfo {
   id: string;

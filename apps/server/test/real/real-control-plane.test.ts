@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
+import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
+import { apiClient } from '../support/api-client';
+import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
+
+/**
+ * Issue 9's end-to-end tier: upstream Kubernetes v1.36.3, etcd 3.6 and containerd 2.2 built from
+ * source (tools/kube-build) run by Corral's agents on three network-namespace hosts that can
+ * hold real nodes (their own cgroup root, /run and kubelet dirs).
+ */
+jest.setTimeout(600_000);
+
+const ENV = 'real';
+/** the machine image's kubectl package (Google Cloud SDK) ships older clients beside its default one */
+const OLD_KUBECTLS = ['1.31', '1.32', '1.33'].map((v) => `/usr/lib/google-cloud-sdk/bin/kubectl.${v}`);
+
+describe('a real control plane and real nodes under Corral (issue 9)', () => {
+  let harness: HostHarness;
+  let server: TestServer;
+  let binDir: string;
+  let kubeconfigFile: string;
+  const agents: HostProcess[] = [];
+  let admin: ReturnType<typeof apiClient>;
+
+  const kubectl = (...args: string[]) => kubectlWith(join(binDir, 'kubectl'), ...args);
+  const kubectlWith = (binary: string, ...args: string[]) =>
+    execFileSync(binary, ['--kubeconfig', kubeconfigFile, '--request-timeout=15s', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  const diagnose = async () => {
+    const view = (await admin.get(`/v1/environments/${ENV}`)).body;
+    return `state ${view.state}; conditions ${JSON.stringify(view.conditions?.filter((c: { status: string }) => c.status !== 'True'))}`;
+  };
+
+  beforeAll(async () => {
+    const upstream = kubeBinDir();
+    harness = await HostHarness.create({ count: 3, nodes: true });
+    binDir = composeAgentBinDir(join(harness.workDir, 'bin'), upstream);
+    server = await startTestServer(isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0' }));
+    admin = apiClient(server.url, server.adminKey);
+    kubeconfigFile = join(harness.workDir, `${ENV}.kubeconfig`);
+  });
+  afterAll(async () => {
+    await harness?.destroy().catch(() => undefined);
+    await server?.close();
+  });
+
+  it('3 hosts, 3 etcd members: active on upstream binaries; v1.36.3 everywhere; kubectl 1.31-1.36 work', async () => {
+    const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
+    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
+    harness.hosts.forEach((host, i) => {
+      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir, hostname: `node-${i + 1}` }), { name: 'agent' }));
+    });
+    const started = Date.now();
+    try {
+      await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
+    }
+    process.stdout.write(`real control plane active in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig`)).body, { mode: 0o600 });
+
+    const version = JSON.parse(kubectl('version', '-o', 'json'));
+    expect(version.serverVersion.gitVersion).toBe('v1.36.3');
+    expect(version.clientVersion.gitVersion).toBe('v1.36.3');
+    const readyz = kubectl('get', '--raw', '/readyz?verbose');
+    expect(readyz).toContain('readyz check passed');
+    expect(readyz).not.toMatch(/\[-\]/);
+    expect(kubectl('get', 'svc', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}')).toBe('10.43.0.1');
+
+    const nodes = (await eventually(async () => {
+      const items = JSON.parse(kubectl('get', 'nodes', '-o', 'json')).items as any[];
+      const ready = items.filter((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === 3 ? items : null;
+    }, { timeoutMs: 120_000, intervalMs: 2000, what: '3 Ready nodes' }))!;
+    expect(nodes.map((n) => n.metadata.name).sort()).toEqual(['node-1', 'node-2', 'node-3']);
+    for (const node of nodes) {
+      expect(node.status.nodeInfo.kubeletVersion).toBe('v1.36.3');
+      expect(node.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/2\./);
+      expect(node.spec.podCIDR).toMatch(/^10\.42\.\d+\.0\/24$/);
+    }
+
+    // objects with every supported client version
+    for (const binary of [...OLD_KUBECTLS, join(binDir, 'kubectl')]) {
+      if (!existsSync(binary)) throw new Error(`${binary} is missing: the machine image ships kubectl 1.31-1.33 in /usr/lib/google-cloud-sdk/bin (Debian package kubectl)`);
+      const tag = binary.endsWith('kubectl') ? '136' : binary.split('.').pop()!.replace('.', '');
+      const ns = `client-${tag}`;
+      kubectlWith(binary, 'create', 'namespace', ns);
+      kubectlWith(binary, '-n', ns, 'create', 'configmap', 'settings', '--from-literal=answer=42');
+      kubectlWith(binary, '-n', ns, 'create', 'secret', 'generic', 'token', '--from-literal=value=s3cret');
+      kubectlWith(binary, '-n', ns, 'create', 'role', 'reader', '--verb=get,list', '--resource=configmaps');
+      kubectlWith(binary, '-n', ns, 'create', 'rolebinding', 'reader', '--role=reader', '--user=someone');
+      expect(kubectlWith(binary, '-n', ns, 'get', 'configmap', 'settings', '-o', 'jsonpath={.data.answer}')).toBe('42');
+      expect(Buffer.from(kubectlWith(binary, '-n', ns, 'get', 'secret', 'token', '-o', 'jsonpath={.data.value}'), 'base64').toString()).toBe('s3cret');
+      expect(kubectlWith(binary, '-n', ns, 'get', 'rolebinding', 'reader', '-o', 'jsonpath={.roleRef.name}')).toBe('reader');
+    }
+    const crdDir = join(harness.workDir, 'crd');
+    mkdirSync(crdDir, { recursive: true });
+    writeFileSync(join(crdDir, 'crd.yaml'), CRD);
+    kubectl('apply', '-f', join(crdDir, 'crd.yaml'));
+    kubectl('wait', '--for=condition=Established', 'crd/widgets.corral.test', '--timeout=60s');
+    writeFileSync(join(crdDir, 'widget.yaml'), WIDGET);
+    for (const binary of [...OLD_KUBECTLS, join(binDir, 'kubectl')]) {
+      kubectlWith(binary, 'apply', '-f', join(crdDir, 'widget.yaml'));
+      expect(kubectlWith(binary, 'get', 'widget', 'gizmo', '-n', 'default', '-o', 'jsonpath={.spec.size}')).toBe('3');
+    }
+
+    // workloads: the controller-manager makes the ReplicaSet and its pods, the scheduler binds them
+    kubectl('create', 'deployment', 'web', '--image=corral.local/busybox:1.35.0', '--replicas=2', '--', 'httpd', '-f', '-p', '8080');
+    await eventually(async () => JSON.parse(kubectl('get', 'replicasets', '-l', 'app=web', '-o', 'json')).items.length === 1, { timeoutMs: 60_000, what: 'ReplicaSet of web' });
+    const pods = (await eventually(async () => {
+      const items = JSON.parse(kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')).items as any[];
+      return items.length === 2 && items.every((p) => p.spec.nodeName) ? items : null;
+    }, { timeoutMs: 60_000, what: '2 scheduled pods of web' }))!;
+    for (const pod of pods) expect(['node-1', 'node-2', 'node-3']).toContain(pod.spec.nodeName);
+
+    const leases = JSON.parse(kubectl('get', 'leases', '-n', 'kube-system', '-o', 'json')).items as any[];
+    for (const name of ['kube-scheduler', 'kube-controller-manager']) {
+      const lease = leases.find((l) => l.metadata.name === name);
+      expect(lease?.spec.holderIdentity).toMatch(/^node-[123]_/);
+    }
+  });
+
+  it.each(['kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'etcd', 'containerd', 'kubelet'])('kill -9 of %s on node-1: recreated, the environment back to active', async (kind) => {
+    const host = (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items.find((h: { hostname: string }) => h.hostname === 'node-1');
+    const component = (await admin.get(`/v1/hosts/${host.id}`)).body.components.find((c: { kind: string }) => c.kind === kind);
+    const pid = component?.observed?.pid as number | undefined;
+    expect(pid).toBeGreaterThan(1);
+    process.kill(pid!, 'SIGKILL');
+    await eventually(async () => {
+      const now = (await admin.get(`/v1/hosts/${host.id}`)).body.components.find((c: { kind: string }) => c.kind === kind);
+      return now?.observed?.pid && now.observed.pid !== pid && now.observed.healthy;
+    }, { timeoutMs: 120_000, intervalMs: 1000, what: `${kind} running again with a new pid` });
+    await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 120_000, intervalMs: 1000, what: `${ENV} active after ${kind} was killed` });
+    expect(kubectl('get', 'ns', 'client-136', '-o', 'name')).toBe('namespace/client-136\n');
+  });
+});
+
+const CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.corral.test
+spec:
+  group: corral.test
+  scope: Namespaced
+  names: { plural: widgets, singular: widget, kind: Widget }
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: { type: integer }
+`;
+
+const WIDGET = `apiVersion: corral.test/v1
+kind: Widget
+metadata: { name: gizmo, namespace: default }
+spec: { size: 3 }
+`;
