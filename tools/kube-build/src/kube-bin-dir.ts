@@ -61,6 +61,12 @@ export function readKubeBinManifest(binDir: string): KubeBinManifest {
   return JSON.parse(readFileSync(join(dirname(binDir), 'manifest.json'), 'utf8')) as KubeBinManifest;
 }
 
+/** Corral's own daemons the catalog runs, by binary name (wrappers that run the compiled dist entry) */
+const CORRAL_BINARIES: Record<string, string> = {
+  'corral-ingress-controller': 'tools/kube-stand-ins/bin/corral-ingress-controller',
+  'corral-pod-network': 'apps/pod-network/bin/corral-pod-network',
+};
+
 /**
  * An agent --bin-dir holding the upstream binaries and Corral's own (the ingress controller):
  * a directory of symlinks, made fresh under `dir`.
@@ -69,6 +75,6 @@ export function composeAgentBinDir(dir: string, upstreamBinDir: string): string 
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const name of readdirSync(upstreamBinDir)) symlinkSync(join(upstreamBinDir, name), join(dir, name));
-  symlinkSync(join(repoRoot(), 'tools/kube-stand-ins/bin/corral-ingress-controller'), join(dir, 'corral-ingress-controller'));
+  for (const [name, path] of Object.entries(CORRAL_BINARIES)) symlinkSync(join(repoRoot(), path), join(dir, name));
   return dir;
 }
