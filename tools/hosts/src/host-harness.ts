@@ -568,6 +568,22 @@ async function checkNodeTools(timeoutMs: number): Promise<void> {
     if (!r || r.code !== 0) missing.push(tool);
   }
   if (missing.length > 0) throw new Error(`node hosts need ${missing.join(', ')} on PATH (util-linux, grep)`);
+  raiseInotifyLimits();
+}
+
+/**
+ * Every kubelet and containerd holds inotify instances (CA file and CNI config watchers), and
+ * the limits are per user, machine-wide: Debian's 128 instances run out with a few nodes on one
+ * machine ("too many open files" from fsnotify, and containerd's CRI plugin fails to load).
+ * Raised to what Kubernetes distributions set on their nodes; never lowered.
+ */
+const INOTIFY_LIMITS: Record<string, number> = { max_user_instances: 8192, max_user_watches: 524288 };
+
+function raiseInotifyLimits(): void {
+  for (const [name, wanted] of Object.entries(INOTIFY_LIMITS)) {
+    const path = `/proc/sys/fs/inotify/${name}`;
+    if (Number(fs.readFileSync(path, 'utf8').trim()) < wanted) fs.writeFileSync(path, String(wanted));
+  }
 }
 
 function sleep(ms: number): Promise<void> {

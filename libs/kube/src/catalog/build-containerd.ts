@@ -27,11 +27,20 @@ export function buildContainerd(input: HostComponentsInput): ComponentSpec {
       { ...publicFile(`${CNI_CONF_DIR}/10-corral.conflist`, JSON.stringify(cniConflist(nodeCidr), null, 2)), expandContent: true },
     ],
     ports: [],
-    // `ctr version` answers only when containerd's gRPC API does
-    probe: probe(input, { type: 'exec', command: ['${binDir}/ctr', '--address', containerdSocket('containerd'), '--timeout', '2s', 'version'] }),
+    probe: probe(input, { type: 'exec', command: ['sh', '-c', criPluginLoaded()] }),
     // running containers belong to their shims, not to containerd: stopping it leaves pods running
     stopGracePeriodSeconds: 10,
   };
+}
+
+/**
+ * Healthy when containerd answers and its CRI plugin loaded: containerd keeps running without
+ * it (e.g. when its CNI config watcher cannot get an inotify instance), and the kubelet then
+ * fails with "unknown service runtime.v1.RuntimeService".
+ */
+function criPluginLoaded(): string {
+  const ctr = `\${binDir}/ctr --address ${containerdSocket('containerd')} --timeout 2s plugins ls`;
+  return `${ctr} | awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" { found = 1; ok = ($NF == "ok") } END { exit !(found && ok) }'`;
 }
 
 function containerdConfig(cniBinDir: string): string {

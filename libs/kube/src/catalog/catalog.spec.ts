@@ -57,9 +57,10 @@ describe('component catalog', () => {
             if (!known!.has(name)) throw new Error(`${version} ${spec.binary}: --${name} is not an upstream flag`);
             checked++;
           }
-          const command = spec.probe?.command;
-          if (command?.[0] === '${binDir}/ctr') {
-            for (const arg of command.filter((a) => a.startsWith('--'))) {
+          // an exec probe's ctr invocation (containerd's: `ctr ... plugins ls | awk ...`)
+          const ctr = spec.probe?.command?.join(' ').match(/\$\{binDir\}\/ctr ([^|]*)/)?.[1];
+          if (ctr) {
+            for (const arg of ctr.split(/\s+/).filter((a) => a.startsWith('--'))) {
               if (!UPSTREAM_FLAGS[version].ctr!.has(arg.slice(2))) throw new Error(`${version} ctr: ${arg} is not an upstream flag`);
               checked++;
             }

@@ -1,9 +1,9 @@
 import { connect } from 'node:net';
 
 /**
- * Stand-in for `ctr [--address A] [--timeout D] version` (test infrastructure): exits 0 when
- * the containerd socket accepts a connection, as the real `ctr version` does when containerd
- * answers. Any other command is refused.
+ * Stand-in for `ctr [--address A] [--timeout D] version | plugins ls` (test infrastructure):
+ * answers when the containerd socket accepts a connection, as the real ctr does when containerd
+ * answers (`plugins ls` lists the CRI plugin as ok). Any other command is refused.
  */
 const argv = process.argv.slice(2);
 let address = '/run/containerd/containerd.sock';
@@ -16,8 +16,13 @@ for (let i = 0; i < argv.length; i++) {
     if (inline === undefined) i++;
   } else rest.push(arg);
 }
-if (rest.join(' ') !== 'version') {
-  process.stderr.write(`ctr (stand-in): only "version" is supported, got "${rest.join(' ')}"\n`);
+const command = rest.join(' ');
+const ANSWERS: Record<string, string> = {
+  version: `Client:\n  Version:  stand-in\n\nServer:\n  Version:  stand-in\n`,
+  'plugins ls': `TYPE                     ID     PLATFORMS    STATUS\nio.containerd.grpc.v1    cri    -            ok\n`,
+};
+if (!(command in ANSWERS)) {
+  process.stderr.write(`ctr (stand-in): only "version" and "plugins ls" are supported, got "${command}"\n`);
   process.exit(1);
 }
 const socket = connect(address);
@@ -26,7 +31,7 @@ socket.setTimeout(2000, () => {
   process.exit(1);
 });
 socket.once('connect', () => {
-  process.stdout.write(`Client:\n  Version:  stand-in\n\nServer:\n  Version:  stand-in\n`);
+  process.stdout.write(ANSWERS[command]!);
   socket.destroy();
   process.exit(0);
 });
