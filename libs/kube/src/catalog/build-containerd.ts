@@ -27,7 +27,7 @@ export function buildContainerd(input: HostComponentsInput): ComponentSpec {
       { ...publicFile(`${CNI_CONF_DIR}/10-corral.conflist`, JSON.stringify(cniConflist(nodeCidr), null, 2)), expandContent: true },
     ],
     ports: [],
-    probe: probe(input, { type: 'exec', command: ['sh', '-c', criPluginLoaded()] }),
+    probe: probe(input, { type: 'exec', command: ['/bin/sh', '-c', criPluginLoaded()] }),
     // running containers belong to their shims, not to containerd: stopping it leaves pods running
     stopGracePeriodSeconds: 10,
   };

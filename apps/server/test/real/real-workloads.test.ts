@@ -1,0 +1,295 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
+import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
+import { buildCorralImages } from '../../../../tools/images/src/build';
+import { apiClient } from '../support/api-client';
+import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
+
+/**
+ * Issue 10's end-to-end tier: every worker is a real node (containerd, kubelet, kube-proxy,
+ * Corral's host-gw pod network) on three network-namespace node hosts; images come from Corral
+ * (no registry); pods run, talk across hosts, reach Services and the API.
+ */
+jest.setTimeout(900_000);
+
+const ENV = 'pods';
+const BUSYBOX = 'corral.local/busybox:1.35.0';
+
+describe('real nodes that run pods (issue 10)', () => {
+  let harness: HostHarness;
+  let server: TestServer;
+  let binDir: string;
+  let kubeconfigFile: string;
+  let serverUrl: string;
+  let imageDir: string;
+  const agents: HostProcess[] = [];
+  let admin: ReturnType<typeof apiClient>;
+
+  const kubectl = (...args: string[]) =>
+    execFileSync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigFile, '--request-timeout=20s', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const kubectlJson = (...args: string[]) => JSON.parse(kubectl(...args, '-o', 'json'));
+  const diagnose = async () => {
+    const view = (await admin.get(`/v1/environments/${ENV}`)).body;
+    let pods = '';
+    try {
+      pods = kubectl('get', 'pods', '-A', '-o', 'wide');
+    } catch (err) {
+      pods = (err as Error).message;
+    }
+    return `state ${view.state}; conditions ${JSON.stringify(view.conditions?.filter((c: { status: string }) => c.status !== 'True'))}\n${pods}`;
+  };
+  const withDiagnosis = async <T>(p: Promise<T>): Promise<T> =>
+    p.catch(async (err) => {
+      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
+    });
+  const hostOfNode = (node: string) => harness.hosts[Number(node.replace('node-', '')) - 1]!;
+
+  beforeAll(async () => {
+    const upstream = kubeBinDir();
+    harness = await HostHarness.create({ count: 3, nodes: true });
+    binDir = composeAgentBinDir(join(harness.workDir, 'bin'), upstream);
+    imageDir = join(harness.workDir, 'images');
+    buildCorralImages({ outDir: imageDir });
+    server = await startTestServer(isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir, CORRAL_HOST_DISCONNECTED_AFTER: '5s', CORRAL_HOST_LOST_AFTER: '20s' }));
+    admin = apiClient(server.url, server.adminKey);
+    serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    kubeconfigFile = join(harness.workDir, `${ENV}.kubeconfig`);
+  });
+  afterAll(async () => {
+    await harness?.destroy().catch(() => undefined);
+    await server?.close();
+  });
+
+  it('3 real nodes Ready with their pod CIDRs, Corral\'s images on every node, no pod in error', async () => {
+    expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
+    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 4 })).body.token;
+    harness.hosts.forEach((host, i) => {
+      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir, hostname: `node-${i + 1}` }), { name: 'agent' }));
+    });
+    await withDiagnosis(eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` }));
+    writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig`)).body, { mode: 0o600 });
+
+    const nodes = (await withDiagnosis(
+      eventually(async () => {
+        const items = kubectlJson('get', 'nodes').items as any[];
+        const ready = items.filter((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True') && n.spec.podCIDR);
+        const imaged = ready.filter((n) => (n.status.images ?? []).some((i: any) => i.names.includes(BUSYBOX)));
+        return imaged.length === 3 ? items : null;
+      }, { timeoutMs: 180_000, intervalMs: 2000, what: '3 Ready nodes with a pod CIDR and the busybox image' }),
+    ))!;
+    const cidrs = nodes.map((n) => n.spec.podCIDR);
+    expect(new Set(cidrs).size).toBe(3);
+    for (const cidr of cidrs) expect(cidr).toMatch(/^10\.42\.\d+\.0\/24$/);
+    for (const node of nodes) expect(node.status.images.flatMap((i: any) => i.names)).toEqual(expect.arrayContaining([BUSYBOX, 'corral.local/pause:3.10']));
+    const bad = (kubectlJson('get', 'pods', '-A').items as any[]).filter((p) => !['Running', 'Succeeded'].includes(p.status.phase));
+    expect(bad.map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status.phase}`)).toEqual([]);
+  });
+
+  it('a 3-replica Deployment spreads over the 3 hosts; its ClusterIP Service answers from every host and every pod, from pods on 2+ hosts', async () => {
+    kubectl(
+      'create', 'deployment', 'hello', `--image=${BUSYBOX}`, '--replicas=3', '--',
+      'sh', '-c', 'mkdir -p /tmp/www && hostname > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www',
+    );
+    // leave an unreachable node after 15 s instead of the default 300 s, so the failover below is quick
+    const tolerations = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 15 }));
+    kubectl('patch', 'deployment', 'hello', '--type', 'merge', '-p', JSON.stringify({ spec: { template: { spec: { tolerations } } } }));
+    kubectl('expose', 'deployment', 'hello', '--port', '80', '--target-port', '8080');
+    await withDiagnosis(eventually(async () => kubectlJson('get', 'deployment', 'hello').status.availableReplicas === 3, { timeoutMs: 180_000, intervalMs: 2000, what: 'hello available' }));
+    const pods = kubectlJson('get', 'pods', '-l', 'app=hello').items as any[];
+    expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(3);
+    const podNode = new Map(pods.map((p) => [p.metadata.name, p.spec.nodeName]));
+    const clusterIp = kubectl('get', 'svc', 'hello', '-o', 'jsonpath={.spec.clusterIP}');
+
+    for (let i = 0; i < 3; i++) {
+      const answer = await eventually(async () => {
+        const r = await harness.exec(i, ['wget', '-qO-', '-T', '3', `http://${clusterIp}/`], { timeoutMs: 10_000 });
+        return r.code === 0 ? r.stdout.trim() : null;
+      }, { timeoutMs: 30_000, what: `Service from host ${i}` });
+      expect(podNode.has(answer!)).toBe(true);
+    }
+    const answeredBy = new Set<string>();
+    for (const pod of pods) {
+      for (let n = 0; n < 10; n++) {
+        const name = kubectl('exec', pod.metadata.name, '--', 'wget', '-qO-', '-T', '3', `http://${clusterIp}/`).trim();
+        expect(podNode.has(name)).toBe(true);
+        answeredBy.add(podNode.get(name)!);
+      }
+    }
+    process.stdout.write(`30 requests from pods on 3 hosts answered by pods on ${answeredBy.size} host(s)\n`);
+    expect(answeredBy.size).toBeGreaterThanOrEqual(2);
+  });
+
+  it('kubectl logs, exec, port-forward and cp work (apiserver -> kubelet over TLS)', async () => {
+    const pod = (kubectlJson('get', 'pods', '-l', 'app=hello').items as any[])[0].metadata.name;
+    expect(kubectl('exec', pod, '--', 'sh', '-c', 'echo $((6 * 7))').trim()).toBe('42');
+    kubectl('run', 'talker', `--image=${BUSYBOX}`, '--restart=Never', '--', 'sh', '-c', 'echo hello-from-logs; sleep 3600');
+    await eventually(async () => kubectl('logs', 'talker').includes('hello-from-logs'), { timeoutMs: 90_000, intervalMs: 1000, what: 'logs of talker' });
+
+    const local = join(harness.workDir, 'cp');
+    mkdirSync(local, { recursive: true });
+    writeFileSync(join(local, 'note.txt'), 'copied in');
+    kubectl('cp', join(local, 'note.txt'), `${pod}:/tmp/note.txt`);
+    expect(kubectl('exec', pod, '--', 'cat', '/tmp/note.txt')).toBe('copied in');
+    kubectl('cp', `${pod}:/tmp/www/index.html`, join(local, 'index.html'));
+    expect(readFileSync(join(local, 'index.html'), 'utf8').trim()).toBe(pod);
+
+    const forward = require('node:child_process').spawn(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigFile, 'port-forward', `pod/${pod}`, '18080:8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const body = await eventually(async () => {
+        const r = await fetch('http://127.0.0.1:18080/', { signal: AbortSignal.timeout(3000) });
+        return r.ok ? (await r.text()).trim() : null;
+      }, { timeoutMs: 30_000, intervalMs: 500, what: 'port-forward answers' });
+      expect(body).toBe(pod);
+    } finally {
+      forward.kill('SIGTERM');
+    }
+  });
+
+  it('a Job completes, a StatefulSet gets web-0 and web-1, a pod reads the API through the kubernetes Service with its token', async () => {
+    kubectl('create', 'job', 'sum', `--image=${BUSYBOX}`, '--', 'sh', '-c', 'echo $((1 + 2))');
+    writeFileSync(join(harness.workDir, 'sts.yaml'), STATEFULSET);
+    kubectl('apply', '-f', join(harness.workDir, 'sts.yaml'));
+    await withDiagnosis(eventually(async () => kubectlJson('get', 'job', 'sum').status.succeeded === 1, { timeoutMs: 120_000, intervalMs: 2000, what: 'job sum succeeded' }));
+    expect(kubectl('logs', 'job/sum').trim()).toBe('3');
+    await withDiagnosis(eventually(async () => kubectlJson('get', 'statefulset', 'web').status.readyReplicas === 2, { timeoutMs: 180_000, intervalMs: 2000, what: 'statefulset web ready' }));
+    expect((kubectlJson('get', 'pods', '-l', 'app=web').items as any[]).map((p) => p.metadata.name).sort()).toEqual(['web-0', 'web-1']);
+
+    // no cluster DNS yet (issue 13): the kubernetes Service by the address the kubelet gives every pod
+    const answer = kubectl('exec', 'web-0', '--', 'sh', '-c',
+      'wget -qO- --header "Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)" https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api/v1/namespaces/default/pods/web-0 2>&1 || true');
+    // the default service account may not read pods: a 403 from the apiserver still proves the token authenticated
+    expect(answer).toMatch(/"name": ?"web-0"|403|forbidden/i);
+    expect(answer).toContain('system:serviceaccount:default:default');
+  });
+
+  it('an image imported through the API after the environment is active is usable on every host, including one that registers later', async () => {
+    const archive = join(imageDir, 'custom.tar');
+    const { buildImage } = await import('../../../../tools/images/src/oci');
+    const busybox = readFileSync('/bin/busybox');
+    const { archive: bytes } = buildImage({
+      name: 'corral.local/custom:1',
+      layers: [[{ type: 'file', path: 'bin/busybox', mode: 0o755, content: busybox }, { type: 'symlink', path: 'bin/sh', target: 'busybox' }, { type: 'symlink', path: 'bin/echo', target: 'busybox' }]],
+      config: { Entrypoint: ['/bin/sh', '-c'], Cmd: ['echo custom-image'] },
+    } as any);
+    writeFileSync(archive, bytes);
+    const uploaded = await admin.call('POST', '/v1/images', readFileSync(archive), { 'content-type': 'application/x-tar' });
+    expect([200, 201]).toContain(uploaded.status);
+
+    const extra = await harness.addHost();
+    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 1 })).body.token;
+    agents.push(harness.startProcess(extra, agentArgv(extra, { server: serverUrl, token, binDir, hostname: 'node-4' }), { name: 'agent' }));
+    await withDiagnosis(eventually(async () => {
+      const items = kubectlJson('get', 'nodes').items as any[];
+      return items.length === 4 && items.every((n) => (n.status.images ?? []).some((i: any) => i.names.includes('corral.local/custom:1')));
+    }, { timeoutMs: 240_000, intervalMs: 2000, what: 'every node (node-4 too) lists corral.local/custom:1' }));
+    for (const node of ['node-1', 'node-2', 'node-3', 'node-4']) {
+      kubectl('run', `custom-${node}`, '--image=corral.local/custom:1', '--image-pull-policy=IfNotPresent', '--restart=Never', '--overrides', JSON.stringify({ spec: { nodeName: node } }));
+    }
+    for (const node of ['node-1', 'node-2', 'node-3', 'node-4']) {
+      await withDiagnosis(eventually(async () => kubectlJson('get', 'pod', `custom-${node}`).status.phase === 'Succeeded', { timeoutMs: 120_000, intervalMs: 2000, what: `custom-${node} succeeded` }));
+      expect(kubectl('logs', `custom-${node}`).trim()).toBe('custom-image');
+    }
+  });
+
+  it('kill -9 of containerd and of the kubelet on a host: both back, its pods still running and serving', async () => {
+    const pods = kubectlJson('get', 'pods', '-l', 'app=hello').items as any[];
+    const target = pods[0];
+    const node = target.spec.nodeName as string;
+    const host = (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items.find((h: { hostname: string }) => h.hostname === node);
+    for (const kind of ['containerd', 'kubelet']) {
+      const pid = (await admin.get(`/v1/hosts/${host.id}`)).body.components.find((c: { kind: string }) => c.kind === kind).observed.pid as number;
+      process.kill(pid, 'SIGKILL');
+      await withDiagnosis(eventually(async () => {
+        const c = (await admin.get(`/v1/hosts/${host.id}`)).body.components.find((x: { kind: string }) => x.kind === kind);
+        return c.observed?.pid !== pid && c.observed?.healthy;
+      }, { timeoutMs: 120_000, intervalMs: 1000, what: `${kind} back on ${node}` }));
+    }
+    const again = kubectlJson('get', 'pod', target.metadata.name);
+    expect(again.status.phase).toBe('Running');
+    expect(again.status.containerStatuses[0].restartCount).toBe(0);
+    const r = await harness.exec(hostOfNode(node), ['wget', '-qO-', '-T', '3', `http://${target.status.podIP}:8080/`], { timeoutMs: 10_000 });
+    expect(r.stdout.trim()).toBe(target.metadata.name);
+  });
+
+  it('a worker cut off: NotReady, its pods recreated elsewhere, the Service answers again; back: it rejoins with its routes', async () => {
+    const pods = kubectlJson('get', 'pods', '-l', 'app=hello').items as any[];
+    // a worker that runs a hello pod but no etcd member of the quorum we depend on: node-4 has none
+    const victimNode = pods.map((p) => p.spec.nodeName as string).find((n) => n !== 'node-1') ?? 'node-2';
+    const victim = hostOfNode(victimNode);
+    const clusterIp = kubectl('get', 'svc', 'hello', '-o', 'jsonpath={.spec.clusterIP}');
+    const cutAt = Date.now();
+    await harness.cutLink(victim);
+    await withDiagnosis(eventually(async () => {
+      const node = kubectlJson('get', 'node', victimNode);
+      return node.status.conditions.find((c: any) => c.type === 'Ready').status !== 'True';
+    }, { timeoutMs: 180_000, intervalMs: 2000, what: `${victimNode} NotReady` }));
+    const notReadyAfter = (Date.now() - cutAt) / 1000;
+    // the node lifecycle controller evicts the pods once their 15 s toleration of an unreachable node ran out
+    await withDiagnosis(eventually(async () => {
+      const items = kubectlJson('get', 'pods', '-l', 'app=hello').items as any[];
+      const running = items.filter((p) => p.status.phase === 'Running' && p.spec.nodeName !== victimNode && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
+      return running.length === 3;
+    }, { timeoutMs: 180_000, intervalMs: 2000, what: '3 hello pods ready on the other hosts' }));
+    const healthy = harness.hosts.findIndex((h, i) => i !== victim.index && !harness.isCut(i));
+    await eventually(async () => (await harness.exec(healthy, ['wget', '-qO-', '-T', '3', `http://${clusterIp}/`], { timeoutMs: 10_000 })).code === 0, { timeoutMs: 60_000, what: 'Service answers again' });
+    const recoveredAfter = (Date.now() - cutAt) / 1000;
+    process.stdout.write(`worker ${victimNode} cut: NotReady after ${notReadyAfter.toFixed(1)} s, Service served by 3 pods elsewhere after ${recoveredAfter.toFixed(1)} s\n`);
+
+    await harness.restoreLink(victim);
+    await withDiagnosis(eventually(async () => kubectlJson('get', 'node', victimNode).status.conditions.find((c: any) => c.type === 'Ready').status === 'True', { timeoutMs: 180_000, intervalMs: 2000, what: `${victimNode} Ready again` }));
+    const routes = await harness.exec(victim, ['ip', 'route', 'show', 'proto', '250']);
+    expect(routes.stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('deleting the environment leaves no process, mount, cgroup, route, iptables rule, CNI state or file on any host', async () => {
+    expect((await admin.delete(`/v1/environments/${ENV}`)).status).toBe(202);
+    await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).status === 404, { timeoutMs: 180_000, intervalMs: 1000, what: 'deletion' });
+    for (const [i, host] of harness.hosts.entries()) {
+      const agent = agents.find((a) => a.host.index === i);
+      const left = (await harness.cgroupPids(i)).filter((pid) => pid !== agent?.pid);
+      const commands = left.map((pid) => {
+        try {
+          return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        } catch {
+          return '';
+        }
+      }).filter((c) => c && !c.includes('dist/apps/agent'));
+      expect({ host: host.name, processes: commands }).toEqual({ host: host.name, processes: [] });
+      const check = async (argv: string[]) => (await harness.exec(i, argv)).stdout.trim();
+      expect(await check(['ip', 'route', 'show', 'proto', '250'])).toBe('');
+      expect(await check(['sh', '-c', 'iptables-save | grep -E "CORRAL|KUBE" || true'])).toBe('');
+      expect(await check(['sh', '-c', 'ip -o link show | grep -E "cni0|veth" || true'])).toBe('');
+      expect(await check(['sh', '-c', 'grep -E "kubelet|containerd|/run/netns" /proc/self/mountinfo || true'])).toBe('');
+      expect(await check(['sh', '-c', 'ls /sys/fs/cgroup/memory | grep -E "kubepods" || true'])).toBe('');
+      expect(await check(['sh', '-c', `ls ${host.stateDir}/components ${host.stateDir}/data 2>/dev/null || true`])).toBe('');
+    }
+  });
+});
+
+const STATEFULSET = `apiVersion: v1
+kind: Service
+metadata: { name: web }
+spec:
+  clusterIP: None
+  selector: { app: web }
+  ports: [{ port: 8080 }]
+---
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: web }
+spec:
+  serviceName: web
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      containers:
+        - name: web
+          image: ${BUSYBOX}
+          imagePullPolicy: IfNotPresent
+          command: ["sh", "-c", "exec httpd -f -p 8080 -h /var/www"]
+          readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 2 }
+`;
