@@ -21,6 +21,7 @@ const shared = {
     '^@corral/test-hosts$': '<rootDir>/tools/hosts/src/index.ts',
     '^@corral/bench$': '<rootDir>/tools/bench/common/src/index.ts',
     '^@corral/kube-build$': '<rootDir>/tools/kube-build/src/index.ts',
+    '^@corral/images$': '<rootDir>/tools/images/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };

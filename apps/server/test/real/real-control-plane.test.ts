@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
@@ -11,6 +12,8 @@ import { TestServer, eventually, isolatedConfig, startTestServer } from '../supp
  * source (tools/kube-build) run by Corral's agents on three network-namespace hosts that can
  * hold real nodes (their own cgroup root, /run and kubelet dirs).
  */
+const execFileAsync = promisify(execFile);
+
 jest.setTimeout(600_000);
 
 const ENV = 'real';
@@ -25,9 +28,10 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
   const agents: HostProcess[] = [];
   let admin: ReturnType<typeof apiClient>;
 
+  // never execFileSync: the server under test runs in this process, and a blocked event loop misses agents' heartbeats
   const kubectl = (...args: string[]) => kubectlWith(join(binDir, 'kubectl'), ...args);
-  const kubectlWith = (binary: string, ...args: string[]) =>
-    execFileSync(binary, ['--kubeconfig', kubeconfigFile, '--request-timeout=15s', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const kubectlWith = async (binary: string, ...args: string[]) =>
+    (await execFileAsync(binary, ['--kubeconfig', kubeconfigFile, '--request-timeout=15s', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
 
   const diagnose = async () => {
     const view = (await admin.get(`/v1/environments/${ENV}`)).body;
@@ -63,16 +67,16 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
     process.stdout.write(`real control plane active in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig`)).body, { mode: 0o600 });
 
-    const version = JSON.parse(kubectl('version', '-o', 'json'));
+    const version = JSON.parse(await kubectl('version', '-o', 'json'));
     expect(version.serverVersion.gitVersion).toBe('v1.36.3');
     expect(version.clientVersion.gitVersion).toBe('v1.36.3');
-    const readyz = kubectl('get', '--raw', '/readyz?verbose');
+    const readyz = await kubectl('get', '--raw', '/readyz?verbose');
     expect(readyz).toContain('readyz check passed');
     expect(readyz).not.toMatch(/\[-\]/);
-    expect(kubectl('get', 'svc', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}')).toBe('10.43.0.1');
+    expect(await kubectl('get', 'svc', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}')).toBe('10.43.0.1');
 
     const nodes = (await eventually(async () => {
-      const items = JSON.parse(kubectl('get', 'nodes', '-o', 'json')).items as any[];
+      const items = JSON.parse(await kubectl('get', 'nodes', '-o', 'json')).items as any[];
       const ready = items.filter((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'));
       return ready.length === 3 ? items : null;
     }, { timeoutMs: 120_000, intervalMs: 2000, what: '3 Ready nodes' }))!;
@@ -88,36 +92,36 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
       if (!existsSync(binary)) throw new Error(`${binary} is missing: the machine image ships kubectl 1.31-1.33 in /usr/lib/google-cloud-sdk/bin (Debian package kubectl)`);
       const tag = binary.endsWith('kubectl') ? '136' : binary.split('.').pop()!.replace('.', '');
       const ns = `client-${tag}`;
-      kubectlWith(binary, 'create', 'namespace', ns);
-      kubectlWith(binary, '-n', ns, 'create', 'configmap', 'settings', '--from-literal=answer=42');
-      kubectlWith(binary, '-n', ns, 'create', 'secret', 'generic', 'token', '--from-literal=value=s3cret');
-      kubectlWith(binary, '-n', ns, 'create', 'role', 'reader', '--verb=get,list', '--resource=configmaps');
-      kubectlWith(binary, '-n', ns, 'create', 'rolebinding', 'reader', '--role=reader', '--user=someone');
-      expect(kubectlWith(binary, '-n', ns, 'get', 'configmap', 'settings', '-o', 'jsonpath={.data.answer}')).toBe('42');
-      expect(Buffer.from(kubectlWith(binary, '-n', ns, 'get', 'secret', 'token', '-o', 'jsonpath={.data.value}'), 'base64').toString()).toBe('s3cret');
-      expect(kubectlWith(binary, '-n', ns, 'get', 'rolebinding', 'reader', '-o', 'jsonpath={.roleRef.name}')).toBe('reader');
+      await kubectlWith(binary, 'create', 'namespace', ns);
+      await kubectlWith(binary, '-n', ns, 'create', 'configmap', 'settings', '--from-literal=answer=42');
+      await kubectlWith(binary, '-n', ns, 'create', 'secret', 'generic', 'token', '--from-literal=value=s3cret');
+      await kubectlWith(binary, '-n', ns, 'create', 'role', 'reader', '--verb=get,list', '--resource=configmaps');
+      await kubectlWith(binary, '-n', ns, 'create', 'rolebinding', 'reader', '--role=reader', '--user=someone');
+      expect(await kubectlWith(binary, '-n', ns, 'get', 'configmap', 'settings', '-o', 'jsonpath={.data.answer}')).toBe('42');
+      expect(Buffer.from(await kubectlWith(binary, '-n', ns, 'get', 'secret', 'token', '-o', 'jsonpath={.data.value}'), 'base64').toString()).toBe('s3cret');
+      expect(await kubectlWith(binary, '-n', ns, 'get', 'rolebinding', 'reader', '-o', 'jsonpath={.roleRef.name}')).toBe('reader');
     }
     const crdDir = join(harness.workDir, 'crd');
     mkdirSync(crdDir, { recursive: true });
     writeFileSync(join(crdDir, 'crd.yaml'), CRD);
-    kubectl('apply', '-f', join(crdDir, 'crd.yaml'));
-    kubectl('wait', '--for=condition=Established', 'crd/widgets.corral.test', '--timeout=60s');
+    await kubectl('apply', '-f', join(crdDir, 'crd.yaml'));
+    await kubectl('wait', '--for=condition=Established', 'crd/widgets.corral.test', '--timeout=60s');
     writeFileSync(join(crdDir, 'widget.yaml'), WIDGET);
     for (const binary of [...OLD_KUBECTLS, join(binDir, 'kubectl')]) {
-      kubectlWith(binary, 'apply', '-f', join(crdDir, 'widget.yaml'));
-      expect(kubectlWith(binary, 'get', 'widget', 'gizmo', '-n', 'default', '-o', 'jsonpath={.spec.size}')).toBe('3');
+      await kubectlWith(binary, 'apply', '-f', join(crdDir, 'widget.yaml'));
+      expect(await kubectlWith(binary, 'get', 'widget', 'gizmo', '-n', 'default', '-o', 'jsonpath={.spec.size}')).toBe('3');
     }
 
     // workloads: the controller-manager makes the ReplicaSet and its pods, the scheduler binds them
-    kubectl('create', 'deployment', 'web', '--image=corral.local/busybox:1.35.0', '--replicas=2', '--', 'httpd', '-f', '-p', '8080');
-    await eventually(async () => JSON.parse(kubectl('get', 'replicasets', '-l', 'app=web', '-o', 'json')).items.length === 1, { timeoutMs: 60_000, what: 'ReplicaSet of web' });
+    await kubectl('create', 'deployment', 'web', '--image=corral.local/busybox:1.35.0', '--replicas=2', '--', 'httpd', '-f', '-p', '8080');
+    await eventually(async () => JSON.parse(await kubectl('get', 'replicasets', '-l', 'app=web', '-o', 'json')).items.length === 1, { timeoutMs: 60_000, what: 'ReplicaSet of web' });
     const pods = (await eventually(async () => {
-      const items = JSON.parse(kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')).items as any[];
+      const items = JSON.parse(await kubectl('get', 'pods', '-l', 'app=web', '-o', 'json')).items as any[];
       return items.length === 2 && items.every((p) => p.spec.nodeName) ? items : null;
     }, { timeoutMs: 60_000, what: '2 scheduled pods of web' }))!;
     for (const pod of pods) expect(['node-1', 'node-2', 'node-3']).toContain(pod.spec.nodeName);
 
-    const leases = JSON.parse(kubectl('get', 'leases', '-n', 'kube-system', '-o', 'json')).items as any[];
+    const leases = JSON.parse(await kubectl('get', 'leases', '-n', 'kube-system', '-o', 'json')).items as any[];
     for (const name of ['kube-scheduler', 'kube-controller-manager']) {
       const lease = leases.find((l) => l.metadata.name === name);
       // the holder is <the host's OS hostname>_<uuid>, renewed every couple of seconds
@@ -137,20 +141,20 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
       return now?.observed?.pid && now.observed.pid !== pid && now.observed.healthy;
     }, { timeoutMs: 120_000, intervalMs: 1000, what: `${kind} running again with a new pid` });
     await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 120_000, intervalMs: 1000, what: `${ENV} active after ${kind} was killed` });
-    expect(kubectl('get', 'ns', 'client-136', '-o', 'name')).toBe('namespace/client-136\n');
+    expect(await kubectl('get', 'ns', 'client-136', '-o', 'name')).toBe('namespace/client-136\n');
   });
 
   it('snapshot, delete a namespace, restore: it is back with the same resourceVersion', async () => {
-    kubectl('create', 'namespace', 'keep-me');
-    const version = kubectl('get', 'namespace', 'keep-me', '-o', 'jsonpath={.metadata.resourceVersion}');
+    await kubectl('create', 'namespace', 'keep-me');
+    const version = await kubectl('get', 'namespace', 'keep-me', '-o', 'jsonpath={.metadata.resourceVersion}');
     const requested = await admin.post(`/v1/environments/${ENV}/snapshots`);
     expect(requested.status).toBe(202);
     const snapshot = await eventually(async () => {
       const snap = (await admin.get(`/v1/environments/${ENV}/snapshots/${requested.body.id}`)).body;
       return snap.state === 'completed' ? snap : snap.state === 'failed' ? Promise.reject(new Error(snap.message)) : null;
     }, { timeoutMs: 60_000, what: 'snapshot completed' });
-    kubectl('delete', 'namespace', 'keep-me', '--wait=false');
-    await eventually(async () => !kubectl('get', 'namespaces', '-o', 'name').includes('namespace/keep-me'), { timeoutMs: 60_000, intervalMs: 1000, what: 'namespace gone' });
+    await kubectl('delete', 'namespace', 'keep-me', '--wait=false');
+    await eventually(async () => !(await kubectl('get', 'namespaces', '-o', 'name')).includes('namespace/keep-me'), { timeoutMs: 60_000, intervalMs: 1000, what: 'namespace gone' });
 
     expect((await admin.post(`/v1/environments/${ENV}/restore`, { snapshotId: snapshot.id })).status).toBe(202);
     await eventually(async () => (await admin.get(`/v1/environments/${ENV}/restores`)).body.items[0]?.phase === 'completed', { timeoutMs: 180_000, intervalMs: 1000, what: 'restore completed' }).catch(async (err) => {
@@ -159,7 +163,7 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
     await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 180_000, intervalMs: 1000, what: 'active after restore' });
     const restored = await eventually(async () => {
       try {
-        return kubectl('get', 'namespace', 'keep-me', '-o', 'jsonpath={.metadata.resourceVersion}');
+        return await kubectl('get', 'namespace', 'keep-me', '-o', 'jsonpath={.metadata.resourceVersion}');
       } catch {
         return null;
       }
@@ -182,7 +186,7 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
         let answered = false;
         for (const url of servers) {
           try {
-            kubectl('--server', url, '--request-timeout=3s', 'get', 'ns', '-o', 'name');
+            await kubectl('--server', url, '--request-timeout=3s', 'get', 'ns', '-o', 'name');
             answered = true;
             break;
           } catch {
@@ -217,7 +221,12 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
     const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
     agents.push(harness.startProcess(spare, agentArgv(spare, { server: serverUrl, token, binDir, hostname: 'node-4' }), { name: 'agent' }));
     await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active' && (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items.length === 4, { timeoutMs: 180_000, intervalMs: 1000, what: 'node-4 joined, active' });
-    const before = kubectl('get', 'namespaces,configmaps,secrets', '-A', '-o', 'name').split('\n').filter((l) => l.includes('client-')).sort();
+    const objects = async (...server: string[]) =>
+      (await kubectl(...server, 'get', 'namespaces,configmaps,secrets,roles,rolebindings,widgets', '-A', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}@{.metadata.resourceVersion}{"\\n"}{end}'))
+        .split('\n')
+        .filter((l) => l.includes('client-') || l.startsWith('Widget/'))
+        .sort();
+    const before = await objects();
     expect(before.length).toBeGreaterThan(10);
 
     await harness.cutLink(0); // node-1: etcd, control plane
@@ -228,10 +237,9 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
     }, { timeoutMs: 300_000, intervalMs: 2000, what: 'an etcd member running healthy on node-4' }).catch(async (err) => {
       throw new Error(`${(err as Error).message}\n${await diagnose()}`);
     });
-    const viaNode2 = (...args: string[]) => kubectl('--server', `https://${harness.hosts[1].address}:6443`, ...args);
     const after = await eventually(async () => {
       try {
-        return viaNode2('get', 'namespaces,configmaps,secrets', '-A', '-o', 'name').split('\n').filter((l) => l.includes('client-')).sort();
+        return await objects('--server', `https://${harness.hosts[1].address}:6443`);
       } catch {
         return null;
       }

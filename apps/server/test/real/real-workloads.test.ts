@@ -1,9 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
 import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
 import { buildCorralImages } from '../../../../tools/images/src/build';
+import { buildImage } from '../../../../tools/images/src/oci';
 import { apiClient } from '../support/api-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 
@@ -12,6 +14,8 @@ import { TestServer, eventually, isolatedConfig, startTestServer } from '../supp
  * Corral's host-gw pod network) on three network-namespace node hosts; images come from Corral
  * (no registry); pods run, talk across hosts, reach Services and the API.
  */
+const execFileAsync = promisify(execFile);
+
 jest.setTimeout(900_000);
 
 const ENV = 'pods';
@@ -27,14 +31,15 @@ describe('real nodes that run pods (issue 10)', () => {
   const agents: HostProcess[] = [];
   let admin: ReturnType<typeof apiClient>;
 
-  const kubectl = (...args: string[]) =>
-    execFileSync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigFile, '--request-timeout=20s', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const kubectlJson = (...args: string[]) => JSON.parse(kubectl(...args, '-o', 'json'));
+  // never execFileSync: the server under test runs in this process, and a blocked event loop misses agents' heartbeats
+  const kubectl = async (...args: string[]) =>
+    (await execFileAsync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigFile, '--request-timeout=20s', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+  const kubectlJson = async (...args: string[]) => JSON.parse(await kubectl(...args, '-o', 'json'));
   const diagnose = async () => {
     const view = (await admin.get(`/v1/environments/${ENV}`)).body;
     let pods = '';
     try {
-      pods = kubectl('get', 'pods', '-A', '-o', 'wide');
+      pods = await kubectl('get', 'pods', '-A', '-o', 'wide');
     } catch (err) {
       pods = (err as Error).message;
     }
@@ -66,14 +71,14 @@ describe('real nodes that run pods (issue 10)', () => {
     expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 4 })).body.token;
     harness.hosts.forEach((host, i) => {
-      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir, hostname: `node-${i + 1}` }), { name: 'agent' }));
+      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir, hostname: `node-${i + 1}`, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' }));
     });
     await withDiagnosis(eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` }));
     writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig`)).body, { mode: 0o600 });
 
     const nodes = (await withDiagnosis(
       eventually(async () => {
-        const items = kubectlJson('get', 'nodes').items as any[];
+        const items = (await kubectlJson('get', 'nodes')).items as any[];
         const ready = items.filter((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True') && n.spec.podCIDR);
         const imaged = ready.filter((n) => (n.status.images ?? []).some((i: any) => i.names.includes(BUSYBOX)));
         return imaged.length === 3 ? items : null;
@@ -83,24 +88,24 @@ describe('real nodes that run pods (issue 10)', () => {
     expect(new Set(cidrs).size).toBe(3);
     for (const cidr of cidrs) expect(cidr).toMatch(/^10\.42\.\d+\.0\/24$/);
     for (const node of nodes) expect(node.status.images.flatMap((i: any) => i.names)).toEqual(expect.arrayContaining([BUSYBOX, 'corral.local/pause:3.10']));
-    const bad = (kubectlJson('get', 'pods', '-A').items as any[]).filter((p) => !['Running', 'Succeeded'].includes(p.status.phase));
+    const bad = ((await kubectlJson('get', 'pods', '-A')).items as any[]).filter((p) => !['Running', 'Succeeded'].includes(p.status.phase));
     expect(bad.map((p) => `${p.metadata.namespace}/${p.metadata.name} ${p.status.phase}`)).toEqual([]);
   });
 
   it('a 3-replica Deployment spreads over the 3 hosts; its ClusterIP Service answers from every host and every pod, from pods on 2+ hosts', async () => {
-    kubectl(
+    await kubectl(
       'create', 'deployment', 'hello', `--image=${BUSYBOX}`, '--replicas=3', '--',
       'sh', '-c', 'mkdir -p /tmp/www && hostname > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www',
     );
     // leave an unreachable node after 15 s instead of the default 300 s, so the failover below is quick
     const tolerations = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 15 }));
-    kubectl('patch', 'deployment', 'hello', '--type', 'merge', '-p', JSON.stringify({ spec: { template: { spec: { tolerations } } } }));
-    kubectl('expose', 'deployment', 'hello', '--port', '80', '--target-port', '8080');
-    await withDiagnosis(eventually(async () => kubectlJson('get', 'deployment', 'hello').status.availableReplicas === 3, { timeoutMs: 180_000, intervalMs: 2000, what: 'hello available' }));
-    const pods = kubectlJson('get', 'pods', '-l', 'app=hello').items as any[];
+    await kubectl('patch', 'deployment', 'hello', '--type', 'merge', '-p', JSON.stringify({ spec: { template: { spec: { tolerations } } } }));
+    await kubectl('expose', 'deployment', 'hello', '--port', '80', '--target-port', '8080');
+    await withDiagnosis(eventually(async () => (await kubectlJson('get', 'deployment', 'hello')).status.availableReplicas === 3, { timeoutMs: 180_000, intervalMs: 2000, what: 'hello available' }));
+    const pods = (await kubectlJson('get', 'pods', '-l', 'app=hello')).items as any[];
     expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(3);
     const podNode = new Map(pods.map((p) => [p.metadata.name, p.spec.nodeName]));
-    const clusterIp = kubectl('get', 'svc', 'hello', '-o', 'jsonpath={.spec.clusterIP}');
+    const clusterIp = await kubectl('get', 'svc', 'hello', '-o', 'jsonpath={.spec.clusterIP}');
 
     for (let i = 0; i < 3; i++) {
       const answer = await eventually(async () => {
@@ -112,7 +117,7 @@ describe('real nodes that run pods (issue 10)', () => {
     const answeredBy = new Set<string>();
     for (const pod of pods) {
       for (let n = 0; n < 10; n++) {
-        const name = kubectl('exec', pod.metadata.name, '--', 'wget', '-qO-', '-T', '3', `http://${clusterIp}/`).trim();
+        const name = (await kubectl('exec', pod.metadata.name, '--', 'wget', '-qO-', '-T', '3', `http://${clusterIp}/`)).trim();
         expect(podNode.has(name)).toBe(true);
         answeredBy.add(podNode.get(name)!);
       }
@@ -122,17 +127,17 @@ describe('real nodes that run pods (issue 10)', () => {
   });
 
   it('kubectl logs, exec, port-forward and cp work (apiserver -> kubelet over TLS)', async () => {
-    const pod = (kubectlJson('get', 'pods', '-l', 'app=hello').items as any[])[0].metadata.name;
-    expect(kubectl('exec', pod, '--', 'sh', '-c', 'echo $((6 * 7))').trim()).toBe('42');
-    kubectl('run', 'talker', `--image=${BUSYBOX}`, '--restart=Never', '--', 'sh', '-c', 'echo hello-from-logs; sleep 3600');
-    await eventually(async () => kubectl('logs', 'talker').includes('hello-from-logs'), { timeoutMs: 90_000, intervalMs: 1000, what: 'logs of talker' });
+    const pod = ((await kubectlJson('get', 'pods', '-l', 'app=hello')).items as any[])[0].metadata.name;
+    expect((await kubectl('exec', pod, '--', 'sh', '-c', 'echo $((6 * 7))')).trim()).toBe('42');
+    await kubectl('run', 'talker', `--image=${BUSYBOX}`, '--restart=Never', '--', 'sh', '-c', 'echo hello-from-logs; sleep 3600');
+    await eventually(async () => (await kubectl('logs', 'talker')).includes('hello-from-logs'), { timeoutMs: 90_000, intervalMs: 1000, what: 'logs of talker' });
 
     const local = join(harness.workDir, 'cp');
     mkdirSync(local, { recursive: true });
     writeFileSync(join(local, 'note.txt'), 'copied in');
-    kubectl('cp', join(local, 'note.txt'), `${pod}:/tmp/note.txt`);
-    expect(kubectl('exec', pod, '--', 'cat', '/tmp/note.txt')).toBe('copied in');
-    kubectl('cp', `${pod}:/tmp/www/index.html`, join(local, 'index.html'));
+    await kubectl('cp', join(local, 'note.txt'), `${pod}:/tmp/note.txt`);
+    expect(await kubectl('exec', pod, '--', 'cat', '/tmp/note.txt')).toBe('copied in');
+    await kubectl('cp', `${pod}:/tmp/www/index.html`, join(local, 'index.html'));
     expect(readFileSync(join(local, 'index.html'), 'utf8').trim()).toBe(pod);
 
     const forward = require('node:child_process').spawn(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigFile, 'port-forward', `pod/${pod}`, '18080:8080'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -148,16 +153,16 @@ describe('real nodes that run pods (issue 10)', () => {
   });
 
   it('a Job completes, a StatefulSet gets web-0 and web-1, a pod reads the API through the kubernetes Service with its token', async () => {
-    kubectl('create', 'job', 'sum', `--image=${BUSYBOX}`, '--', 'sh', '-c', 'echo $((1 + 2))');
+    await kubectl('create', 'job', 'sum', `--image=${BUSYBOX}`, '--', 'sh', '-c', 'echo $((1 + 2))');
     writeFileSync(join(harness.workDir, 'sts.yaml'), STATEFULSET);
-    kubectl('apply', '-f', join(harness.workDir, 'sts.yaml'));
-    await withDiagnosis(eventually(async () => kubectlJson('get', 'job', 'sum').status.succeeded === 1, { timeoutMs: 120_000, intervalMs: 2000, what: 'job sum succeeded' }));
-    expect(kubectl('logs', 'job/sum').trim()).toBe('3');
-    await withDiagnosis(eventually(async () => kubectlJson('get', 'statefulset', 'web').status.readyReplicas === 2, { timeoutMs: 180_000, intervalMs: 2000, what: 'statefulset web ready' }));
-    expect((kubectlJson('get', 'pods', '-l', 'app=web').items as any[]).map((p) => p.metadata.name).sort()).toEqual(['web-0', 'web-1']);
+    await kubectl('apply', '-f', join(harness.workDir, 'sts.yaml'));
+    await withDiagnosis(eventually(async () => (await kubectlJson('get', 'job', 'sum')).status.succeeded === 1, { timeoutMs: 120_000, intervalMs: 2000, what: 'job sum succeeded' }));
+    expect((await kubectl('logs', 'job/sum')).trim()).toBe('3');
+    await withDiagnosis(eventually(async () => (await kubectlJson('get', 'statefulset', 'web')).status.readyReplicas === 2, { timeoutMs: 180_000, intervalMs: 2000, what: 'statefulset web ready' }));
+    expect(((await kubectlJson('get', 'pods', '-l', 'app=web')).items as any[]).map((p) => p.metadata.name).sort()).toEqual(['web-0', 'web-1']);
 
     // no cluster DNS yet (issue 13): the kubernetes Service by the address the kubelet gives every pod
-    const answer = kubectl('exec', 'web-0', '--', 'sh', '-c',
+    const answer = await kubectl('exec', 'web-0', '--', 'sh', '-c',
       'wget -qO- --header "Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)" https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/api/v1/namespaces/default/pods/web-0 2>&1 || true');
     // the default service account may not read pods: a 403 from the apiserver still proves the token authenticated
     expect(answer).toMatch(/"name": ?"web-0"|403|forbidden/i);
@@ -166,7 +171,6 @@ describe('real nodes that run pods (issue 10)', () => {
 
   it('an image imported through the API after the environment is active is usable on every host, including one that registers later', async () => {
     const archive = join(imageDir, 'custom.tar');
-    const { buildImage } = await import('../../../../tools/images/src/oci');
     const busybox = readFileSync('/bin/busybox');
     const { archive: bytes } = buildImage({
       name: 'corral.local/custom:1',
@@ -179,22 +183,22 @@ describe('real nodes that run pods (issue 10)', () => {
 
     const extra = await harness.addHost();
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 1 })).body.token;
-    agents.push(harness.startProcess(extra, agentArgv(extra, { server: serverUrl, token, binDir, hostname: 'node-4' }), { name: 'agent' }));
+    agents.push(harness.startProcess(extra, agentArgv(extra, { server: serverUrl, token, binDir, hostname: 'node-4', extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' }));
     await withDiagnosis(eventually(async () => {
-      const items = kubectlJson('get', 'nodes').items as any[];
+      const items = (await kubectlJson('get', 'nodes')).items as any[];
       return items.length === 4 && items.every((n) => (n.status.images ?? []).some((i: any) => i.names.includes('corral.local/custom:1')));
     }, { timeoutMs: 240_000, intervalMs: 2000, what: 'every node (node-4 too) lists corral.local/custom:1' }));
     for (const node of ['node-1', 'node-2', 'node-3', 'node-4']) {
-      kubectl('run', `custom-${node}`, '--image=corral.local/custom:1', '--image-pull-policy=IfNotPresent', '--restart=Never', '--overrides', JSON.stringify({ spec: { nodeName: node } }));
+      await kubectl('run', `custom-${node}`, '--image=corral.local/custom:1', '--image-pull-policy=IfNotPresent', '--restart=Never', '--overrides', JSON.stringify({ spec: { nodeName: node } }));
     }
     for (const node of ['node-1', 'node-2', 'node-3', 'node-4']) {
-      await withDiagnosis(eventually(async () => kubectlJson('get', 'pod', `custom-${node}`).status.phase === 'Succeeded', { timeoutMs: 120_000, intervalMs: 2000, what: `custom-${node} succeeded` }));
-      expect(kubectl('logs', `custom-${node}`).trim()).toBe('custom-image');
+      await withDiagnosis(eventually(async () => (await kubectlJson('get', 'pod', `custom-${node}`)).status.phase === 'Succeeded', { timeoutMs: 120_000, intervalMs: 2000, what: `custom-${node} succeeded` }));
+      expect((await kubectl('logs', `custom-${node}`)).trim()).toBe('custom-image');
     }
   });
 
   it('kill -9 of containerd and of the kubelet on a host: both back, its pods still running and serving', async () => {
-    const pods = kubectlJson('get', 'pods', '-l', 'app=hello').items as any[];
+    const pods = (await kubectlJson('get', 'pods', '-l', 'app=hello')).items as any[];
     const target = pods[0];
     const node = target.spec.nodeName as string;
     const host = (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items.find((h: { hostname: string }) => h.hostname === node);
@@ -206,7 +210,7 @@ describe('real nodes that run pods (issue 10)', () => {
         return c.observed?.pid !== pid && c.observed?.healthy;
       }, { timeoutMs: 120_000, intervalMs: 1000, what: `${kind} back on ${node}` }));
     }
-    const again = kubectlJson('get', 'pod', target.metadata.name);
+    const again = await kubectlJson('get', 'pod', target.metadata.name);
     expect(again.status.phase).toBe('Running');
     expect(again.status.containerStatuses[0].restartCount).toBe(0);
     const r = await harness.exec(hostOfNode(node), ['wget', '-qO-', '-T', '3', `http://${target.status.podIP}:8080/`], { timeoutMs: 10_000 });
@@ -214,21 +218,21 @@ describe('real nodes that run pods (issue 10)', () => {
   });
 
   it('a worker cut off: NotReady, its pods recreated elsewhere, the Service answers again; back: it rejoins with its routes', async () => {
-    const pods = kubectlJson('get', 'pods', '-l', 'app=hello').items as any[];
+    const pods = (await kubectlJson('get', 'pods', '-l', 'app=hello')).items as any[];
     // a worker that runs a hello pod but no etcd member of the quorum we depend on: node-4 has none
     const victimNode = pods.map((p) => p.spec.nodeName as string).find((n) => n !== 'node-1') ?? 'node-2';
     const victim = hostOfNode(victimNode);
-    const clusterIp = kubectl('get', 'svc', 'hello', '-o', 'jsonpath={.spec.clusterIP}');
+    const clusterIp = await kubectl('get', 'svc', 'hello', '-o', 'jsonpath={.spec.clusterIP}');
     const cutAt = Date.now();
     await harness.cutLink(victim);
     await withDiagnosis(eventually(async () => {
-      const node = kubectlJson('get', 'node', victimNode);
+      const node = await kubectlJson('get', 'node', victimNode);
       return node.status.conditions.find((c: any) => c.type === 'Ready').status !== 'True';
     }, { timeoutMs: 180_000, intervalMs: 2000, what: `${victimNode} NotReady` }));
     const notReadyAfter = (Date.now() - cutAt) / 1000;
     // the node lifecycle controller evicts the pods once their 15 s toleration of an unreachable node ran out
     await withDiagnosis(eventually(async () => {
-      const items = kubectlJson('get', 'pods', '-l', 'app=hello').items as any[];
+      const items = (await kubectlJson('get', 'pods', '-l', 'app=hello')).items as any[];
       const running = items.filter((p) => p.status.phase === 'Running' && p.spec.nodeName !== victimNode && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
       return running.length === 3;
     }, { timeoutMs: 180_000, intervalMs: 2000, what: '3 hello pods ready on the other hosts' }));
@@ -238,7 +242,7 @@ describe('real nodes that run pods (issue 10)', () => {
     process.stdout.write(`worker ${victimNode} cut: NotReady after ${notReadyAfter.toFixed(1)} s, Service served by 3 pods elsewhere after ${recoveredAfter.toFixed(1)} s\n`);
 
     await harness.restoreLink(victim);
-    await withDiagnosis(eventually(async () => kubectlJson('get', 'node', victimNode).status.conditions.find((c: any) => c.type === 'Ready').status === 'True', { timeoutMs: 180_000, intervalMs: 2000, what: `${victimNode} Ready again` }));
+    await withDiagnosis(eventually(async () => (await kubectlJson('get', 'node', victimNode)).status.conditions.find((c: any) => c.type === 'Ready').status === 'True', { timeoutMs: 180_000, intervalMs: 2000, what: `${victimNode} Ready again` }));
     const routes = await harness.exec(victim, ['ip', 'route', 'show', 'proto', '250']);
     expect(routes.stdout.trim().split('\n')).toHaveLength(3);
   });
