@@ -22,6 +22,7 @@ const shared = {
     '^@corral/bench$': '<rootDir>/tools/bench/common/src/index.ts',
     '^@corral/kube-build$': '<rootDir>/tools/kube-build/src/index.ts',
     '^@corral/images$': '<rootDir>/tools/images/src/index.ts',
+    '^@corral/daemon$': '<rootDir>/libs/daemon/src/index.ts',
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };

@@ -5,6 +5,7 @@ import { AgentApiClient, UnauthorizedError } from './client/agent-api-client';
 import type { AgentConfig } from './config/agent-config';
 import { DesiredStateLoop } from './desired/desired-state-loop';
 import { validateDesiredState } from './desired/validate-desired-state';
+import { ImageImporter } from './images/image-importer';
 import { ensureIdentity, FatalAgentError } from './register/ensure-identity';
 import { AgentLock } from './state-dir/agent-lock';
 import { writeFileAtomic } from './state-dir/atomic-write';
@@ -86,15 +87,31 @@ export class Agent {
         download: (path, signal) => client.download(path, signal),
       });
       supervisor = sup;
-      const snapshot = (): StatusReport => ({ agentVersion: AGENT_VERSION, ...sup.snapshot() });
+      // images the server keeps, imported into this host's containerd once it is healthy
+      const importer = new ImageImporter({
+        stateDir: this.stateDir,
+        binDir: config.binDir,
+        logger,
+        download: (path, file, signal) => client.downloadToFile(path, file, signal),
+        healthy: (name) => sup.snapshot().components.some((c) => c.name === name && c.healthy),
+        onChange: () => reporter.notifyChange(),
+      });
+      const snapshot = (): StatusReport => {
+        const images = importer.snapshot();
+        return { agentVersion: AGENT_VERSION, ...sup.snapshot(), ...(images ? { images } : {}) };
+      };
       const onUnauthorized = (err: UnauthorizedError) => this.revoked(err);
       const reporter = new StatusReporter({ client, snapshot, heartbeatMs: config.heartbeatIntervalMs, onUnauthorized, logger });
-      sup.onChange(() => reporter.notifyChange());
+      sup.onChange(() => {
+        reporter.notifyChange();
+        importer.componentsChanged();
+      });
 
       const cached = this.loadCachedDesired(hostId);
       if (cached) {
         logger.info({ revision: cached.revision, components: cached.components.length }, 'resuming cached desired state');
         await sup.apply(cached);
+        importer.setDesired(cached);
       }
       const desiredLoop = new DesiredStateLoop({
         client,
@@ -103,13 +120,14 @@ export class Agent {
         initialRevision: cached?.revision ?? 0,
         apply: async (desired) => {
           await sup.apply(desired);
+          importer.setDesired(desired);
           writeFileAtomic(this.stateDir.desiredPath, `${JSON.stringify(desired)}\n`, 0o600);
         },
         onUnauthorized,
         logger,
       });
       logger.info({ hostId, server: config.server.origin, address: config.address, hostname: config.hostname }, 'agent running');
-      await Promise.all([desiredLoop.run(this.stop.signal), reporter.run(this.stop.signal), whenAborted(this.stop.signal)]);
+      await Promise.all([desiredLoop.run(this.stop.signal), reporter.run(this.stop.signal), importer.run(this.stop.signal), whenAborted(this.stop.signal)]);
 
       await sup.close({ stopComponents: config.stopComponentsOnExit });
       if (config.stopComponentsOnExit && this.exitCode !== EXIT_UNAUTHORIZED) await reporter.flush(2000);

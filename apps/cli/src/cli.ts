@@ -16,6 +16,7 @@ import { envExtend } from './commands/env-extend';
 import { hostList } from './commands/host-list';
 import { tokenCreate } from './commands/token-create';
 import { poolList } from './commands/pool-list';
+import { imageDelete, imageImport, imageList } from './commands/image';
 
 const EXIT_HELP = `
 Exit codes:
@@ -132,6 +133,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--max-uses <n>', 'how many hosts may register with it')
     .action(run((flags) => tokenCreate(ctx, flags)));
   program.command('pool').description('host pools').command('list').description('list pools with idle and claimed hosts').action(run(() => poolList(ctx)));
+  const image = program.command('image').description('OCI image archives every host running containerd imports (no registry needed)');
+  image
+    .command('import')
+    .description('upload an OCI image layout tar (one image, named by its io.containerd.image.name annotation); the same name with other content replaces it')
+    .argument('<file>', 'e.g. busybox_1.35.0.tar')
+    .action(run((file: string) => imageImport(ctx, file)));
+  image.command('list').description('list stored images').action(run(() => imageList(ctx)));
+  image
+    .command('delete')
+    .description('delete an image (hosts that imported it keep it; the pinned pause image cannot be deleted)')
+    .argument('<image>', 'id or name')
+    .option('--ignore-not-found', 'exit 0 when it does not exist')
+    .action(run((ref: string, flags: { ignoreNotFound?: boolean }) => imageDelete(ctx, ref, flags)));
 
   try {
     if (!argv.length) {

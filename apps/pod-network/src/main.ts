@@ -1,41 +1,14 @@
-import { FlagError, HelpRequested, parsePodNetworkFlags, type PodNetworkConfig } from './config/pod-network-flags';
+import { EXIT_FAILURE, EXIT_OK, runCommand, stopRequested } from '@corral/daemon';
+import { parsePodNetworkFlags, type PodNetworkConfig } from './config/pod-network-flags';
 import { closeServer, createHealthServer, listen } from './http/health-server';
 import { createLogger } from './logger';
 import { PodNetwork } from './pod-network';
 
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
-
-async function main(): Promise<number> {
-  let config: PodNetworkConfig;
-  try {
-    config = parsePodNetworkFlags(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof HelpRequested) {
-      process.stdout.write(err.message);
-      return EXIT_OK;
-    }
-    if (err instanceof FlagError) {
-      process.stderr.write(`corral-pod-network: ${err.message}\nRun 'corral-pod-network --help' for usage.\n`);
-      return EXIT_USAGE;
-    }
-    throw err;
-  }
-
+async function main(config: PodNetworkConfig): Promise<number> {
   const logger = createLogger(config.logLevel);
   const network = new PodNetwork(config, logger);
   const server = createHealthServer(network.health);
-  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
-    let signals = 0;
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.on(signal, () => {
-        signals += 1;
-        if (signals > 1) process.exit(130);
-        resolve(signal);
-      });
-    }
-  });
+  const stop = stopRequested();
   // the listener first: a port that is taken stops us before we touch the network
   try {
     await listen(server, config.bindAddress, config.healthzPort);
@@ -47,7 +20,7 @@ async function main(): Promise<number> {
   logger.info({ clusterCidr, nodeCidr, routes: routes.length, bindAddress, healthzPort, resyncPeriodMs, iptables }, `starting; health on ${bindAddress}:${healthzPort}`);
   network.start();
 
-  const signal = await stopRequested;
+  const signal = await stop;
   logger.info({ signal }, 'stopping: removing routes and iptables rules');
   const errors = await network.stop();
   await closeServer(server);
@@ -59,10 +32,4 @@ async function main(): Promise<number> {
   return EXIT_OK;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`corral-pod-network: ${(err as Error)?.stack ?? String(err)}\n`);
-    process.exit(EXIT_FAILURE);
-  },
-);
+void runCommand('corral-pod-network', parsePodNetworkFlags, main);

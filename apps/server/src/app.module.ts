@@ -16,6 +16,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { CryptoModule } from './crypto/crypto.module';
+import { ImagesModule } from './images/images.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 
 @Module({})
@@ -46,7 +47,7 @@ export class AppModule {
         EnvironmentsModule,
         RegistrationTokensModule,
         HostsModule,
-        ...(api ? [AgentProtocolModule, HealthModule, MetricsModule] : []),
+        ...(api ? [AgentProtocolModule, HealthModule, MetricsModule, ImagesModule] : []),
         ...(worker ? [LifecycleModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

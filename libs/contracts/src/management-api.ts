@@ -108,6 +108,39 @@ export interface HostComponentRow {
   observed: { phase: string; healthy: boolean; restarts: number; message: string | null; crashLoop: boolean; lastLogLines: string[]; exitCode: number | null } | null;
 }
 
+/** GET /v1/hosts/{id}: `images`, what the host's agent last reported about each desired image */
+export interface HostImageRow {
+  id: string;
+  name: string;
+  sha256: string;
+  imported: boolean;
+  message: string | null;
+  /** failed attempts in a row */
+  failures: number;
+  importedAt: string | null;
+}
+
+export const IMAGE_SOURCES = ['bundled', 'uploaded'] as const;
+/** bundled: imported at start from CORRAL_IMAGE_DIR; uploaded: POST /v1/images */
+export type ImageSource = (typeof IMAGE_SOURCES)[number];
+
+/**
+ * POST /v1/images (body: an OCI image layout tar, Content-Type application/x-tar),
+ * GET /v1/images, GET /v1/images/{id}, DELETE /v1/images/{id}
+ */
+export interface ImageResource {
+  id: string;
+  /** from the archive's index.json (annotation io.containerd.image.name), unique */
+  name: string;
+  /** lowercase hex SHA-256 of the archive */
+  sha256: string;
+  sizeBytes: number;
+  /** digest of the image manifest (what `ctr images ls` shows) */
+  manifestDigest: string;
+  source: ImageSource;
+  createdAt: string;
+}
+
 /** GET /v1/pools */
 export interface PoolResource {
   name: string;

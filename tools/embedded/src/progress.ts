@@ -4,9 +4,14 @@ export class Progress {
   private timer: NodeJS.Timeout | null = null;
   private started = 0;
   private label = '';
+  private active = false;
 
-  async step<T>(label: string, work: () => Promise<T>): Promise<T> {
-    this.begin(label);
+  /**
+   * Runs one step. `spinner: false` for work that writes its own lines (a long build's
+   * progress on stderr): the step then opens with a plain line instead of a spinner.
+   */
+  async step<T>(label: string, work: () => T | Promise<T>, opts: { spinner?: boolean } = {}): Promise<T> {
+    this.begin(label, opts.spinner !== false);
     try {
       const result = await work();
       this.end('✔');
@@ -17,15 +22,21 @@ export class Progress {
     }
   }
 
+  /** Ends the running step now (Ctrl-C): its spinner stops and it is marked interrupted. */
+  interrupt(): void {
+    if (this.active) this.end('✖', ' interrupted');
+  }
+
   /** A line under the current step (e.g. an event), without breaking the spinner. */
   note(text: string): void {
     process.stdout.write(`${this.tty ? '\r\x1b[K' : ''}    ${text}\n`);
   }
 
-  private begin(label: string): void {
+  private begin(label: string, spinner: boolean): void {
     this.label = label;
     this.started = Date.now();
-    if (!this.tty) {
+    this.active = true;
+    if (!this.tty || !spinner) {
       process.stdout.write(`… ${label}\n`);
       return;
     }
@@ -36,10 +47,12 @@ export class Progress {
     }, 100);
   }
 
-  private end(mark: string): void {
+  private end(mark: string, suffix = ''): void {
+    if (!this.active) return;
+    this.active = false;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    process.stdout.write(`${this.tty ? '\r\x1b[K' : ''}${mark} ${this.label} (${this.elapsed()})\n`);
+    process.stdout.write(`${this.tty ? '\r\x1b[K' : ''}${mark} ${this.label} (${this.elapsed()})${suffix}\n`);
   }
 
   private elapsed(): string {

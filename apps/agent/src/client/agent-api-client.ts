@@ -1,4 +1,9 @@
 import type { DesiredState, RegisterRequest, RegisterResponse, StatusReport } from '@corral/contracts';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 /** The server refused our credentials (401). */
 export class UnauthorizedError extends Error {}
@@ -58,6 +63,32 @@ export class AgentApiClient {
    * fetched with the host credential. Only server paths: the credential never goes elsewhere.
    */
   async download(path: string, signal?: AbortSignal): Promise<Buffer> {
+    const res = await this.fetchFile(path, signal);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /**
+   * Like download, but streamed into `file` (created with mode 0600, replaced if present) and
+   * hashed on the way, for archives too large to hold in memory. Resolves with the SHA-256 (hex)
+   * and size of what was written; the caller checks it and removes the file.
+   */
+  async downloadToFile(path: string, file: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
+    const res = await this.fetchFile(path, signal);
+    if (!res.body) throw new Error(`download ${path.split('?')[0]}: the answer has no body`);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+    await pipeline(Readable.fromWeb(res.body as WebReadableStream<Uint8Array>), count, createWriteStream(file, { mode: 0o600 }), { signal });
+    return { sha256: hash.digest('hex'), bytes };
+  }
+
+  private async fetchFile(path: string, signal?: AbortSignal): Promise<Response> {
     if (!path.startsWith('/') || path.startsWith('//')) throw new Error(`download ${JSON.stringify(path)}: not a server path`);
     const relative = path.slice(1);
     if (new URL(relative, this.base).origin !== this.base.origin) throw new Error(`download ${JSON.stringify(path)}: not a server path`);
@@ -66,7 +97,7 @@ export class AgentApiClient {
       await res.body?.cancel();
       throw new HttpError(res.status, `download ${path.split('?')[0]}: ${res.status} ${res.statusText}`.trim());
     }
-    return Buffer.from(await res.arrayBuffer());
+    return res;
   }
 
   private async call(

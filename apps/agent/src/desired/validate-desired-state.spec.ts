@@ -21,9 +21,12 @@ const good = () => ({
   ],
 });
 
+const IMAGE = { id: '1f0c7e52-9a4e-4f55-9d7c-0e6e5c1f3a10', name: 'corral.local/busybox:1.35.0', sha256: 'a'.repeat(64), sizeBytes: 1062400, manifestDigest: `sha256:${'b'.repeat(64)}` };
+
 describe('validateDesiredState', () => {
   it('accepts a well-formed state', () => {
     expect(validateDesiredState(good())).toEqual(good());
+    expect(validateDesiredState({ ...good(), images: [IMAGE] })).toEqual({ ...good(), images: [IMAGE] });
     expect(validateDesiredState({ hostId: 'h', revision: 0, components: [] }).revision).toBe(0);
   });
 
@@ -36,6 +39,12 @@ describe('validateDesiredState', () => {
     ['probe without port', (d) => delete d.components[0].spec.probe.port, /needs a port/],
     ['exec probe without command', (d) => (d.components[0].spec.probe = { type: 'exec', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /needs a command/],
     ['unknown probe', (d) => (d.components[0].spec.probe.type = 'grpc'), /probe.type/],
+    ['images not an array', (d) => (d.images = {}), /images must be an array/],
+    ['an image id that is no path segment', (d) => (d.images = [{ ...IMAGE, id: '../../x' }]), /images\[0\]\.id/],
+    ['an image name with a space', (d) => (d.images = [{ ...IMAGE, name: 'a b:1' }]), /images\[0\]\.name/],
+    ['an image name twice', (d) => (d.images = [IMAGE, { ...IMAGE, id: 'other' }]), /appears twice/],
+    ['an image without sha256', (d) => (d.images = [{ ...IMAGE, sha256: 'ABC' }]), /images\[0\]\.sha256/],
+    ['an image size that is no integer', (d) => (d.images = [{ ...IMAGE, sizeBytes: 1.5 }]), /sizeBytes/],
   ])('rejects %s', (_what, mutate, message) => {
     const d = good();
     mutate(d);

@@ -2,6 +2,11 @@ import type { DesiredState } from '@corral/contracts';
 
 const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 const PROBE_TYPES = ['http', 'https', 'tcp', 'exec'];
+/** goes into a URL path: /v1/agent/images/<id>/data */
+const IMAGE_ID = /^[A-Za-z0-9-]{1,64}$/;
+/** a reference ctr accepts as one argument: printable, no spaces */
+const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** Checks that a desired state from the server (or the cache) is safe to act on; throws a readable reason. */
 export function validateDesiredState(value: unknown): DesiredState {
@@ -47,6 +52,23 @@ export function validateDesiredState(value: unknown): DesiredState {
       }
     }
   });
+  if (d.images !== undefined) {
+    if (!Array.isArray(d.images)) throw new Error('images must be an array');
+    const imageNames = new Set<string>();
+    d.images.forEach((image, i) => {
+      const at = `images[${i}]`;
+      if (!isObject(image)) throw new Error(`${at} is not an object`);
+      if (typeof image.id !== 'string' || !IMAGE_ID.test(image.id)) throw new Error(`${at}.id ${JSON.stringify(image.id)} is not a valid image id`);
+      if (typeof image.name !== 'string' || !IMAGE_NAME.test(image.name)) throw new Error(`${at}.name ${JSON.stringify(image.name)} is not an image reference`);
+      if (imageNames.has(image.name)) throw new Error(`${at}.name ${image.name} appears twice`);
+      imageNames.add(image.name);
+      if (typeof image.sha256 !== 'string' || !SHA256_HEX.test(image.sha256)) throw new Error(`${at}.sha256 must be 64 lower-case hex digits`);
+      if (!Number.isSafeInteger(image.sizeBytes) || image.sizeBytes < 0) throw new Error(`${at}.sizeBytes must be a non-negative integer`);
+      if (image.manifestDigest !== undefined && (typeof image.manifestDigest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(image.manifestDigest))) {
+        throw new Error(`${at}.manifestDigest must be sha256:<64 hex digits>`);
+      }
+    });
+  }
   return d;
 }
 

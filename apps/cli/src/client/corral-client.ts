@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import type {
   CreateEnvironmentRequest,
   EnvironmentEventView,
   EnvironmentResource,
   EnvironmentWaitResponse,
   HostComponentRow,
+  HostImageRow,
   HostResource,
+  ImageResource,
   ListResponse,
   PoolResource,
   RegistrationTokenCreated,
@@ -17,6 +21,8 @@ import { backoffDelay } from './backoff';
 import type { Connection } from '../config/cli-config';
 
 const REQUEST_TIMEOUT_MS = 30_000;
+/** an image upload may be hundreds of MiB */
+const UPLOAD_TIMEOUT_MS = 30 * 60_000;
 const ATTEMPTS = 5;
 /** answers worth retrying: the server or a proxy in front of it is briefly unavailable */
 const RETRYABLE = new Set([502, 503, 504]);
@@ -29,6 +35,8 @@ interface RequestOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   accept?: string;
+  /** a body that is not JSON, made afresh for every attempt (a file stream) */
+  rawBody?: () => { body: ReadableStream; contentType: string; length: number };
 }
 
 /** The management API over fetch: typed calls, the API's error shape as ApiError, bounded retries. */
@@ -77,7 +85,31 @@ export class CorralClient {
   }
 
   getHost(id: string) {
-    return this.json<HostResource & { components: HostComponentRow[] }>('GET', `/v1/hosts/${enc(id)}`, { retry: true });
+    return this.json<HostResource & { components: HostComponentRow[]; images?: HostImageRow[] }>('GET', `/v1/hosts/${enc(id)}`, { retry: true });
+  }
+
+  listImages() {
+    return this.json<ListResponse<ImageResource>>('GET', '/v1/images', { retry: true });
+  }
+
+  /**
+   * Uploads an OCI image archive, streamed from the file. Safe to send again (the same archive
+   * is a no-op on the server), so it is retried like a GET; `created` is false when the server
+   * had it already (200).
+   */
+  async uploadImage(file: string, timeoutMs = UPLOAD_TIMEOUT_MS): Promise<{ image: ImageResource; created: boolean }> {
+    const size = statSync(file).size;
+    const res = await this.request('POST', '/v1/images', {
+      retry: true,
+      timeoutMs,
+      rawBody: () => ({ body: Readable.toWeb(createReadStream(file)) as ReadableStream, contentType: 'application/x-tar', length: size }),
+    });
+    return { image: (await res.json()) as ImageResource, created: res.status === 201 };
+  }
+
+  async deleteImage(id: string): Promise<void> {
+    const res = await this.request('DELETE', `/v1/images/${enc(id)}`, { retry: true });
+    await res.body?.cancel();
   }
 
   listPools() {
@@ -96,6 +128,7 @@ export class CorralClient {
       const timeout = AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS);
       const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
       let res: Response;
+      const raw = options.rawBody?.();
       try {
         res = await fetch(`${this.connection.server}${path}`, {
           method,
@@ -103,11 +136,14 @@ export class CorralClient {
             authorization: `Bearer ${this.connection.token}`,
             accept: options.accept ?? 'application/json',
             ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+            ...(raw ? { 'content-type': raw.contentType, 'content-length': String(raw.length) } : {}),
             ...options.headers,
           },
-          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          body: raw ? raw.body : options.body === undefined ? undefined : JSON.stringify(options.body),
           signal,
-        });
+          // a streamed request body (Node's fetch requires saying so)
+          ...(raw ? { duplex: 'half' } : {}),
+        } as RequestInit);
       } catch (err) {
         if (options.signal?.aborted || attempt + 1 >= attempts) throw err;
         await sleep(backoffDelay(attempt), options.signal);

@@ -1,8 +1,8 @@
-import { isIP } from 'node:net';
+import { FlagError, formatUsage, LOG_LEVEL_FLAGS, parseFlags, parseIpAddress, parseLogLevel, parsePort, requireFlag, type FlagDef, type LogLevel } from '@corral/daemon';
 import { AddressError, cidrContains, cidrHasAddress, cidrsOverlap, parseCidr, parseIpv4, type Cidr } from '../net/ipv4';
 import { parseDuration } from './duration';
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export { FlagError, HelpRequested, type LogLevel } from '@corral/daemon';
 
 /** one other worker's pod CIDR and the host address its pods are reached through */
 export interface RouteSpec {
@@ -25,23 +25,9 @@ export interface PodNetworkConfig {
   logLevel: LogLevel;
 }
 
-/** A bad command line; the message names the flag. Exit code 2. */
-export class FlagError extends Error {}
-
-/** --help was given; the message is the usage text. Exit code 0. */
-export class HelpRequested extends Error {}
-
 /** no upstream port: next to the controller-manager's (libs/kube PORTS.podNetworkHealthz) */
 export const DEFAULT_HEALTHZ_PORT = 10258;
 export const MIN_RESYNC_MS = 100;
-
-interface FlagDef {
-  name: string;
-  value: string;
-  help: string;
-  default?: string;
-  repeated?: boolean;
-}
 
 /** The interface the catalog (libs/kube build-pod-network.ts) starts this binary with, and more. */
 const FLAGS: FlagDef[] = [
@@ -52,72 +38,39 @@ const FLAGS: FlagDef[] = [
   { name: 'healthz-port', value: 'port', help: 'port of /healthz', default: String(DEFAULT_HEALTHZ_PORT) },
   { name: 'resync-period', value: 'duration', help: 'how often routes, sysctls and iptables rules are checked and repaired', default: '5s' },
   { name: 'iptables', value: 'command', help: 'iptables command to use: the one kube-proxy uses here (iptables, iptables-legacy, iptables-nft)', default: 'iptables' },
-  { name: 'v', value: 'level', help: 'klog-style verbosity: 0-1 info, 2-4 debug, 5+ trace', default: '0' },
-  { name: 'log-level', value: 'level', help: 'trace|debug|info|warn|error|fatal; overrides --v' },
+  ...LOG_LEVEL_FLAGS,
 ];
 
-const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
-
 export function usage(): string {
-  const lines = FLAGS.map(
-    (f) =>
-      `  --${f.name}=<${f.value}>`.padEnd(32) +
-      ` ${f.help}${f.default !== undefined ? ` (default ${f.default})` : ''}${f.repeated ? ' [repeatable]' : ''}`,
-  );
-  return [
-    'Usage: corral-pod-network --cluster-cidr=<cidr> --node-cidr=<cidr> [--route=<cidr>=<gateway> ...] [flags]',
-    '',
-    "Corral's host-gw pod network on one worker host: routes to the other workers' pod CIDRs, IP",
-    'forwarding and bridge netfilter, masquerading of pod traffic that leaves the cluster network.',
-    'Serves /healthz. On SIGTERM or SIGINT it removes its routes and iptables rules and exits.',
-    '',
-    'Flags (--name=value or --name value):',
-    ...lines,
-    '  -h, --help'.padEnd(32) + ' this text',
-    '',
-  ].join('\n');
+  return formatUsage({
+    synopsis: 'Usage: corral-pod-network --cluster-cidr=<cidr> --node-cidr=<cidr> [--route=<cidr>=<gateway> ...] [flags]',
+    description: [
+      "Corral's host-gw pod network on one worker host: routes to the other workers' pod CIDRs, IP",
+      'forwarding and bridge netfilter, masquerading of pod traffic that leaves the cluster network.',
+      'Serves /healthz. On SIGTERM or SIGINT it removes its routes and iptables rules and exits.',
+    ],
+    flags: FLAGS,
+    column: 32,
+  });
 }
 
 /** Reads argv (without node and script) into the validated configuration; throws FlagError. */
 export function parsePodNetworkFlags(argv: readonly string[]): PodNetworkConfig {
-  const byName = new Map(FLAGS.map((f) => [f.name, f]));
-  const given = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') throw new HelpRequested(usage());
-    if (!arg.startsWith('--') || arg === '--') throw new FlagError(`unexpected argument ${JSON.stringify(arg)}: this command takes flags only`);
-    const eq = arg.indexOf('=');
-    const name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
-    if (!byName.has(name)) throw new FlagError(`unknown flag: --${name}`);
-    let value: string;
-    if (eq >= 0) {
-      value = arg.slice(eq + 1);
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith('--')) throw new FlagError(`flag needs an argument: --${name}`);
-      value = next;
-      i++;
-    }
-    given.set(name, [...(given.get(name) ?? []), value]);
-  }
-  // the last of a repeated single-valued flag wins, as with pflag
-  const get = (name: string): string | undefined => given.get(name)?.at(-1) ?? byName.get(name)!.default;
-
-  const cluster = requiredCidr('cluster-cidr', given.get('cluster-cidr')?.at(-1));
-  const node = requiredCidr('node-cidr', given.get('node-cidr')?.at(-1));
+  const flags = parseFlags(argv, FLAGS, usage);
+  const cluster = requiredCidr('cluster-cidr', flags.last('cluster-cidr'));
+  const node = requiredCidr('node-cidr', flags.last('node-cidr'));
   if (!cidrContains(cluster, node)) throw new FlagError(`--node-cidr: ${node.text} is not inside --cluster-cidr ${cluster.text}`);
-  const routes = parseRoutes(given.get('route') ?? [], cluster, node);
+  const routes = parseRoutes(flags.all('route'), cluster, node);
 
-  const bindAddress = get('bind-address')!;
-  if (isIP(bindAddress) === 0) throw new FlagError(`--bind-address: ${JSON.stringify(bindAddress)} is not an IP address`);
-  const healthzPort = parsePort('healthz-port', get('healthz-port')!);
+  const bindAddress = parseIpAddress('bind-address', flags.get('bind-address')!);
+  const healthzPort = parsePort('healthz-port', flags.get('healthz-port')!);
 
-  const resyncRaw = get('resync-period')!;
+  const resyncRaw = flags.get('resync-period')!;
   const resyncPeriodMs = parseDuration(resyncRaw);
   if (resyncPeriodMs === null) throw new FlagError(`--resync-period: ${JSON.stringify(resyncRaw)} is not a duration (e.g. 5s, 1m, 500ms)`);
   if (resyncPeriodMs < MIN_RESYNC_MS) throw new FlagError(`--resync-period: ${resyncRaw} is shorter than ${MIN_RESYNC_MS}ms`);
 
-  const iptables = get('iptables')!;
+  const iptables = flags.get('iptables')!;
   if (iptables === '' || /\s/.test(iptables)) throw new FlagError(`--iptables: ${JSON.stringify(iptables)} is not a command name or path`);
 
   return {
@@ -128,14 +81,13 @@ export function parsePodNetworkFlags(argv: readonly string[]): PodNetworkConfig 
     healthzPort,
     resyncPeriodMs,
     iptables,
-    logLevel: parseLogLevel(given.get('log-level')?.at(-1), get('v')!),
+    logLevel: parseLogLevel(flags),
   };
 }
 
 function requiredCidr(name: string, raw: string | undefined): Cidr {
-  if (raw === undefined || raw.trim() === '') throw new FlagError(`--${name}: required`);
   try {
-    return parseCidr(raw);
+    return parseCidr(requireFlag(name, raw));
   } catch (err) {
     if (err instanceof AddressError) throw new FlagError(`--${name}: ${err.message}`);
     throw err;
@@ -175,19 +127,3 @@ export function parseRoutes(raw: readonly string[], cluster: Cidr, node: Cidr): 
     .map((r) => ({ cidr: r.cidr.text, via: r.via }));
 }
 
-function parsePort(name: string, raw: string): number {
-  if (!/^\d+$/.test(raw)) throw new FlagError(`--${name}: ${JSON.stringify(raw)} is not a port number`);
-  const port = Number(raw);
-  if (port < 1 || port > 65535) throw new FlagError(`--${name}: ${port} is not between 1 and 65535`);
-  return port;
-}
-
-function parseLogLevel(logLevel: string | undefined, verbosity: string): LogLevel {
-  if (!/^\d+$/.test(verbosity)) throw new FlagError(`--v: ${JSON.stringify(verbosity)} is not a non-negative integer`);
-  if (logLevel !== undefined) {
-    if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new FlagError(`--log-level: ${JSON.stringify(logLevel)} is not one of ${LOG_LEVELS.join(', ')}`);
-    return logLevel as LogLevel;
-  }
-  const v = Number(verbosity);
-  return v >= 5 ? 'trace' : v >= 2 ? 'debug' : 'info';
-}

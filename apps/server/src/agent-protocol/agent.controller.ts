@@ -14,6 +14,7 @@ import { DesiredQuery } from './dto/desired.query';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { SnapshotStore } from '../snapshots/snapshot-store.service';
 import { sendSnapshotData } from '../snapshots/send-snapshot-data';
+import { HostImagesService } from '../images/host-images.service';
 
 @ApiTags('agent')
 @Controller('v1/agent')
@@ -25,6 +26,7 @@ export class AgentController {
     private readonly statuses: StatusIngestionService,
     private readonly jobs: JobsQueue,
     private readonly snapshots: SnapshotStore,
+    private readonly hostImages: HostImagesService,
   ) {}
 
   /**
@@ -77,6 +79,7 @@ export class AgentController {
   async status(@Body() body: StatusReportDto, @Req() req: HostRequest): Promise<void> {
     const host = req.corralHost!;
     const changed = await this.statuses.ingest(host, body);
+    if (body.images) await this.hostImages.ingest(host, body.images);
     await this.hosts.heartbeat(host, body.agentVersion, body.observedRevision);
     if (changed && host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
   }

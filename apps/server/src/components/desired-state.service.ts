@@ -7,6 +7,7 @@ import { Component } from './component.entity';
 import { Host } from '../hosts/host.entity';
 import { DesiredStateNotifier } from './desired-state-notifier';
 import { EventsService } from '../events/events.service';
+import { desiredImages } from '../images/desired-images';
 
 export interface DesiredChange {
   added: string[];
@@ -95,6 +96,8 @@ export class DesiredStateService {
       hostId,
       revision: host.desiredRevision,
       components: components.map((c) => ({ name: c.name, kind: c.kind, specHash: c.specHash, spec: c.spec })),
+      // read after the revision: never older images under a newer revision (image changes bump it)
+      images: components.some((c) => c.kind === 'containerd') ? await desiredImages(this.dataSource.manager) : [],
     };
   }
 

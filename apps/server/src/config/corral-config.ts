@@ -29,6 +29,10 @@ export interface CorralConfig {
   /** every component's health probe: seconds between probes, and failures in a row before its agent restarts it */
   probeIntervalSeconds: number;
   probeFailureThreshold: number;
+  /** a tools/images output directory (images.json + archives) imported at start as 'bundled' images, or null */
+  imageDir: string | null;
+  /** the largest image archive POST /v1/images takes */
+  imageMaxSizeBytes: number;
   logLevel: string;
 }
 

@@ -43,6 +43,14 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes the image directory (resolved) and the upload limit', () => {
+    expect(loadConfig(VALID)).toMatchObject({ imageDir: null, imageMaxSizeBytes: 512 * 1024 * 1024 });
+    expect(loadConfig({ ...VALID, CORRAL_IMAGE_DIR: '/srv/images', CORRAL_IMAGE_MAX_SIZE: '2Gi' })).toMatchObject({ imageDir: '/srv/images', imageMaxSizeBytes: 2 * 1024 ** 3 });
+    expect(loadConfig({ ...VALID, CORRAL_IMAGE_DIR: 'images', CORRAL_IMAGE_MAX_SIZE: '100M' })).toMatchObject({ imageDir: `${process.cwd()}/images`, imageMaxSizeBytes: 100_000_000 });
+    expect(problemsOf({ ...VALID, CORRAL_IMAGE_MAX_SIZE: 'big' })).toEqual(['CORRAL_IMAGE_MAX_SIZE must be a size such as 512Mi, 1Gi or 100M, got "big"']);
+    expect(problemsOf({ ...VALID, CORRAL_IMAGE_MAX_SIZE: '100' })).toEqual(['CORRAL_IMAGE_MAX_SIZE must be from 1Ki to 64Gi']);
+  });
+
   it('names every missing or wrong variable at once', () => {
     const problems = problemsOf({
       DATABASE_URL: 'mysql://db',

@@ -1,5 +1,7 @@
+import { resolve } from 'node:path';
 import { parseDuration } from '@corral/domain';
 import { ConfigError, CorralConfig, ServerRole } from './corral-config';
+import { parseByteSize } from '../images/byte-size';
 
 const ROLES: ServerRole[] = ['api', 'worker', 'all'];
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -85,6 +87,16 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     problems.push(`CORRAL_PROBE_FAILURE_THRESHOLD must be a whole number from 1 to 100, got "${thresholdText}"`);
   }
 
+  // checked (images.json, each archive) when the server starts, where a problem stops it naming the variable
+  const imageDir = env.CORRAL_IMAGE_DIR?.trim() ? resolve(env.CORRAL_IMAGE_DIR.trim()) : null;
+  let imageMaxSizeBytes = 512 * 1024 * 1024;
+  try {
+    imageMaxSizeBytes = parseByteSize(str('CORRAL_IMAGE_MAX_SIZE', '512Mi'));
+    if (imageMaxSizeBytes < 1024 || imageMaxSizeBytes > 64 * 1024 ** 3) problems.push('CORRAL_IMAGE_MAX_SIZE must be from 1Ki to 64Gi');
+  } catch (err) {
+    problems.push(`CORRAL_IMAGE_MAX_SIZE ${(err as Error).message}`);
+  }
+
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -106,6 +118,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     etcdSnapshotKeep,
     probeIntervalSeconds: probeIntervalMs / 1000,
     probeFailureThreshold,
+    imageDir,
+    imageMaxSizeBytes,
     logLevel: str('CORRAL_LOG_LEVEL', 'info'),
   };
 }

@@ -6,6 +6,7 @@ import { ListHostsQuery } from './dto/list-hosts.query';
 import { hostView } from './host.view';
 import { HostComponentsService } from '../components/host-components.service';
 import { SetHostComponentsDto } from '../components/dto/component-spec.dto';
+import { HostImagesService } from '../images/host-images.service';
 
 @ApiTags('hosts')
 @ApiBearerAuth()
@@ -14,6 +15,7 @@ export class HostsController {
   constructor(
     private readonly hosts: HostsService,
     private readonly hostComponents: HostComponentsService,
+    private readonly hostImages: HostImagesService,
   ) {}
 
   @Get()
@@ -28,8 +30,8 @@ export class HostsController {
   @RequireScope('read')
   async get(@Param('id') id: string) {
     const host = await this.hosts.get(id);
-    const components = await this.hostComponents.sideBySide(host.id, host.state);
-    return { ...hostView(host), conditions: this.hostComponents.hostConditions(host, components), components };
+    const [components, images] = await Promise.all([this.hostComponents.sideBySide(host.id, host.state), this.hostImages.forHost(host.id)]);
+    return { ...hostView(host), conditions: this.hostComponents.hostConditions(host, components), components, images };
   }
 
   @Delete(':id')

@@ -11,9 +11,10 @@ import { QueueModule } from '../queue/queue.module';
 import { ComponentsModule } from '../components/components.module';
 import { HostPoolModule } from './host-pool.module';
 import { HostPoolsController } from './host-pools.controller';
+import { HostImagesModule } from '../images/host-images.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Host]), RegistrationTokensModule, EnvironmentsModule, EventsModule, QueueModule, ComponentsModule, HostPoolModule],
+  imports: [TypeOrmModule.forFeature([Host]), RegistrationTokensModule, EnvironmentsModule, EventsModule, QueueModule, ComponentsModule, HostPoolModule, HostImagesModule],
   controllers: [HostsController, HostPoolsController],
   providers: [HostsService, HostCredentialGuard],
   exports: [HostsService, HostCredentialGuard],

@@ -13,9 +13,11 @@ import { CertificateExpiry1764150000000 } from './migrations/1764150000000-certi
 import { MonitoringAndEtcdSnapshots1764180000000 } from './migrations/1764180000000-monitoring-and-etcd-snapshots';
 import { HostPoolsAndIdempotency1764170000000 } from './migrations/1764170000000-host-pools-and-idempotency';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
+import { Image } from '../images/image.entity';
+import { Images1764190000000 } from './migrations/1764190000000-images';
 
-export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component, ComponentStatus, CorralEvent, IdempotencyKey, EtcdSnapshot, EtcdRestore];
-export const MIGRATIONS = [InitialSchema1764140000000, CertificateExpiry1764150000000, HostPoolsAndIdempotency1764170000000, MonitoringAndEtcdSnapshots1764180000000];
+export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component, ComponentStatus, CorralEvent, IdempotencyKey, EtcdSnapshot, EtcdRestore, Image];
+export const MIGRATIONS = [InitialSchema1764140000000, CertificateExpiry1764150000000, HostPoolsAndIdempotency1764170000000, MonitoringAndEtcdSnapshots1764180000000, Images1764190000000];
 
 /** One definition of the database connection, shared by the server and the migration CLI. */
 export function dataSourceOptions(databaseUrl: string, schema: string, poolSize = 10): DataSourceOptions {

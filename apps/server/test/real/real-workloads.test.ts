@@ -4,8 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
 import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
-import { buildCorralImages } from '../../../../tools/images/src/build';
-import { buildImage } from '../../../../tools/images/src/oci';
+import { buildCorralImages, buildImage } from '@corral/images';
 import { apiClient } from '../support/api-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 

@@ -10,11 +10,12 @@ export function apiClient(baseUrl: string, key?: string) {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
-        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(body !== undefined && !Buffer.isBuffer(body) ? { 'content-type': 'application/json' } : {}),
         ...(key ? { authorization: `Bearer ${key}` } : {}),
         ...headers,
       },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      // a Buffer (an image archive) goes as it is, with the content type the caller gives
+      body: body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? (body as string | Buffer) : JSON.stringify(body),
     });
     const text = await res.text();
     let parsed: unknown = text;

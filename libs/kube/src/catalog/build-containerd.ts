@@ -74,6 +74,9 @@ disabled_plugins = ["io.containerd.tracing.processor.v1.otlp", "io.containerd.in
 
 [plugins.'io.containerd.cri.v1.runtime']
   enable_selinux = false
+  # the kubelet asks for -998 on sandboxes; a host whose root lacks CAP_SYS_RESOURCE (containers,
+  # sandboxes like this project's machines) cannot lower oom_score_adj below containerd's own
+  restrict_oom_score_adj = true
 
 [plugins.'io.containerd.cri.v1.runtime'.cni]
   bin_dirs = ["${cniBinDir}"]

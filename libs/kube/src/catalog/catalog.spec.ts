@@ -309,6 +309,7 @@ describe('component catalog', () => {
     expect(resolve(/\[grpc\]\s+address = "([^"]+)"/.exec(toml)![1]!, 'containerd')).toBe(socket);
     expect(socket).toBe('/state/data/containerd/containerd.sock');
     expect(toml).toContain('SystemdCgroup = false');
+    expect(toml).toContain('restrict_oom_score_adj = true');
     expect(toml).toContain('sandbox = "corral.local/pause:3.10"');
     expect(toml).toContain('conf_dir = "${componentDir}/cni"');
     expect(JSON.parse(file(containerd, 'cni/10-corral.conflist')).plugins[0]).toMatchObject({ type: 'bridge', hairpinMode: true, ipMasq: false, ipam: { ranges: [[{ subnet: '10.42.3.0/24' }]] } });

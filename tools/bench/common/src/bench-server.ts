@@ -7,7 +7,14 @@ import { REPO } from '@corral/test-hosts';
 import { deleteRedisPrefix } from './redis-prefix';
 
 export interface BenchServer {
+  /** http://127.0.0.1:<port>, for the bench itself */
   url: string;
+  port: number;
+  /**
+   * The URL agents on test hosts use: http://<address>:<port> (e.g. a HostHarness's
+   * serverAddress); needs the server started with CORRAL_BIND_ADDRESS 0.0.0.0.
+   */
+  urlFor(address: string): string;
   /** what a second replica needs to join the same deployment */
   deployment: Record<string, string>;
   adminKey: string;
@@ -93,6 +100,13 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   await waitHealthy();
   return {
     url,
+    port,
+    urlFor: (address: string) => {
+      if (serverEnv.CORRAL_BIND_ADDRESS !== '0.0.0.0' && serverEnv.CORRAL_BIND_ADDRESS !== address) {
+        throw new Error(`the bench server listens on ${serverEnv.CORRAL_BIND_ADDRESS} only: start it with CORRAL_BIND_ADDRESS 0.0.0.0 for hosts to reach it on ${address}`);
+      }
+      return `http://${address}:${port}`;
+    },
     adminKey,
     deployment: {
       CORRAL_DB_SCHEMA: serverEnv.CORRAL_DB_SCHEMA,

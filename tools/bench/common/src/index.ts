@@ -1,4 +1,7 @@
 export * from './bench-server';
+export * from './cpu-usage';
+export * from './limit-plan';
+export * from './limit-probe';
 export * from './physical-limit';
 export * from './wait-until';
 export * from './redis-prefix';

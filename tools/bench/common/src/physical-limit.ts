@@ -1,78 +1,300 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { expandComponentSpec, type ComponentKind, type ComponentSpec, type ProbeSpec } from '@corral/contracts';
-import { planPlacement } from '@corral/domain';
-import { CertificateIssuer, buildHostComponents, createEnvironmentCas, issueHostPki } from '@corral/kube';
-import { STAND_IN_BIN } from '@corral/test-hosts';
+import { expandComponentSpec, type ComponentSpec } from '@corral/contracts';
+import { clusterBootstrapObjects, objectPath } from '@corral/kube';
+import { composeAgentBinDir } from '@corral/kube-build';
+import { HostHarness, REPO, STAND_IN_BIN, type TestHost } from '@corral/test-hosts';
+import { harnessCpuMs } from './cpu-usage';
+import { planLimitEnvironment, type LimitEnvironmentPlan, type LimitHostPlan } from './limit-plan';
+import { probeOnce, type ExecProbeRunner } from './limit-probe';
 
 export interface StageTiming {
   stage: string;
   ms: number;
 }
 
+/** One component of a physical-limit run: when it was started and when its probe first passed (ms after t0). */
+export interface ComponentTiming {
+  hostname: string;
+  name: string;
+  kind: string;
+  dependsOn: string[];
+  startedMs: number;
+  healthyMs: number;
+}
+
+export interface PhysicalLimitResult {
+  /** when the last component was healthy (ms after t0, the moment the first components were started) */
+  totalMs: number;
+  /** when the last component of each kind was healthy, in order */
+  stages: StageTiming[];
+  components: ComponentTiming[];
+  /** further milestones after every component is healthy (see LimitMilestone), ms after t0 */
+  milestones: Record<string, number>;
+  /** CPU time (ms) used from t0 until the last component was healthy, by whom (see cpuSampler) */
+  cpuMs: Record<string, number>;
+}
+
+/** CPU counters (ms) read at t0 and when the last component is healthy; the result holds the differences */
+export type CpuSampler = () => Record<string, number | null>;
+
+/** Where one host's components run in a limit run. */
+export interface LimitHostRuntime {
+  hostname: string;
+  address: string;
+  /** as an agent's --state-dir: components/<name> and data/<name> under it */
+  stateDir: string;
+  /** as an agent's --bin-dir */
+  binDir: string;
+  /** starts argv (argv[0] absolute) with exactly `env`, in cwd, logging under `name` */
+  start(argv: string[], env: Record<string, string>, cwd: string, name: string): void;
+  /** runs an exec probe's argv on the host */
+  exec: ExecProbeRunner;
+}
+
+/** What a later milestone (e.g. a Deployment Available) gets once every component is healthy. */
+export interface LimitCluster {
+  plan: LimitEnvironmentPlan;
+  /** the node hosts (real mode only) */
+  harness?: HostHarness;
+  binDir: string;
+  /** ms since t0 */
+  elapsed(): number;
+}
+
+/** A step measured after the environment's components are all healthy, in the same run. */
+export interface LimitMilestone {
+  name: string;
+  run(cluster: LimitCluster): Promise<void>;
+}
+
+const COMPONENT_TIMEOUT_MS = 180_000;
+const PROBE_PAUSE_MS = 25;
+/** an exec probe is a few processes (containerd's: sh, ctr, awk): not so often on a 2-core machine */
+const EXEC_PROBE_PAUSE_MS = 100;
+
 /**
  * The physical limit of bringing an environment up: the same component specs the server
- * would write (same catalog, same PKI), started by hand on every host at once, each component
- * the moment its dependencies are healthy, with no server, agent or queue in between.
- * `stages` says when the last component of each kind became healthy.
+ * would write (same planner, catalog, PKI and pod-network IPAM; see planLimitEnvironment),
+ * every component started the moment its same-host dependencies are healthy, with no server,
+ * agent or queue in between, and probed continuously with its own probe. Corral's cluster
+ * objects (the ingress controller's RBAC) are applied the moment the first apiserver is
+ * healthy, as the server does. The limit is when the last component is healthy.
  */
-export async function measurePhysicalLimit(hostCount: number, etcdMembers: 1 | 3 | 5): Promise<{ totalMs: number; stages: StageTiming[] }> {
+export async function runPhysicalLimit(
+  plan: LimitEnvironmentPlan,
+  runtimes: LimitHostRuntime[],
+  options: { milestones?: LimitMilestone[]; harness?: HostHarness; cpu?: CpuSampler } = {},
+): Promise<PhysicalLimitResult> {
+  const { milestones = [], harness } = options;
+  const cpu: CpuSampler = options.cpu ?? (() => ({}));
+  type Runnable = { host: LimitHostPlan; runtime: LimitHostRuntime; spec: ComponentSpec; componentDir: string };
+  const runnable: Runnable[] = [];
+  plan.hosts.forEach((host, i) => {
+    for (const raw of host.specs) {
+      const { spec, componentDir } = prepare(runtimes[i], raw);
+      runnable.push({ host, runtime: runtimes[i], spec, componentDir });
+    }
+  });
+  let failed: Error | null = null;
+  const cpuBefore: Record<string, number | null> = cpu();
+  const t0 = performance.now();
+  const elapsed = () => performance.now() - t0;
+  const timings = new Map<Runnable, ComponentTiming>();
+  const healthy = new Map<Runnable, Promise<number>>();
+  let apiServerUp: () => void = () => undefined;
+  const firstApiServer = new Promise<void>((r) => (apiServerUp = r));
+
+  const launch = (r: Runnable): Promise<number> => {
+    const existing = healthy.get(r);
+    if (existing) return existing;
+    const deps = (r.spec.dependsOn ?? []).map((dep) => runnable.find((x) => x.host === r.host && x.spec.name === dep)).filter((x): x is Runnable => Boolean(x));
+    const done = Promise.all(deps.map(launch)).then(async () => {
+      if (failed) throw failed;
+      const startedMs = elapsed();
+      const env = { PATH: `${r.runtime.binDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: r.componentDir, ...(r.spec.env ?? {}) };
+      r.runtime.start([join(r.runtime.binDir, r.spec.binary), ...r.spec.args], env, r.componentDir, r.spec.name);
+      const deadline = Date.now() + COMPONENT_TIMEOUT_MS;
+      while (!(r.spec.probe ? await probeOnce(r.spec.probe, r.runtime.exec) : true)) {
+        if (failed) throw failed;
+        if (Date.now() > deadline) {
+          failed = new Error(`${r.spec.name} on ${r.host.hostname} did not become healthy within ${COMPONENT_TIMEOUT_MS / 1000} s (probe ${JSON.stringify(r.spec.probe)})`);
+          throw failed;
+        }
+        await sleep(r.spec.probe?.type === 'exec' ? EXEC_PROBE_PAUSE_MS : PROBE_PAUSE_MS);
+      }
+      const healthyMs = elapsed();
+      timings.set(r, { hostname: r.host.hostname, name: r.spec.name, kind: r.spec.kind, dependsOn: r.spec.dependsOn ?? [], startedMs, healthyMs });
+      if (r.spec.kind === 'kube-apiserver') apiServerUp();
+      return healthyMs;
+    });
+    healthy.set(r, done);
+    return done;
+  };
+  // Corral's cluster objects through the first healthy apiserver (the ingress controller needs its RBAC)
+  let objectsMs = -1;
+  const objects = firstApiServer.then(async () => {
+    const server = runnable.find((r) => r.spec.kind === 'kube-apiserver' && timings.has(r))!;
+    const url = `https://${server.host.address}:6443`;
+    const deadline = Date.now() + COMPONENT_TIMEOUT_MS;
+    for (;;) {
+      try {
+        for (const object of clusterBootstrapObjects()) await apply(url, plan, object);
+        objectsMs = elapsed();
+        return;
+      } catch (err) {
+        if (failed) return;
+        if (Date.now() > deadline) throw new Error(`applying cluster objects through ${url}: ${(err as Error).message}`);
+        await sleep(100);
+      }
+    }
+  });
+  objects.catch(() => undefined); // awaited below; never an unhandled rejection if a component fails first
+  const readyAt = await Promise.all(runnable.map(launch)).catch((err) => {
+    failed ??= err as Error;
+    throw err;
+  });
+  const cpuAfter = cpu();
+  await objects;
+  const cpuMs: Record<string, number> = {};
+  for (const [k, v] of Object.entries(cpuAfter)) {
+    const before = cpuBefore[k];
+    if (v !== null && before !== null && before !== undefined) cpuMs[k] = v - before;
+  }
+  const components = runnable.map((r) => timings.get(r)!);
+  const byKind = new Map<string, number>();
+  for (const c of components) byKind.set(c.kind, Math.max(byKind.get(c.kind) ?? 0, c.healthyMs));
+  const stages = [...byKind.entries()].sort((a, b) => a[1] - b[1]).map(([stage, ms]) => ({ stage: `${stage} healthy`, ms }));
+  const result: PhysicalLimitResult = { totalMs: Math.max(...readyAt), stages, components, milestones: { 'cluster objects applied': objectsMs }, cpuMs };
+  for (const milestone of milestones) {
+    await milestone.run({ plan, harness, binDir: runtimes[0]!.binDir, elapsed });
+    result.milestones[milestone.name] = elapsed();
+  }
+  return result;
+}
+
+/** Expands the contract's placeholders and writes the spec's files, as an agent does. */
+function prepare(runtime: LimitHostRuntime, raw: ComponentSpec): { spec: ComponentSpec; componentDir: string } {
+  const componentDir = join(runtime.stateDir, 'components', raw.name);
+  const dataDir = join(runtime.stateDir, 'data', raw.name);
+  mkdirSync(componentDir, { recursive: true, mode: 0o700 });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const spec = expandComponentSpec(raw, { componentDir, dataDir, address: runtime.address, hostname: runtime.hostname, binDir: runtime.binDir });
+  for (const file of spec.files) {
+    const path = join(componentDir, file.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, file.content, { mode: file.mode });
+  }
+  return { spec, componentDir };
+}
+
+/** server-side apply as the environment's admin, as ClusterBootstrapService does */
+function apply(server: string, plan: LimitEnvironmentPlan, object: object & { kind: string }): Promise<void> {
+  const body = JSON.stringify(object);
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      new URL(`${objectPath(object as any)}?fieldManager=corral&force=true`, server),
+      {
+        method: 'PATCH',
+        ca: plan.cas.clusterCa.certPem,
+        cert: plan.admin.certPem,
+        key: plan.admin.keyPem,
+        headers: { accept: 'application/json', 'content-type': 'application/apply-patch+yaml', 'content-length': Buffer.byteLength(body) },
+        timeout: 5000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => ((res.statusCode ?? 0) >= 200 && (res.statusCode ?? 0) < 300 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * The limit on the real binaries: fresh node hosts (HostHarness, one network, mount, UTS and
+ * cgroup namespace per host, as the agents get in the Corral run), the upstream binaries plus
+ * Corral's own daemons (composeAgentBinDir), every component started inside its host with
+ * harness.startProcess and exec probes (containerd's `ctr version`) run inside it with
+ * harness.exec. Everything is torn down afterwards.
+ */
+export async function measureRealPhysicalLimit(options: {
+  hostCount: number;
+  etcdMembers: 1 | 3 | 5;
+  /** upstream binaries (kubeBinDir()) */
+  upstreamBinDir: string;
+  milestones?: LimitMilestone[];
+  /** keep the hosts' files and logs (printed) */
+  keepFiles?: boolean;
+}): Promise<PhysicalLimitResult> {
+  const harness = await HostHarness.create({ count: options.hostCount, nodes: true, keepFiles: options.keepFiles });
+  try {
+    const binDir = composeAgentBinDir(join(harness.workDir, 'bin'), options.upstreamBinDir);
+    const plan = await planLimitEnvironment(harness.hosts.map((h, i) => ({ hostname: `node-${i + 1}`, address: h.address })), options.etcdMembers);
+    const runtimes = harness.hosts.map((host, i) => harnessRuntime(harness, host, `node-${i + 1}`, binDir));
+    const cpu: CpuSampler = () => {
+      const self = process.cpuUsage();
+      return { 'hosts (components, exec probes)': harnessCpuMs(harness), 'bench process (probes, spawns)': (self.user + self.system) / 1000 };
+    };
+    return await runPhysicalLimit(plan, runtimes, { milestones: options.milestones, harness, cpu });
+  } finally {
+    if (options.keepFiles) process.stdout.write(`    (limit hosts' files kept in ${harness.workDir})\n`);
+    await harness.destroy({ graceMs: 500 }).catch((err) => process.stderr.write(`physical limit: ${(err as Error).message}\n`));
+  }
+}
+
+function harnessRuntime(harness: HostHarness, host: TestHost, hostname: string, binDir: string): LimitHostRuntime {
+  return {
+    hostname,
+    address: host.address,
+    stateDir: host.stateDir,
+    binDir,
+    // `env -i`: the component sees exactly the agent's environment, not ours
+    start: (argv, env, cwd, name) => {
+      harness.startProcess(host, ['env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...argv], { cwd, name });
+    },
+    exec: async (argv, timeoutMs) => (await harness.exec(host, argv, { timeoutMs })).code === 0,
+  };
+}
+
+/**
+ * The limit with the stand-ins (tools/kube-stand-ins) on loopback addresses 127.x.y.2-4 in the
+ * machine's own namespaces: `--stand-ins` mode of the benches, and ci-clusters'.
+ */
+export async function measurePhysicalLimit(hostCount: number, etcdMembers: 1 | 3 | 5): Promise<PhysicalLimitResult> {
   const prefix = `127.${10 + Math.floor(Math.random() * 200)}.${1 + Math.floor(Math.random() * 250)}`;
-  const hosts = Array.from({ length: hostCount }, (_, i) => ({ id: `00000000-0000-4000-8000-00000000000${i}`, hostname: `limit-${i + 1}`, address: `${prefix}.${i + 2}`, roles: [], state: 'active' as const }));
-  const plan = planPlacement({ spec: { etcdMembers, ingressReplicas: 1 }, hosts, current: [] });
-  const kindsOf = (hostId: string) => plan.placement.filter((p) => p.hostId === hostId).map((p) => p.kind as ComponentKind);
-  const environment = { id: 'limit', name: 'limit', kubernetesVersion: 'v1.36', networking: { clusterCidr: '10.42.0.0/16', serviceCidr: '10.43.0.0/16', clusterDomain: 'cluster.local', dnsServiceIp: '10.43.0.10' } };
-  const cas = await createEnvironmentCas('limit');
-  const issuer = await CertificateIssuer.load(cas);
-  const controlPlane = hosts.filter((h) => kindsOf(h.id).includes('kube-apiserver'));
-  const etcdHosts = hosts.filter((h) => kindsOf(h.id).includes('etcd'));
   const root = mkdtempSync(join(tmpdir(), 'corral-limit-'));
   const started: ChildProcess[] = [];
   try {
-    const runnable: Array<{ host: (typeof hosts)[number]; spec: ComponentSpec }> = [];
-    for (const host of hosts) {
-      const kinds = kindsOf(host.id);
-      const pki = await issueHostPki(issuer, { host, kinds, apiServer: { controlPlaneAddresses: controlPlane.map((h) => h.address), serviceCidr: environment.networking.serviceCidr, clusterDomain: environment.networking.clusterDomain } });
-      const specs = buildHostComponents({
-        environment,
-        host,
-        kinds,
-        etcd: { members: etcdHosts.map((h) => ({ name: h.hostname, address: h.address })), initialClusterState: 'new' },
-        apiServerEndpoints: controlPlane.map((h) => `https://${h.address}:6443`),
-        cas,
-        pki,
-      });
-      for (const spec of specs) runnable.push({ host, spec: prepare(root, host, spec) });
-    }
-    // every component starts the moment its same-host dependencies are healthy, as agents do;
-    // the limit is when the last one is healthy
-    const t0 = performance.now();
-    const healthy = new Map<string, Promise<number>>();
-    const key = (hostname: string, name: string) => `${hostname}/${name}`;
-    const launch = (r: (typeof runnable)[number]): Promise<number> => {
-      const existing = healthy.get(key(r.host.hostname, r.spec.name));
-      if (existing) return existing;
-      const deps = (r.spec.dependsOn ?? []).map((dep) => runnable.find((x) => x.host === r.host && x.spec.name === dep)!).filter(Boolean);
-      const done = Promise.all(deps.map(launch)).then(async () => {
-        const componentDir = join(root, r.host.hostname, 'components', r.spec.name);
-        const log = openSync(join(root, `${r.host.hostname}-${r.spec.name}.log`), 'a');
-        // as the agent runs it: own process group, cwd and HOME in the component's directory
-        started.push(spawn(join(STAND_IN_BIN, r.spec.binary), r.spec.args, { detached: true, stdio: ['ignore', log, log], cwd: componentDir, env: { PATH: `${STAND_IN_BIN}:${process.env.PATH ?? ''}`, HOME: componentDir, ...r.spec.env } }));
-        await waitHealthy(r.spec.probe!, `${r.spec.kind} on ${r.host.hostname}`);
-        return performance.now() - t0;
-      });
-      healthy.set(key(r.host.hostname, r.spec.name), done);
-      return done;
-    };
-    const readyAt = await Promise.all(runnable.map(launch));
-    const byKind = new Map<string, number>();
-    runnable.forEach((r, i) => byKind.set(r.spec.kind, Math.max(byKind.get(r.spec.kind) ?? 0, readyAt[i])));
-    const timings: StageTiming[] = [...byKind.entries()].sort((a, b) => a[1] - b[1]).map(([stage, ms]) => ({ stage: `${stage} healthy`, ms }));
-    return { totalMs: Math.max(...readyAt), stages: timings };
+    const binDir = standInBinDir(join(root, 'bin'));
+    const hosts = Array.from({ length: hostCount }, (_, i) => ({ hostname: `limit-${i + 1}`, address: `${prefix}.${i + 2}` }));
+    const plan = await planLimitEnvironment(hosts, etcdMembers);
+    const runtimes: LimitHostRuntime[] = hosts.map((h) => ({
+      ...h,
+      stateDir: join(root, h.hostname),
+      binDir,
+      start: (argv, env, cwd, name) => {
+        const log = openSync(join(root, `${h.hostname}-${name}.log`), 'a');
+        try {
+          // as the agent runs it: own process group, cwd and HOME in the component's directory
+          started.push(spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', log, log], cwd, env }));
+        } finally {
+          closeSync(log);
+        }
+      },
+      exec: (argv, timeoutMs) =>
+        new Promise((resolve) => {
+          const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', timeout: timeoutMs });
+          child.once('error', () => resolve(false));
+          child.once('exit', (code) => resolve(code === 0));
+        }),
+    }));
+    return await runPhysicalLimit(plan, runtimes);
   } finally {
     for (const child of started) {
       try {
@@ -85,48 +307,23 @@ export async function measurePhysicalLimit(hostCount: number, etcdMembers: 1 | 3
   }
 }
 
-/** Expands the contract's placeholders and writes the spec's files, as an agent does. */
-function prepare(root: string, host: { hostname: string; address: string }, spec: ComponentSpec): ComponentSpec {
-  const componentDir = join(root, host.hostname, 'components', spec.name);
-  const dataDir = join(root, host.hostname, 'data', spec.name);
-  mkdirSync(componentDir, { recursive: true });
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const expanded = expandComponentSpec(spec, { componentDir, dataDir, address: host.address, hostname: host.hostname, binDir: STAND_IN_BIN });
-  for (const file of expanded.files) {
-    const path = join(componentDir, file.path);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, file.content, { mode: file.mode });
-  }
-  return expanded;
+/**
+ * The stand-ins' bin dir with the pod-network stand-in (touches no route, sysctl or iptables
+ * rule) in place of the real daemon: loopback hosts share the machine's network namespace.
+ * Loopback agents of a `--stand-ins` run get the same directory.
+ */
+export function standInBinDir(dir: string): string {
+  const entry = join(REPO, 'dist/tools/kube-stand-ins/src/pod-network/main.js');
+  if (!existsSync(entry)) throw new Error(`${entry} not found: the stand-in mode needs the pod-network stand-in (run 'npm run build')`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  for (const name of readdirSync(STAND_IN_BIN)) if (name !== 'corral-pod-network') symlinkSync(join(STAND_IN_BIN, name), join(dir, name));
+  const node = existsSync(join(REPO, 'node_modules/.bin/node')) ? join(REPO, 'node_modules/.bin/node') : 'node';
+  writeFileSync(join(dir, 'corral-pod-network'), `#!/bin/sh\nexec "${node}" "${entry}" "$@"\n`);
+  chmodSync(join(dir, 'corral-pod-network'), 0o755);
+  return dir;
 }
 
-async function waitHealthy(probe: ProbeSpec, what: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (await probeOnce(probe)) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`${what} did not become healthy within 60 s (probe ${probe.type}://${probe.host}:${probe.port}${probe.path ?? ''})`);
-}
-
-function probeOnce(probe: ProbeSpec): Promise<boolean> {
-  const url = `${probe.type}://${probe.host}:${probe.port}${probe.path ?? '/'}`;
-  if (probe.type === 'http') {
-    return fetch(url, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
-  }
-  return new Promise((resolve) => {
-    const req = httpsRequest(url, {
-      ca: probe.caFile ? readFileSync(probe.caFile) : undefined,
-      cert: probe.certFile ? readFileSync(probe.certFile) : undefined,
-      key: probe.keyFile ? readFileSync(probe.keyFile) : undefined,
-      rejectUnauthorized: Boolean(probe.caFile),
-      timeout: 1000,
-    }, (res) => {
-      res.resume();
-      resolve((res.statusCode ?? 500) < 400);
-    });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
