@@ -195,7 +195,13 @@ export class HostHarness {
     fs.mkdirSync(host.stateDir, { recursive: true });
     fs.mkdirSync(host.logDir, { recursive: true });
     await this.waitLowerUp(host.namespace, 'eth0');
-    if (nodeOpts) host.node = await this.setupNode(host, nodeOpts);
+    if (nodeOpts) {
+      // a real node has a default route: the host's own traffic to a Service's cluster IP needs
+      // some route before kube-proxy's OUTPUT rules rewrite it. It ends in the root namespace,
+      // which forwards nothing from the bridge (its forwarding sysctl is 0), so nothing leaves.
+      await this.ip(['-n', host.namespace, 'route', 'add', 'default', 'via', this.serverAddress, 'dev', 'eth0']);
+      host.node = await this.setupNode(host, nodeOpts);
+    }
     this.hosts.push(host);
     return host;
   }
