@@ -229,6 +229,32 @@ describe('supervisor with real processes', () => {
     });
   });
 
+  it('runs teardown steps when a component is removed (before and after it stops), not on a spec change', async () => {
+    const { sup } = supervisor('teardown');
+    const marks = join(root, 'teardown-marks');
+    const spec = (arg: string): ComponentSpec => ({
+      name: 'keeper',
+      kind: 'test',
+      binary: 'sleeper',
+      args: [arg],
+      files: [],
+      ports: [],
+      teardown: [
+        // before-stop sees the component still running; after-stop sees it gone
+        { when: 'before-stop', command: ['/bin/sh', '-c', `pgrep -f "sleeper up|sleep 600" >/dev/null && echo before-running >> ${marks}`], timeoutSeconds: 10 },
+        { when: 'after-stop', command: ['/bin/sh', '-c', `echo after \${dataDir} >> ${marks}`], timeoutSeconds: 10 },
+      ],
+    });
+    await sup.apply(desired(1, [{ name: 'keeper', kind: 'test', specHash: 't1', spec: spec('a') }]));
+    await waitFor('keeper running', () => observed(sup, 'keeper')?.phase === 'running');
+    await sup.apply(desired(2, [{ name: 'keeper', kind: 'test', specHash: 't2', spec: spec('b') }]));
+    await waitFor('keeper on t2', () => observed(sup, 'keeper')?.specHash === 't2' && observed(sup, 'keeper')?.phase === 'running');
+    expect(existsSync(marks)).toBe(false);
+    await sup.apply(desired(3, []));
+    await waitFor('keeper removed', () => observed(sup, 'keeper') === undefined);
+    expect(readFileSync(marks, 'utf8')).toBe(`before-running\nafter ${join(root, 'teardown', 'data', 'keeper')}\n`);
+  });
+
   it('flags a crash loop with the last log lines', async () => {
     const { sup } = supervisor('crash-host', { tuning: { restartBackoff: { baseMs: 50, maxMs: 200, jitter: 0.2 } } });
     await sup.apply(desired(1, [{ name: 'crasher', kind: 'test', specHash: 'c1', spec: { name: 'crasher', kind: 'test', binary: 'crasher', args: [], files: [], ports: [] } }]));

@@ -81,6 +81,18 @@ export interface InitStep {
   output: string;
 }
 
+/**
+ * A command the agent runs when the component is removed for good (not on a restart or a spec
+ * change): `before-stop` while it still runs, `after-stop` once it has exited, before its
+ * directories are wiped. Bounded by its timeout; a failure is logged and never blocks removal.
+ */
+export interface TeardownStep {
+  when: 'before-stop' | 'after-stop';
+  /** argv; an absolute path runs as it is, a bare name is looked up in --bin-dir */
+  command: string[];
+  timeoutSeconds: number;
+}
+
 export interface ComponentSpec {
   /** unique per host, e.g. "etcd", "kube-apiserver" */
   name: string;
@@ -99,6 +111,8 @@ export interface ComponentSpec {
   stopGracePeriodSeconds?: number;
   /** run in order before the first start; see InitStep */
   init?: InitStep[];
+  /** what removing the component must also clean up (e.g. containers outliving containerd); see TeardownStep */
+  teardown?: TeardownStep[];
 }
 
 export interface DesiredComponent {

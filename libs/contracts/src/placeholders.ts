@@ -29,6 +29,7 @@ export function expandComponentSpec(spec: ComponentSpec, values: PlaceholderValu
     files: spec.files.map((f) => ({ ...f, path: expand(f.path), ...(f.expandContent ? { content: expand(f.content) } : {}) })),
     probe: spec.probe ? expandProbe(spec.probe, values) : undefined,
     init: spec.init?.map((step) => expandInitStep(step, values)),
+    teardown: spec.teardown?.map((step) => ({ ...step, command: step.command.map(expand) })),
   };
 }
 

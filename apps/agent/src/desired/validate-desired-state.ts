@@ -41,6 +41,14 @@ export function validateDesiredState(value: unknown): DesiredState {
     if (s.stopGracePeriodSeconds !== undefined && !(typeof s.stopGracePeriodSeconds === 'number' && s.stopGracePeriodSeconds >= 0)) {
       throw new Error(`${at}.spec.stopGracePeriodSeconds must be a non-negative number`);
     }
+    if (s.teardown !== undefined) {
+      if (!Array.isArray(s.teardown)) throw new Error(`${at}.spec.teardown must be an array`);
+      s.teardown.forEach((step, j) => {
+        if (!isObject(step) || !['before-stop', 'after-stop'].includes(step.when as string)) throw new Error(`${at}.spec.teardown[${j}].when must be before-stop or after-stop`);
+        if (!isStringArray(step.command) || step.command.length === 0) throw new Error(`${at}.spec.teardown[${j}].command must be a non-empty argv`);
+        if (!(typeof step.timeoutSeconds === 'number' && step.timeoutSeconds > 0)) throw new Error(`${at}.spec.teardown[${j}].timeoutSeconds must be a positive number`);
+      });
+    }
     const p = s.probe;
     if (p !== undefined) {
       if (!isObject(p) || !PROBE_TYPES.includes(p.type)) throw new Error(`${at}.spec.probe.type must be one of ${PROBE_TYPES.join(', ')}`);

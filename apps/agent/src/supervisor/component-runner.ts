@@ -152,6 +152,25 @@ export class ComponentRunner {
     this.ctx.records.remove(this.name);
   }
 
+  /**
+   * Runs the spec's teardown steps of one phase (the component is being removed for good),
+   * each bounded by its timeout; failures go to the component's log and the agent's, and never
+   * stop the removal.
+   */
+  async teardown(when: 'before-stop' | 'after-stop'): Promise<void> {
+    for (const step of (this.spec.teardown ?? []).filter((s) => s.when === when)) {
+      mkdirSync(this.ctx.componentDir, { recursive: true, mode: 0o700 });
+      const result = await runProbe(
+        { type: 'exec', command: step.command, timeoutSeconds: step.timeoutSeconds, intervalSeconds: 1, failureThreshold: 1 },
+        { resolveCommand: (name: string) => this.ctx.driver.resolveBinary(name), cwd: this.ctx.componentDir, env: this.processEnv() },
+      );
+      const what = `teardown (${when}) ${step.command[0]}`;
+      this.ctx.log.appendLine(`--- corral-agent ${new Date().toISOString()}: ${what}: ${result.ok ? 'done' : `failed: ${result.message}`}`);
+      if (result.ok) this.logger.info({ step: what }, 'teardown step done');
+      else this.logger.warn({ step: what, err: result.message }, 'teardown step failed; removing the component anyway');
+    }
+  }
+
   /** Stops supervising but leaves the process running, to be adopted by the next agent. */
   async release(): Promise<void> {
     this.lifetime.abort();

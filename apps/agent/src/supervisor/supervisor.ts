@@ -7,6 +7,7 @@ import { ComponentRunner, type RunnerTuning } from './component-runner';
 import { ProcessDriver, type ProcessHandle } from './process-driver';
 import { ProcessRecordStore } from './process-records';
 import { computeReconcileDiff } from './reconcile-diff';
+import { unmountAllUnder } from './mounts-under';
 import { DEFAULT_LOG_ROTATION, RotatingLogFile, type LogRotationOptions } from './rotating-log-file';
 
 export interface SupervisorOptions {
@@ -137,7 +138,9 @@ export class Supervisor {
         this.runners.delete(name);
         this.leaving.set(name, runner);
         this.emit();
+        await runner.teardown('before-stop');
         await runner.stop();
+        await runner.teardown('after-stop');
         this.wipe(name);
         this.leaving.delete(name);
         this.emit();
@@ -230,8 +233,15 @@ export class Supervisor {
   private wipe(name: string): void {
     const { stateDir } = this.options;
     this.records.remove(name);
-    rmSync(stateDir.componentDir(name), { recursive: true, force: true });
-    rmSync(stateDir.dataDir(name), { recursive: true, force: true });
+    for (const dir of [stateDir.componentDir(name), stateDir.dataDir(name)]) {
+      const stuck = unmountAllUnder(dir);
+      if (stuck.length > 0) this.options.logger.warn({ component: name, stuck }, 'could not unmount before wiping');
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch (err) {
+        this.options.logger.warn({ component: name, dir, err: (err as Error).message }, 'could not wipe');
+      }
+    }
   }
 
   private rotateLogs(): void {

@@ -28,6 +28,10 @@ export function buildContainerd(input: HostComponentsInput): ComponentSpec {
     ],
     ports: [],
     probe: probe(input, { type: 'exec', command: ['/bin/sh', '-c', criPluginLoaded()] }),
+    teardown: [
+      { when: 'before-stop', command: ['/bin/sh', '-c', removeAllContainers()], timeoutSeconds: 60 },
+      { when: 'after-stop', command: ['/bin/sh', '-c', REMOVE_POD_NETWORK_LEFTOVERS], timeoutSeconds: 30 },
+    ],
     // running containers belong to their shims, not to containerd: stopping it leaves pods running
     stopGracePeriodSeconds: 10,
   };
@@ -42,6 +46,32 @@ function criPluginLoaded(): string {
   const ctr = `\${binDir}/ctr --address ${containerdSocket('containerd')} --timeout 2s plugins ls`;
   return `${ctr} | awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" { found = 1; ok = ($NF == "ok") } END { exit !(found && ok) }'`;
 }
+
+/**
+ * Removing containerd for good (the host leaves the environment): its containers outlive it
+ * (each belongs to its shim), so kill and delete every task and container of the Kubernetes
+ * namespace while containerd still answers; their shims exit with them.
+ */
+function removeAllContainers(): string {
+  const ctr = `\${binDir}/ctr --address ${containerdSocket('containerd')} --namespace k8s.io --timeout 10s`;
+  return [
+    `for t in $(${ctr} tasks ls -q); do ${ctr} tasks kill --all --signal SIGKILL "$t"; done`,
+    `for t in $(${ctr} tasks ls -q); do ${ctr} tasks delete --force "$t"; done`,
+    `for c in $(${ctr} containers ls -q); do ${ctr} containers delete "$c"; done`,
+    'true',
+  ].join('; ');
+}
+
+/**
+ * After containerd stopped: the pods' bridge and the kubelet's pod cgroups (empty once the
+ * containers are gone). Network namespace pins and rootfs mounts live under containerd's data dir,
+ * which the agent unmounts and wipes itself.
+ */
+const REMOVE_POD_NETWORK_LEFTOVERS = [
+  'ip link delete cni0 2>/dev/null',
+  'for h in /sys/fs/cgroup/*/kubepods; do [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} + 2>/dev/null; done',
+  'true',
+].join('; ');
 
 function containerdConfig(cniBinDir: string): string {
   return `version = 3
@@ -74,6 +104,8 @@ disabled_plugins = ["io.containerd.tracing.processor.v1.otlp", "io.containerd.in
 
 [plugins.'io.containerd.cri.v1.runtime']
   enable_selinux = false
+  # pod network namespaces pinned under the data dir, so removing the host's containerd finds them
+  netns_mounts_under_state_dir = true
   # the kubelet asks for -998 on sandboxes; a host whose root lacks CAP_SYS_RESOURCE (containers,
   # sandboxes like this project's machines) cannot lower oom_score_adj below containerd's own
   restrict_oom_score_adj = true

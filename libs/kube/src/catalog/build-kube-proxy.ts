@@ -33,5 +33,7 @@ export function buildKubeProxy(input: HostComponentsInput): ComponentSpec {
     probe: probe(input, { type: 'http', port: PORTS.kubeProxyHealthz, path: '/healthz' }),
     ...dependsOn(input, 'kube-apiserver'),
     stopGracePeriodSeconds: 10,
+    // kube-proxy leaves its KUBE-* chains behind when it stops; removed with the component
+    teardown: [{ when: 'after-stop', command: ['${binDir}/kube-proxy', '--cleanup'], timeoutSeconds: 30 }],
   };
 }

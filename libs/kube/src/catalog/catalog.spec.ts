@@ -310,6 +310,12 @@ describe('component catalog', () => {
     expect(socket).toBe('/state/data/containerd/containerd.sock');
     expect(toml).toContain('SystemdCgroup = false');
     expect(toml).toContain('restrict_oom_score_adj = true');
+    expect(toml).toContain('netns_mounts_under_state_dir = true');
+    expect(containerd.teardown?.map((t) => t.when)).toEqual(['before-stop', 'after-stop']);
+    expect(containerd.teardown![0]!.command.join(' ')).toContain('tasks delete --force');
+    const proxyTeardown = byName(specs, 'kube-proxy').teardown!;
+    expect(proxyTeardown).toEqual([{ when: 'after-stop', command: ['${binDir}/kube-proxy', '--cleanup'], timeoutSeconds: 30 }]);
+    expect(UPSTREAM_FLAGS['v1.36']['kube-proxy']!.has('cleanup')).toBe(true);
     expect(toml).toContain('sandbox = "corral.local/pause:3.10"');
     expect(toml).toContain('conf_dir = "${componentDir}/cni"');
     expect(JSON.parse(file(containerd, 'cni/10-corral.conflist')).plugins[0]).toMatchObject({ type: 'bridge', hairpinMode: true, ipMasq: false, ipam: { ranges: [[{ subnet: '10.42.3.0/24' }]] } });

@@ -1,12 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expandComponentSpec, type ComponentSpec } from '@corral/contracts';
 import { clusterBootstrapObjects, objectPath } from '@corral/kube';
 import { composeAgentBinDir } from '@corral/kube-build';
-import { HostHarness, REPO, STAND_IN_BIN, type TestHost } from '@corral/test-hosts';
+import { HostHarness, STAND_IN_BIN, type TestHost } from '@corral/test-hosts';
 import { harnessCpuMs } from './cpu-usage';
 import { planLimitEnvironment, type LimitEnvironmentPlan, type LimitHostPlan } from './limit-plan';
 import { probeOnce, type ExecProbeRunner } from './limit-probe';
@@ -271,7 +271,7 @@ export async function measurePhysicalLimit(hostCount: number, etcdMembers: 1 | 3
   const root = mkdtempSync(join(tmpdir(), 'corral-limit-'));
   const started: ChildProcess[] = [];
   try {
-    const binDir = standInBinDir(join(root, 'bin'));
+    const binDir = STAND_IN_BIN;
     const hosts = Array.from({ length: hostCount }, (_, i) => ({ hostname: `limit-${i + 1}`, address: `${prefix}.${i + 2}` }));
     const plan = await planLimitEnvironment(hosts, etcdMembers);
     const runtimes: LimitHostRuntime[] = hosts.map((h) => ({
@@ -305,23 +305,6 @@ export async function measurePhysicalLimit(hostCount: number, etcdMembers: 1 | 3
     }
     if (!process.env.CORRAL_BENCH_KEEP) rmSync(root, { recursive: true, force: true });
   }
-}
-
-/**
- * The stand-ins' bin dir with the pod-network stand-in (touches no route, sysctl or iptables
- * rule) in place of the real daemon: loopback hosts share the machine's network namespace.
- * Loopback agents of a `--stand-ins` run get the same directory.
- */
-export function standInBinDir(dir: string): string {
-  const entry = join(REPO, 'dist/tools/kube-stand-ins/src/pod-network/main.js');
-  if (!existsSync(entry)) throw new Error(`${entry} not found: the stand-in mode needs the pod-network stand-in (run 'npm run build')`);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  for (const name of readdirSync(STAND_IN_BIN)) if (name !== 'corral-pod-network') symlinkSync(join(STAND_IN_BIN, name), join(dir, name));
-  const node = existsSync(join(REPO, 'node_modules/.bin/node')) ? join(REPO, 'node_modules/.bin/node') : 'node';
-  writeFileSync(join(dir, 'corral-pod-network'), `#!/bin/sh\nexec "${node}" "${entry}" "$@"\n`);
-  chmodSync(join(dir, 'corral-pod-network'), 0o755);
-  return dir;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BenchServer, harnessCpuMs, processCpuMs, standInBinDir, waitUntil } from '@corral/bench';
+import { type BenchServer, harnessCpuMs, processCpuMs, waitUntil } from '@corral/bench';
 import { composeAgentBinDir } from '@corral/kube-build';
-import { HostHarness, type HostProcess, agentArgv, startLoopbackAgents } from '@corral/test-hosts';
+import { HostHarness, type HostProcess, STAND_IN_BIN, agentArgv, startLoopbackAgents } from '@corral/test-hosts';
 import { corralTimeline, type ComponentSpan, type EventView } from './timeline';
 
 export interface Scenario {
@@ -47,8 +47,6 @@ export interface CorralRunOptions {
   upstreamBinDir?: string;
   milestones?: CorralMilestone[];
   keepFiles?: boolean;
-  /** scratch dir for the stand-ins' bin dir */
-  scratch: string;
 }
 
 const ACTIVE_TIMEOUT_MS = 300_000;
@@ -65,7 +63,7 @@ export async function corralRun(server: BenchServer, scenario: Scenario, label: 
   const name = `${label}-${randomBytes(3).toString('hex')}`;
   const real = options.upstreamBinDir !== undefined;
   const harness = real ? await HostHarness.create({ count: scenario.hosts, nodes: true, keepFiles: options.keepFiles }) : undefined;
-  const binDir = harness ? composeAgentBinDir(join(harness.workDir, 'bin'), options.upstreamBinDir!) : standInBinDir(join(options.scratch, 'stand-in-bin'));
+  const binDir = harness ? composeAgentBinDir(join(harness.workDir, 'bin'), options.upstreamBinDir!) : STAND_IN_BIN;
   let loopback: ReturnType<typeof startLoopbackAgents> | undefined;
   let created = false;
   let deletionConfirmed: boolean | null = null;
@@ -84,7 +82,7 @@ export async function corralRun(server: BenchServer, scenario: Scenario, label: 
       const url = server.urlFor(harness.serverAddress);
       harness.hosts.forEach((host, i) => agents.push(harness.startProcess(host, agentArgv(host, { server: url, token, binDir, hostname: `node-${i + 1}` }), { name: 'agent' })));
     } else {
-      loopback = startLoopbackAgents(scenario.hosts, { server: server.url, token, perAgent: () => ({ binDir }) });
+      loopback = startLoopbackAgents(scenario.hosts, { server: server.url, token });
     }
     try {
       await waitUntil(async () => (await server.request('GET', `/v1/environments/${name}`)).body.state === 'active', ACTIVE_TIMEOUT_MS, `${name} active`);

@@ -5,9 +5,7 @@
 //   --stand-ins  the old mode: stand-ins (tools/kube-stand-ins) on loopback agents, no root needed
 //   --hosts 1,3  which scenarios (default both)
 //   --keep       keep every run's host files and logs (paths printed)
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join } from 'node:path';
 import { type LimitMilestone, type PhysicalLimitResult, measurePhysicalLimit, measureRealPhysicalLimit, median, startBenchServer } from '@corral/bench';
 import { kubeBinDir, readKubeBinManifest } from '@corral/kube-build';
 import { type CorralMilestone, type CorralRunResult, type Scenario, corralRun } from './corral-run';
@@ -64,7 +62,6 @@ async function main(): Promise<void> {
       `${software}\nload average at the start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`,
   );
 
-  const scratch = mkdtempSync(join(os.tmpdir(), 'corral-tta-'));
   // real mode: agents on the hosts reach the server over each harness's bridge
   const server = await startBenchServer(standIns ? {} : { CORRAL_BIND_ADDRESS: '0.0.0.0' });
   const results: ScenarioResult[] = [];
@@ -74,7 +71,7 @@ async function main(): Promise<void> {
       results.push(result);
       for (let run = 0; run < runs; run++) {
         const label = `tta-${scenario.hosts}h-${run + 1}`;
-        const corral = () => corralRun(server, scenario, label, { upstreamBinDir: upstream, milestones: MILESTONES.corral, keepFiles, scratch });
+        const corral = () => corralRun(server, scenario, label, { upstreamBinDir: upstream, milestones: MILESTONES.corral, keepFiles });
         const limit = () =>
           upstream
             ? measureRealPhysicalLimit({ hostCount: scenario.hosts, etcdMembers: scenario.etcd, upstreamBinDir: upstream, milestones: MILESTONES.limit, keepFiles })
@@ -101,7 +98,6 @@ async function main(): Promise<void> {
     }
   } finally {
     await server.stop();
-    rmSync(scratch, { recursive: true, force: true });
   }
 
   const unconfirmed = results.flatMap((r) => r.corral).filter((c) => c.deletion() === false).length;
@@ -148,6 +144,13 @@ function printStages({ scenario, corral, limit }: ScenarioResult): void {
     process.stdout.write(`| ${kind} | ${secs(m(corralKinds, kind, 'startedMs'))} | ${secs(m(corralKinds, kind, 'healthyMs'))} | ${secs(d(corralKinds, kind))} | ${secs(m(limitKinds, kind, 'startedMs'))} | ${secs(m(limitKinds, kind, 'healthyMs'))} | ${secs(d(limitKinds, kind))} |\n`);
   }
   const ev = (name: string) => medianOf(corral.map((c) => c.events.get(name)));
+  // the ingress controller needs its RBAC: the server applies it once an apiserver is healthy, the limit at once
+  const firstApi = (spans: ComponentSpan[]) => Math.min(...spans.filter((x) => x.kind === 'kube-apiserver' && x.healthyMs !== undefined).map((x) => x.healthyMs!));
+  const corralObjects = medianOf(corral.map((c) => c.events.get('ClusterObjectsApplied')));
+  const limitObjects = medianOf(limit.map((l) => l.milestones['cluster objects applied']));
+  const corralAfterApi = medianOf(corral.map((c) => (c.events.get('ClusterObjectsApplied') ?? NaN) - firstApi(c.components)));
+  const limitAfterApi = medianOf(limit.map((l) => l.milestones['cluster objects applied']! - firstApi(limitSpans(l.components))));
+  process.stdout.write(`| Corral's cluster objects (RBAC) applied | | ${secs(corralObjects)} | first apiserver healthy + ${secs(corralAfterApi)} | | ${secs(limitObjects)} | first apiserver healthy + ${secs(limitAfterApi)} |\n`);
   const seen = medianOf(corral.map((c) => Math.max(...[...c.events.entries()].filter(([k]) => k.startsWith('desired state seen on')).map(([, v]) => v))));
   const firstSeen = medianOf(corral.map((c) => Math.min(...[...c.events.entries()].filter(([k]) => k.startsWith('desired state seen on')).map(([, v]) => v))));
   const lastHealthy = medianOf(corral.map((c) => Math.max(...c.components.map((s) => s.healthyMs ?? -Infinity))));

@@ -7,6 +7,11 @@ import { KUBE_PROXY_FLAGS } from '../common/upstream-flags';
 import { readComponentConfig, splitHostPort } from '../control-plane/component-config';
 
 void runStandIn('kube-proxy', KUBE_PROXY_FLAGS, process.argv.slice(2), process.env.KUBE_STAND_IN_VERSION ?? DEFAULT_KUBE_VERSION, async ({ flags, log }) => {
+  if (flags.bool('cleanup')) {
+    // upstream removes its iptables/ipvs/nftables rules and exits; the stand-in wrote none
+    log.info('cleanup: no proxy rules to remove');
+    process.exit(0);
+  }
   const configPath = flags.str('config');
   const config = configPath ? readComponentConfig(configPath, 'KubeProxyConfiguration', ['kubeproxy.config.k8s.io/v1alpha1']) : {};
   // flags given explicitly win over the file, the file over upstream defaults

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
-import type { ComponentSpec, FileSpec, InitDownload, InitStep, ProbeSpec, ProbeType } from '@corral/contracts';
+import type { ComponentSpec, FileSpec, InitDownload, InitStep, ProbeSpec, ProbeType, TeardownStep } from '@corral/contracts';
 
 const PROBE_TYPES: ProbeType[] = ['http', 'https', 'tcp', 'exec'];
 const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -48,6 +48,14 @@ export class InitStepDto implements InitStep {
   @ApiProperty() @IsString() @MaxLength(1024) output: string;
 }
 
+const TEARDOWN_PHASES: TeardownStep['when'][] = ['before-stop', 'after-stop'];
+
+export class TeardownStepDto implements TeardownStep {
+  @ApiProperty({ enum: TEARDOWN_PHASES }) @IsIn(TEARDOWN_PHASES) when: TeardownStep['when'];
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) command: string[];
+  @ApiProperty() @IsInt() @Min(1) @Max(600) timeoutSeconds: number;
+}
+
 export class ComponentSpecDto implements ComponentSpec {
   @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
   @ApiProperty() @IsString() @MaxLength(63) kind: string;
@@ -60,6 +68,7 @@ export class ComponentSpecDto implements ComponentSpec {
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(16) @IsString({ each: true }) dependsOn?: string[];
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(3600) stopGracePeriodSeconds?: number;
   @ApiPropertyOptional({ type: [InitStepDto] }) @IsOptional() @IsArray() @ArrayMaxSize(8) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => InitStepDto) init?: InitStepDto[];
+  @ApiPropertyOptional({ type: [TeardownStepDto] }) @IsOptional() @IsArray() @ArrayMaxSize(8) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => TeardownStepDto) teardown?: TeardownStepDto[];
 }
 
 export class SetHostComponentsDto {
