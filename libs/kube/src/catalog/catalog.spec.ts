@@ -313,6 +313,7 @@ describe('component catalog', () => {
     expect(toml).toContain('netns_mounts_under_state_dir = true');
     expect(containerd.teardown?.map((t) => t.when)).toEqual(['before-stop', 'after-stop']);
     expect(containerd.teardown![0]!.command.join(' ')).toContain('tasks delete --force');
+    expect(kubelet.teardown?.[0]).toMatchObject({ when: 'after-stop', command: ['/bin/sh', '-c', expect.stringContaining('KUBE-KUBELET-CANARY')] });
     const proxyTeardown = byName(specs, 'kube-proxy').teardown!;
     expect(proxyTeardown).toEqual([{ when: 'after-stop', command: ['${binDir}/kube-proxy', '--cleanup'], timeoutSeconds: 30 }]);
     expect(UPSTREAM_FLAGS['v1.36']['kube-proxy']!.has('cleanup')).toBe(true);
