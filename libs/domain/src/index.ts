@@ -1,6 +1,7 @@
 // @corral/domain: pure decision logic (no I/O). Server, agent and CLI import only from here.
 export * from './names/validate-dns1123-label';
 export * from './names/parse-duration';
+export * from './names/byte-size';
 export * from './labels/label-syntax';
 export * from './labels/parse-labels';
 export * from './labels/parse-label-selector';

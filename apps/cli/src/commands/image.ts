@@ -2,7 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import type { ImageResource } from '@corral/contracts';
 import type { CliContext } from '../cli-context';
 import { ApiError, CliExit, EXIT, UsageError } from '../exit-codes';
-import { formatBytes, imagesTable } from '../output/resources';
+import { formatBytes } from '@corral/domain';
+import { imagesTable } from '../output/resources';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,4 +1,5 @@
 import type { EnvironmentResource, EnvironmentWaitResponse, HostResource, ImageResource, PoolResource, RegistrationTokenCreated } from '@corral/contracts';
+import { formatBytes } from '@corral/domain';
 import { renderFields, renderTable } from './table';
 import { age, until } from './relative-time';
 
@@ -57,18 +58,6 @@ export function poolsTable(items: PoolResource[]): string {
 
 export function tokenTable(token: RegistrationTokenCreated & { scope: string }): string {
   return renderTable(['token', 'scope', 'expires', 'max-uses'], [[token.token, token.scope, token.expiresAt ?? 'never', token.maxUses === null ? 'unlimited' : String(token.maxUses)]], 200);
-}
-
-/** 1536 -> "1.5 KiB" */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let value = bytes;
-  let i = 0;
-  while (value >= 1024 && i < units.length - 1) {
-    value /= 1024;
-    i++;
-  }
-  return i === 0 ? `${bytes} B` : `${value.toFixed(1).replace(/\.0$/, '')} ${units[i]}`;
 }
 
 export function imagesTable(items: ImageResource[], now: number): string {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseDuration } from '@corral/domain';
 import { ConfigError, CorralConfig, ServerRole } from './corral-config';
-import { parseByteSize } from '../images/byte-size';
+import { parseByteSize } from '@corral/domain';
 
 const ROLES: ServerRole[] = ['api', 'worker', 'all'];
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

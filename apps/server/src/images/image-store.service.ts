@@ -7,7 +7,7 @@ import type { ImageSource } from '@corral/contracts';
 import { SANDBOX_IMAGE } from '@corral/kube';
 import { Image } from './image.entity';
 import type { SpooledArchive } from './spool-archive';
-import { formatBytes } from './byte-size';
+import { formatBytes } from '@corral/domain';
 import { isUuid } from '../common/uuid-param.pipe';
 import { DesiredStateNotifier } from '../components/desired-state-notifier';
 import { EventsService } from '../events/events.service';

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { CORRAL_CONFIG } from '../config/config.module';
 import type { CorralConfig } from '../config/corral-config';
 import { FieldValidationException } from '../common/field-validation.exception';
-import { formatBytes } from './byte-size';
+import { formatBytes } from '@corral/domain';
 import { ImageStore, StoreResult } from './image-store.service';
 import { ImageArchiveError } from './oci-archive';
 import { ArchiveTooLargeError, spoolArchive } from './spool-archive';
