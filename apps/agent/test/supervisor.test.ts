@@ -255,6 +255,32 @@ describe('supervisor with real processes', () => {
     expect(readFileSync(marks, 'utf8')).toBe(`before-running\nafter ${join(root, 'teardown', 'data', 'keeper')}\n`);
   });
 
+  it('removes a component only after every removed component that depends on it', async () => {
+    const { sup } = supervisor('removal-order');
+    const log = join(root, 'removal-order.log');
+    const spec = (name: string, dependsOn?: string[]): ComponentSpec => ({
+      name,
+      kind: 'test',
+      binary: 'sleeper',
+      args: [name],
+      files: [],
+      ports: [],
+      ...(dependsOn ? { dependsOn } : {}),
+      teardown: [
+        { when: 'before-stop', command: ['/bin/sh', '-c', `echo ${name} before >> ${log}`], timeoutSeconds: 10 },
+        { when: 'after-stop', command: ['/bin/sh', '-c', `echo ${name} after >> ${log}`], timeoutSeconds: 10 },
+      ],
+    });
+    await sup.apply(desired(1, [
+      { name: 'runtime', kind: 'test', specHash: 'r1', spec: spec('runtime') },
+      { name: 'node-agent', kind: 'test', specHash: 'n1', spec: spec('node-agent', ['runtime']) },
+    ]));
+    await waitFor('both running', () => observed(sup, 'runtime')?.phase === 'running' && observed(sup, 'node-agent')?.phase === 'running');
+    await sup.apply(desired(2, []));
+    await waitFor('both removed', () => sup.snapshot().components.length === 0);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual(['node-agent before', 'node-agent after', 'runtime before', 'runtime after']);
+  });
+
   it('flags a crash loop with the last log lines', async () => {
     const { sup } = supervisor('crash-host', { tuning: { restartBackoff: { baseMs: 50, maxMs: 200, jitter: 0.2 } } });
     await sup.apply(desired(1, [{ name: 'crasher', kind: 'test', specHash: 'c1', spec: { name: 'crasher', kind: 'test', binary: 'crasher', args: [], files: [], ports: [] } }]));

@@ -132,9 +132,17 @@ export class Supervisor {
     }
     this.order = [...new Set(components.map((c) => c.name))];
 
-    await Promise.all(
-      diff.stop.map(async (name) => {
-        const runner = this.runners.get(name)!;
+    // a component goes only after every removed component that depends on it (the kubelet
+    // before containerd, whose teardown then finds no kubelet re-creating pods)
+    const removing = new Map(diff.stop.map((name) => [name, this.runners.get(name)!]));
+    const removed = new Map<string, Promise<void>>();
+    const remove = (name: string, path: string[] = []): Promise<void> => {
+      const known = removed.get(name);
+      if (known) return known;
+      const dependents = [...removing.values()].filter((r) => r.spec.dependsOn?.includes(name) && !path.includes(r.name)).map((r) => r.name);
+      const done = (async () => {
+        await Promise.all(dependents.map((d) => remove(d, [...path, name])));
+        const runner = removing.get(name)!;
         this.runners.delete(name);
         this.leaving.set(name, runner);
         this.emit();
@@ -144,8 +152,11 @@ export class Supervisor {
         this.wipe(name);
         this.leaving.delete(name);
         this.emit();
-      }),
-    );
+      })();
+      removed.set(name, done);
+      return done;
+    };
+    await Promise.all(diff.stop.map((name) => remove(name)));
     await Promise.all(
       diff.restart.map(async (component) => {
         const old = this.runners.get(component.name)!;

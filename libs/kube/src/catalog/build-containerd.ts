@@ -68,6 +68,8 @@ function removeAllContainers(): string {
  * which the agent unmounts and wipes itself.
  */
 const REMOVE_POD_NETWORK_LEFTOVERS = [
+  // a shim left without a task serves nothing ([c]: the pattern must not match this shell itself)
+  `pkill -9 -f -- "[c]ontainerd-shim-runc-v2 .*-address ${containerdSocket('containerd')}"`,
   'ip link delete cni0 2>/dev/null',
   'for h in /sys/fs/cgroup/*/kubepods; do [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} + 2>/dev/null; done',
   'true',
