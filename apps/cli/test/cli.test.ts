@@ -118,7 +118,7 @@ describe('corral CLI against a running server', () => {
     expect(yaml).toMatchObject({ name: 'ci-ok', state: 'active', etcd: { members: 1 } });
     const table = await corral(['env', 'list', '-o', 'table']);
     expect(table.stdout.split('\n')[0]).toMatch(/^NAME +STATE +READY +VERSION +HOSTS +EXPIRES +AGE$/);
-    expect(table.stdout).toMatch(/^ci-ok +active +True +v1\.32 +1 from ci +in (2\d|30)m/m);
+    expect(table.stdout).toMatch(/^ci-ok +active +True +v1\.36 +1 from ci +in (2\d|30)m/m);
 
     const pools = json(await corral(['pool', 'list']));
     expect(pools.items).toEqual([{ name: 'ci', hosts: { total: 3, idle: 2, claimed: 1, unavailable: 0 }, waitingEnvironments: 0 }]);

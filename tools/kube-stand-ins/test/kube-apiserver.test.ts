@@ -100,7 +100,7 @@ describe('kube-apiserver stand-in against real etcd', () => {
   });
 
   it('works with the real kubectl', async () => {
-    expect(await kubectl('version')).toMatch(/Server Version: v1\.32/);
+    expect(await kubectl('version')).toMatch(/Server Version: v1\.36/);
     await kubectl('get', 'nodes');
     expect(await kubectl('create', 'namespace', 'team-a')).toContain('namespace/team-a created');
     const list = await kubectl('get', 'namespaces');

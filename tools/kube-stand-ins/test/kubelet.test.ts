@@ -110,7 +110,7 @@ describe('kubelet stand-in', () => {
     await waitFor('a newer heartbeat', async () => (await heartbeat()) > first, 5000);
 
     const { stdout } = await run('/usr/bin/kubectl', [`--kubeconfig=${cp.adminKubeconfig}`, `--cache-dir=${join(dir, 'kc')}`, 'get', 'nodes'], { timeout: 20_000 });
-    expect(stdout).toMatch(/^node-a\s+Ready\s+worker\s+\S+\s+v1\.32/m);
+    expect(stdout).toMatch(/^node-a\s+Ready\s+worker\s+\S+\s+v1\.36/m);
     expect(stdout).toMatch(/^node-b\s+Ready/m);
 
     // a deleted Node is registered again
