@@ -101,6 +101,9 @@ describe('real nodes that run pods (issue 10)', () => {
     await kubectl('patch', 'deployment', 'hello', '--type', 'merge', '-p', JSON.stringify({ spec: { template: { spec: { tolerations } } } }));
     await kubectl('expose', 'deployment', 'hello', '--port', '80', '--target-port', '8080');
     await withDiagnosis(eventually(async () => (await kubectlJson('get', 'deployment', 'hello')).status.availableReplicas === 3, { timeoutMs: 180_000, intervalMs: 2000, what: 'hello available' }));
+    // the tolerations patch rolled the Deployment: wait until only the new ReplicaSet's pods are left
+    await kubectl('rollout', 'status', 'deployment/hello', '--timeout=180s');
+    await eventually(async () => ((await kubectlJson('get', 'pods', '-l', 'app=hello')).items as any[]).length === 3, { timeoutMs: 120_000, intervalMs: 1000, what: 'old hello pods gone' });
     const pods = (await kubectlJson('get', 'pods', '-l', 'app=hello')).items as any[];
     expect(new Set(pods.map((p) => p.spec.nodeName)).size).toBe(3);
     const podNode = new Map(pods.map((p) => [p.metadata.name, p.spec.nodeName]));
@@ -114,15 +117,20 @@ describe('real nodes that run pods (issue 10)', () => {
       expect(podNode.has(answer!)).toBe(true);
     }
     const answeredBy = new Set<string>();
+    const misses: string[] = [];
     for (const pod of pods) {
       for (let n = 0; n < 10; n++) {
         // (Debian's busybox 1.35 wget crashes on -T: bound it with the timeout applet instead)
-        const name = (await kubectl('exec', pod.metadata.name, '--', 'timeout', '5', 'wget', '-qO-', `http://${clusterIp}/`)).trim();
-        expect(podNode.has(name)).toBe(true);
-        answeredBy.add(podNode.get(name)!);
+        const answer = await kubectl('exec', pod.metadata.name, '--', 'timeout', '5', 'wget', '-qO-', `http://${clusterIp}/`).then(
+          (out) => out.trim(),
+          (err: Error) => `failed: ${err.message.split('\n').slice(-2).join(' ')}`,
+        );
+        if (podNode.has(answer)) answeredBy.add(podNode.get(answer)!);
+        else misses.push(`${pod.metadata.name} (${pod.spec.nodeName}): ${answer}`);
       }
     }
-    process.stdout.write(`30 requests from pods on 3 hosts answered by pods on ${answeredBy.size} host(s)\n`);
+    process.stdout.write(`30 requests from pods on 3 hosts answered by pods on ${answeredBy.size} host(s); unanswered: ${misses.length}${misses.length ? `\n  ${misses.join('\n  ')}` : ''}\n`);
+    expect(misses).toEqual([]);
     expect(answeredBy.size).toBeGreaterThanOrEqual(2);
   });
 
