@@ -98,7 +98,9 @@ describe('real nodes that run pods (issue 10)', () => {
     );
     // leave an unreachable node after 15 s instead of the default 300 s, so the failover below is quick
     const tolerations = ['node.kubernetes.io/unreachable', 'node.kubernetes.io/not-ready'].map((key) => ({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 15 }));
-    await kubectl('patch', 'deployment', 'hello', '--type', 'merge', '-p', JSON.stringify({ spec: { template: { spec: { tolerations } } } }));
+    // one replica per host, counting only this revision's pods (the patch rolls the Deployment); a cut (tainted) node is no place to balance against
+    const topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'hello' } }, matchLabelKeys: ['pod-template-hash'], nodeTaintsPolicy: 'Honor' }];
+    await kubectl('patch', 'deployment', 'hello', '--type', 'merge', '-p', JSON.stringify({ spec: { template: { spec: { tolerations, topologySpreadConstraints } } } }));
     await kubectl('expose', 'deployment', 'hello', '--port', '80', '--target-port', '8080');
     await withDiagnosis(eventually(async () => (await kubectlJson('get', 'deployment', 'hello')).status.availableReplicas === 3, { timeoutMs: 180_000, intervalMs: 2000, what: 'hello available' }));
     // the tolerations patch rolled the Deployment: wait until only the new ReplicaSet's pods are left
