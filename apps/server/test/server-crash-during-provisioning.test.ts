@@ -6,11 +6,12 @@ import { eventually } from './support/test-server';
 jest.setTimeout(240_000);
 
 /** Component processes of one agent: their command lines name files in its state dir. */
-function componentProcesses(stateDir: string): string[] {
+/** A host's component processes: those naming its state dir, and its pod network (which names only its address). */
+function componentProcesses(stateDir: string, address: string): string[] {
   const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
   return execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })
     .split('\n')
-    .filter((line) => line.includes(`${stateDir}/components/`) && !line.includes('dist/apps/agent'));
+    .filter((line) => (line.includes(`${stateDir}/components/`) || (line.includes('pod-network') && line.includes(`--bind-address=${address} `))) && !line.includes('dist/apps/agent'));
 }
 
 describe('a server SIGKILLed during provisioning (issue 4)', () => {
@@ -51,13 +52,13 @@ describe('a server SIGKILLed during provisioning (issue 4)', () => {
       total += names.length;
       etcdMembers += names.filter((n: string) => n === 'etcd').length;
       const agent = agents.agents.find((a) => a.name === host.hostname)!;
-      const running = componentProcesses(agent.stateDir);
+      const running = componentProcesses(agent.stateDir, agent.address);
       // one process per desired component on this host, none twice
       expect(running).toHaveLength(names.length);
       expect(readFileSync(agent.logFile, 'utf8')).not.toMatch(/EADDRINUSE/);
     }
     // the bootstrap was written for all three members or none: a crash between hosts once left two
     expect(etcdMembers).toBe(3);
-    expect(total).toBe(3 * 6 + 1); // etcd, apiserver, scheduler, controller-manager, kubelet, kube-proxy on each; one ingress controller
+    expect(total).toBe(3 * 8 + 1); // etcd, apiserver, scheduler, controller-manager, containerd, pod-network, kubelet, kube-proxy on each; one ingress controller
   });
 });
