@@ -34,6 +34,8 @@ export interface LimitHostPlan {
   hostname: string;
   address: string;
   kinds: ComponentKind[];
+  /** the pod CIDR Corral's IPAM gives this worker (what the server writes into its Node's spec.podCIDR); absent on hosts without containerd */
+  podCidr?: string;
   /** as the server writes them (placeholders unexpanded), in catalog order */
   specs: ComponentSpec[];
 }
@@ -83,7 +85,7 @@ export async function planLimitEnvironment(inputs: LimitHostInput[], etcdMembers
       ...(kinds.includes('etcd') ? buildHostComponents({ ...common, kinds: ['etcd'], etcd: { ...members, clusterToken: `corral-${environment.id}`, dataDir: '${dataDir}' } }) : []),
       ...(kinds.some((k) => k !== 'etcd') ? buildHostComponents({ ...common, kinds: kinds.filter((k) => k !== 'etcd'), etcd: members }) : []),
     ];
-    out.push({ id: host.id, hostname: host.hostname, address: host.address, kinds, specs });
+    out.push({ id: host.id, hostname: host.hostname, address: host.address, kinds, podCidr: podNetwork.hosts[host.id]?.nodeCidr, specs });
   }
   const admin = await issueAdminCertificate(issuer);
   return {

@@ -32,8 +32,10 @@ export interface PhysicalLimitResult {
   /** when the last component of each kind was healthy, in order */
   stages: StageTiming[];
   components: ComponentTiming[];
-  /** further milestones after every component is healthy (see LimitMilestone), ms after t0 */
+  /** further milestones (see LimitMilestone) and the steps they marked, ms after t0 */
   milestones: Record<string, number>;
+  /** milestones that failed (absent from `milestones`), with why; the run itself counts */
+  failedMilestones: Record<string, string>;
   /** CPU time (ms) used from t0 until the last component was healthy, by whom (see cpuSampler) */
   cpuMs: Record<string, number>;
 }
@@ -55,17 +57,31 @@ export interface LimitHostRuntime {
   exec: ExecProbeRunner;
 }
 
-/** What a later milestone (e.g. a Deployment Available) gets once every component is healthy. */
+/**
+ * What a milestone (e.g. a Deployment Available) gets: it starts at t0, beside the components,
+ * so it can act the moment the cluster lets it (an image import once a host's containerd is
+ * healthy, an object created once the apiserver accepts it).
+ */
 export interface LimitCluster {
   plan: LimitEnvironmentPlan;
-  /** the node hosts (real mode only) */
+  /** per plan host, in the same order */
+  runtimes: LimitHostRuntime[];
+  /** the node hosts (real mode only), in the plan's order */
   harness?: HostHarness;
   binDir: string;
   /** ms since t0 */
   elapsed(): number;
+  /** resolves (ms after t0) when that host's component of that kind passed its probe; undefined when the host has none; rejects if the run fails */
+  healthy(hostname: string, kind: string): Promise<number> | undefined;
+  /** every component healthy (ms after t0) */
+  allHealthy: Promise<number>;
+  /** records an intermediate step, ms after t0, in the result's milestones */
+  mark(name: string): void;
+  /** aborted when a component failed or another milestone failed */
+  signal: AbortSignal;
 }
 
-/** A step measured after the environment's components are all healthy, in the same run. */
+/** A step measured in the same run as the components, from the same t0; its time is when run() resolves. */
 export interface LimitMilestone {
   name: string;
   run(cluster: LimitCluster): Promise<void>;
@@ -82,7 +98,8 @@ const EXEC_PROBE_PAUSE_MS = 100;
  * every component started the moment its same-host dependencies are healthy, with no server,
  * agent or queue in between, and probed continuously with its own probe. Corral's cluster
  * objects (the ingress controller's RBAC) are applied the moment the first apiserver is
- * healthy, as the server does. The limit is when the last component is healthy.
+ * healthy, as the server does. The limit is when the last component is healthy; milestones
+ * (a Deployment Available, …) start at t0 beside the components and are each timed when done.
  */
 export async function runPhysicalLimit(
   plan: LimitEnvironmentPlan,
@@ -153,10 +170,54 @@ export async function runPhysicalLimit(
     }
   });
   objects.catch(() => undefined); // awaited below; never an unhandled rejection if a component fails first
-  const readyAt = await Promise.all(runnable.map(launch)).catch((err) => {
+  const all = Promise.all(runnable.map(launch)).catch((err) => {
     failed ??= err as Error;
     throw err;
   });
+  all.catch(() => undefined); // awaited below
+  // the milestones run beside the components, from the same t0
+  const abort = new AbortController();
+  const marks: Record<string, number> = {};
+  const failedMilestones: Record<string, string> = {};
+  const allHealthy = all.then((times) => Math.max(...times));
+  allHealthy.catch(() => undefined);
+  const cluster: LimitCluster = {
+    plan,
+    runtimes,
+    harness,
+    binDir: runtimes[0]!.binDir,
+    elapsed,
+    healthy: (hostname, kind) => {
+      const r = runnable.find((x) => x.host.hostname === hostname && x.spec.kind === kind);
+      return r ? healthy.get(r) : undefined;
+    },
+    allHealthy,
+    mark: (name) => {
+      marks[name] ??= elapsed();
+    },
+    signal: abort.signal,
+  };
+  const running = Promise.all(
+    milestones.map((m) =>
+      m.run(cluster).then(
+        () => {
+          marks[m.name] = elapsed();
+        },
+        (err: Error) => {
+          abort.abort();
+          failedMilestones[m.name] = err.message;
+        },
+      ),
+    ),
+  );
+  let readyAt: number[];
+  try {
+    readyAt = await all;
+  } catch (err) {
+    abort.abort();
+    await running;
+    throw err;
+  }
   const cpuAfter = cpu();
   await objects;
   const cpuMs: Record<string, number> = {};
@@ -168,12 +229,8 @@ export async function runPhysicalLimit(
   const byKind = new Map<string, number>();
   for (const c of components) byKind.set(c.kind, Math.max(byKind.get(c.kind) ?? 0, c.healthyMs));
   const stages = [...byKind.entries()].sort((a, b) => a[1] - b[1]).map(([stage, ms]) => ({ stage: `${stage} healthy`, ms }));
-  const result: PhysicalLimitResult = { totalMs: Math.max(...readyAt), stages, components, milestones: { 'cluster objects applied': objectsMs }, cpuMs };
-  for (const milestone of milestones) {
-    await milestone.run({ plan, harness, binDir: runtimes[0]!.binDir, elapsed });
-    result.milestones[milestone.name] = elapsed();
-  }
-  return result;
+  await running;
+  return { totalMs: Math.max(...readyAt), stages, components, milestones: { 'cluster objects applied': objectsMs, ...marks }, failedMilestones, cpuMs };
 }
 
 /** Expands the contract's placeholders and writes the spec's files, as an agent does. */

@@ -11,7 +11,11 @@ export interface Scenario {
   etcd: 1 | 3 | 5;
 }
 
-/** What a later milestone (e.g. a 3-replica Deployment Available) gets once the environment is active. */
+/**
+ * What a milestone (e.g. a 3-replica Deployment Available) gets: it starts right after the
+ * POST (and the agents' start), beside the environment's start-up, so it can act as soon as
+ * Corral lets it (a kubeconfig from the API, an object the apiserver accepts).
+ */
 export interface CorralRunContext {
   server: BenchServer;
   environment: string;
@@ -20,9 +24,13 @@ export interface CorralRunContext {
   binDir: string;
   /** ms since the POST */
   elapsed(): number;
+  /** records an intermediate step, ms after the POST, in the result's milestones */
+  mark(name: string): void;
+  /** aborted when the environment did not become active or another milestone failed */
+  signal: AbortSignal;
 }
 
-/** A step measured after `active`, in the same run, from the same POST. */
+/** A step measured in the same run, from the same POST; its time is when run() resolves. */
 export interface CorralMilestone {
   name: string;
   run(ctx: CorralRunContext): Promise<void>;
@@ -31,8 +39,10 @@ export interface CorralMilestone {
 export interface CorralRunResult {
   /** POST /v1/environments until GET says active */
   activeMs: number;
-  /** further milestones, ms after the POST */
+  /** further milestones and the steps they marked, ms after the POST */
   milestones: Record<string, number>;
+  /** milestones that failed (absent from `milestones`), with why; the run itself counts */
+  failedMilestones: Record<string, string>;
   components: ComponentSpan[];
   /** first (and "(last)") time of each non-component event reason, ms after the POST */
   events: Map<string, number>;
@@ -84,23 +94,48 @@ export async function corralRun(server: BenchServer, scenario: Scenario, label: 
     } else {
       loopback = startLoopbackAgents(scenario.hosts, { server: server.url, token });
     }
+    const abort = new AbortController();
+    const milestones: Record<string, number> = {};
+    const failedMilestones: Record<string, string> = {};
+    const context: CorralRunContext = {
+      server,
+      environment: name,
+      harness,
+      binDir,
+      elapsed,
+      mark: (step) => {
+        milestones[step] ??= elapsed();
+      },
+      signal: abort.signal,
+    };
+    const running = Promise.all(
+      (options.milestones ?? []).map((m) =>
+        m.run(context).then(
+          () => {
+            milestones[m.name] = elapsed();
+          },
+          (err: Error) => {
+            abort.abort();
+            failedMilestones[m.name] = err.message;
+          },
+        ),
+      ),
+    );
     try {
       await waitUntil(async () => (await server.request('GET', `/v1/environments/${name}`)).body.state === 'active', ACTIVE_TIMEOUT_MS, `${name} active`);
     } catch (err) {
+      abort.abort();
+      await running;
       throw new Error(`${(err as Error).message}: ${await diagnose(server, name)}${harness ? ` (agent logs: ${harness.workDir}/h*/logs; --keep keeps them)` : ''}`);
     }
     const activeMs = elapsed();
     const cpuMs = cpuUntilActive(server, serverCpu0, agents, harness, hostsCpu0);
-    const milestones: Record<string, number> = {};
-    for (const milestone of options.milestones ?? []) {
-      await milestone.run({ server, environment: name, harness, binDir, elapsed });
-      milestones[milestone.name] = elapsed();
-    }
+    await running;
     const hosts = (await server.request('GET', `/v1/hosts?environment=${name}`)).body.items as { id: string; hostname: string }[];
     const events = await readEvents(server, name);
     if (harness && options.keepFiles) writeFileSync(join(harness.workDir, 'events.json'), JSON.stringify({ postedAt: new Date(postWall).toISOString(), hosts, events }, null, 2));
     const timeline = corralTimeline(events, new Map(hosts.map((h) => [h.id, h.hostname])), postWall);
-    return { activeMs, milestones, components: timeline.components, events: timeline.milestones, cpuMs, deletion: () => deletionConfirmed };
+    return { activeMs, milestones, failedMilestones, components: timeline.components, events: timeline.milestones, cpuMs, deletion: () => deletionConfirmed };
   } finally {
     if (created) {
       // the agents stop their components; not timed

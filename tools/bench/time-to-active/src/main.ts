@@ -1,14 +1,20 @@
-// Bench: time from POST /v1/environments to `active`, for 1-host and 3-host environments, beside
-// the physical limit measured in the same run, on the real binaries (Kubernetes, etcd and
-// containerd built from source by tools/kube-build, on node hosts from tools/hosts; needs root).
+// Bench: time from POST /v1/environments to `active`, and (real binaries) to a 3-replica
+// Deployment Available, for 1-host and 3-host environments, each beside the physical limit
+// measured in the same run, on the real binaries (Kubernetes, etcd and containerd built from
+// source by tools/kube-build, Corral's images by tools/images, on node hosts from tools/hosts;
+// needs root).
 // Usage: node dist/tools/bench/time-to-active/src/main.js [--runs N] [--hosts 1,3] [--stand-ins] [--keep]
 //   --stand-ins  the old mode: stand-ins (tools/kube-stand-ins) on loopback agents, no root needed
 //   --hosts 1,3  which scenarios (default both)
 //   --keep       keep every run's host files and logs (paths printed)
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
+import { buildCorralImages } from '@corral/images';
 import { type LimitMilestone, type PhysicalLimitResult, measurePhysicalLimit, measureRealPhysicalLimit, median, startBenchServer } from '@corral/bench';
 import { kubeBinDir, readKubeBinManifest } from '@corral/kube-build';
 import { type CorralMilestone, type CorralRunResult, type Scenario, corralRun } from './corral-run';
+import { DEPLOYMENT_MILESTONE, STEP_ACCEPTED, STEP_CIDRS, STEP_IMAGES, STEP_KUBECONFIG, corralDeploymentMilestone, limitDeploymentMilestone } from './deployment';
 import { KIND_ORDER, byKind, criticalPath, describePath, limitSpans, medianOf, secs, type ComponentSpan } from './timeline';
 
 const SCENARIOS: Scenario[] = [
@@ -19,13 +25,14 @@ const SCENARIOS: Scenario[] = [
 const GOAL_RATIO = 1.3;
 
 /**
- * Milestones after `active`, measured in the same runs on both sides. Empty today; the next one
- * is "a 3-replica Deployment Available" (needs the image import and the pod network): a
- * CorralMilestone that creates it through the environment's kubeconfig and waits, and a
- * LimitMilestone that imports the images into each host's containerd by hand (harness.exec
- * ctr images import), writes the Nodes' pod CIDRs and does the same with plan.adminKubeconfig().
+ * Milestones besides `active`, measured in the same runs on both sides, from the same start:
+ * with the real binaries, "a 3-replica Deployment Available" (see deployment.ts); none with the
+ * stand-ins (they run no pods).
  */
-const MILESTONES: { corral: CorralMilestone[]; limit: LimitMilestone[] } = { corral: [], limit: [] };
+interface Milestones {
+  corral: CorralMilestone[];
+  limit: LimitMilestone[];
+}
 
 interface ScenarioResult {
   scenario: Scenario;
@@ -62,8 +69,14 @@ async function main(): Promise<void> {
       `${software}\nload average at the start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`,
   );
 
+  // real mode: Corral's images (pause, busybox) built once; the server imports them at start
+  // (CORRAL_IMAGE_DIR) and its agents into their hosts' containerd, the limit by hand
+  const imageDir = upstream ? mkdtempSync(join(os.tmpdir(), 'corral-tta-images-')) : undefined;
+  const images = imageDir ? buildCorralImages({ outDir: imageDir }).images : [];
+  const MILESTONES: Milestones = upstream ? { corral: [corralDeploymentMilestone], limit: [limitDeploymentMilestone(images.map((i) => i.path))] } : { corral: [], limit: [] };
+  if (imageDir) process.stdout.write(`images (tools/images, in ${imageDir}): ${images.map((i) => `${i.name} ${Math.round(i.size / 1024)} KiB`).join(', ')}\n\n`);
   // real mode: agents on the hosts reach the server over each harness's bridge
-  const server = await startBenchServer(standIns ? {} : { CORRAL_BIND_ADDRESS: '0.0.0.0' });
+  const server = await startBenchServer(standIns ? {} : { CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir! });
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of scenarios) {
@@ -88,23 +101,39 @@ async function main(): Promise<void> {
         }
         result.corral.push(c);
         result.limit.push(l);
-        const extra = Object.entries(c.milestones).map(([k, v]) => `, ${k} ${secs(v)} s (limit ${secs(l.milestones[k])} s)`).join('');
+        const extra = MILESTONES.corral.map(({ name: k }) => `; POST -> ${k} ${secs(c.milestones[k])} s, limit ${secs(l.milestones[k])} s, ratio ${ratio(c.milestones[k], l.milestones[k])}`).join('');
         process.stdout.write(
           `  ${scenario.hosts} host(s), ${scenario.etcd} etcd, run ${run + 1}: POST -> active ${secs(c.activeMs)} s, physical limit ${secs(l.totalMs)} s, ratio ${(c.activeMs / l.totalMs).toFixed(2)}x${extra}  (load ${os.loadavg()[0]!.toFixed(2)}; CPU s: Corral ${cpuLine(c.cpuMs)}, limit ${cpuLine(l.cpuMs)})\n`,
         );
         process.stdout.write(`      Corral: ${describePath(criticalPath(c.components))} | active ${secs(c.activeMs)}\n`);
         process.stdout.write(`      limit:  ${describePath(criticalPath(limitSpans(l.components)))}\n`);
+        if (MILESTONES.corral.length) process.stdout.write(`      ${deploymentSteps(c, l)}\n`);
+        for (const [side, failed] of [['Corral', c.failedMilestones], ['limit', l.failedMilestones]] as const) {
+          for (const [k, why] of Object.entries(failed)) process.stdout.write(`      ${side}: ${k} FAILED (left out of the medians): ${why}\n`);
+        }
       }
     }
   } finally {
     await server.stop();
+    if (imageDir) rmSync(imageDir, { recursive: true, force: true });
   }
 
   const unconfirmed = results.flatMap((r) => r.corral).filter((c) => c.deletion() === false).length;
   if (unconfirmed) process.stdout.write(`\n(${unconfirmed} environment deletion(s) not confirmed within 10 s; their hosts were torn down anyway)\n`);
   process.stdout.write(`\nload average at the end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}\n\n`);
-  printSummary(results, runs, software);
-  for (const r of results) printStages(r);
+  printSummary(results, runs, software, MILESTONES);
+  for (const r of results) printStages(r, MILESTONES);
+}
+
+const ratio = (c: number | undefined, l: number | undefined) => (c !== undefined && l !== undefined ? `${(c / l).toFixed(2)}x` : '-');
+
+/** the Deployment's way, one run: Corral's steps after the POST, the limit's after t0 */
+function deploymentSteps(c: { milestones: Record<string, number>; events: Map<string, number> }, l: { milestones: Record<string, number> }): string {
+  const at = secs;
+  return (
+    `Deployment: Corral kubeconfig ${at(c.milestones[STEP_KUBECONFIG])}, images imported (last ImageImported event) ${at(c.events.get('ImageImported (last)'))}, accepted ${at(c.milestones[STEP_ACCEPTED])}, available ${at(c.milestones[DEPLOYMENT_MILESTONE])}` +
+    ` | limit images imported ${at(l.milestones[STEP_IMAGES])}, pod CIDRs written ${at(l.milestones[STEP_CIDRS])}, accepted ${at(l.milestones[STEP_ACCEPTED])}, available ${at(l.milestones[DEPLOYMENT_MILESTONE])}`
+  );
 }
 
 function cpuLine(cpu: Record<string, number>): string {
@@ -112,16 +141,19 @@ function cpuLine(cpu: Record<string, number>): string {
   return Object.keys(cpu).length ? `${secs(total)} (${Object.entries(cpu).map(([k, v]) => `${k.split(' ')[0]} ${secs(v)}`).join(', ')})` : '-';
 }
 
-function printSummary(results: ScenarioResult[], runs: number, software: string): void {
-  const milestoneNames = MILESTONES.corral.map((m) => m.name);
-  const head = ['environment', `POST → active (median of ${runs})`, `physical limit (median of ${runs})`, 'ratio', `goal ≤ ${GOAL_RATIO}x`, ...milestoneNames.flatMap((m) => [`POST → ${m}`, `limit → ${m}`, 'ratio'])];
+function printSummary(results: ScenarioResult[], runs: number, software: string, milestones: Milestones): void {
+  const milestoneNames = milestones.corral.map((m) => m.name);
+  const head = ['environment', `POST → active (median of ${runs})`, `physical limit (median of ${runs})`, 'ratio', `goal ≤ ${GOAL_RATIO}x`, ...milestoneNames.flatMap((m) => [`POST → ${m} (median of ${runs})`, `physical limit`, 'ratio'])];
   const rows = results.map(({ scenario, corral, limit }) => {
     const t = median(corral.map((c) => c.activeMs));
     const l = median(limit.map((x) => x.totalMs));
     const more = milestoneNames.flatMap((m) => {
-      const cm = median(corral.map((c) => c.milestones[m]!));
-      const lm = median(limit.map((x) => x.milestones[m]!));
-      return [`${secs(cm)} s`, `${secs(lm)} s`, `${(cm / lm).toFixed(2)}x`];
+      const cs = corral.map((c) => c.milestones[m]).filter((v): v is number => v !== undefined);
+      const ls = limit.map((x) => x.milestones[m]).filter((v): v is number => v !== undefined);
+      const of = (n: number) => (n < runs ? ` (${n} of ${runs} runs)` : '');
+      const cm = medianOf(cs);
+      const lm = medianOf(ls);
+      return [`${secs(cm)} s${of(cs.length)}`, `${secs(lm)} s${of(ls.length)}`, ratio(cm, lm)];
     });
     return [`${scenario.hosts} host(s), ${scenario.etcd} etcd member(s)`, `${secs(t)} s`, `${secs(l)} s`, `${(t / l).toFixed(2)}x`, t / l <= GOAL_RATIO ? 'met' : 'not met', ...more];
   });
@@ -129,7 +161,7 @@ function printSummary(results: ScenarioResult[], runs: number, software: string)
 }
 
 /** Per kind, medians over the runs: when the last one started and was healthy, on both sides; and the critical path of the median run. */
-function printStages({ scenario, corral, limit }: ScenarioResult): void {
+function printStages({ scenario, corral, limit }: ScenarioResult, milestones: Milestones): void {
   const corralKinds = corral.map((c) => byKind(c.components));
   const limitKinds = limit.map((l) => byKind(limitSpans(l.components)));
   const kinds = KIND_ORDER.filter((k) => limitKinds.some((m) => m.has(k)) || corralKinds.some((m) => m.has(k)));
@@ -159,6 +191,15 @@ function printStages({ scenario, corral, limit }: ScenarioResult): void {
       `desired state written ${secs(ev('DesiredStateChanged'))}–${secs(ev('DesiredStateChanged (last)'))}, first report of it from an agent ${secs(firstSeen)} (last host ${secs(seen)}), ` +
       `last component healthy ${secs(lastHealthy)}, StateActive event ${secs(ev('StateActive'))}, client saw active ${secs(median(corral.map((c) => c.activeMs)))}\n`,
   );
+  if (milestones.corral.length) {
+    const cm = (k: string) => secs(medianOf(corral.map((c) => c.milestones[k])));
+    const lm = (k: string) => secs(medianOf(limit.map((l) => l.milestones[k])));
+    process.stdout.write(
+      `Deployment (medians, s): Corral after the POST: kubeconfig from the API ${cm(STEP_KUBECONFIG)}, images imported on the last host (ImageImported) ${secs(ev('ImageImported (last)'))}, ` +
+        `Deployment accepted ${cm(STEP_ACCEPTED)}, available ${cm(DEPLOYMENT_MILESTONE)}; limit after t0: images imported on the last host ${lm(STEP_IMAGES)}, Node pod CIDRs written ${lm(STEP_CIDRS)}, ` +
+        `Deployment accepted ${lm(STEP_ACCEPTED)}, available ${lm(DEPLOYMENT_MILESTONE)}\n`,
+    );
+  }
   const cpu = (items: Record<string, number>[]) => {
     const keys = [...new Set(items.flatMap((x) => Object.keys(x)))];
     if (!keys.length) return '-';

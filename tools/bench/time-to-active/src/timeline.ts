@@ -39,7 +39,8 @@ const DEPENDS_ON: Record<string, string[]> = {
 /**
  * Corral's side from the environment's events (server time, same clock as the bench): per
  * component the first `ComponentStarting` and the first `ComponentRunning … and healthy`, and
- * the first time of every other reason (HostRegistered, CertificatesIssued, StateActive, …).
+ * the first time of every other reason (HostRegistered, CertificatesIssued, StateActive, …), and
+ * the first and last ImageImported.
  */
 export function corralTimeline(events: EventView[], hostnames: Map<string, string>, postWallMs: number): { components: ComponentSpan[]; milestones: Map<string, number> } {
   const spans = new Map<string, ComponentSpan>();
@@ -55,6 +56,11 @@ export function corralTimeline(events: EventView[], hostnames: Map<string, strin
       if (e.reason === 'ComponentRunning' && / and healthy/.test(e.message)) {
         span.healthyMs ??= at;
         span.startedMs ??= at; // the agent's report coalesced starting into running
+      }
+      // containerd's events also tell when the host's agent imported an image (CORRAL_IMAGE_DIR's)
+      if (e.reason === 'ImageImported') {
+        if (!milestones.has('ImageImported')) milestones.set('ImageImported', at);
+        milestones.set('ImageImported (last)', at);
       }
       // the agent saw its desired state: first report of each component
       if (!milestones.has(`desired state seen on ${hostname}`)) milestones.set(`desired state seen on ${hostname}`, at);
