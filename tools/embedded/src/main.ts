@@ -211,7 +211,7 @@ async function main(): Promise<void> {
       'Try (in another terminal, as root):',
       `  export PATH=${join(DATA, 'bin')}:$PATH`,
       `  ${kc} get nodes -o wide`,
-      `  ${kc} create deployment hello --image=${busybox} --replicas=3 -- httpd -f -p 8080`,
+      `  ${kc} create deployment hello --image=${busybox} --replicas=3 -- httpd -f -p 8080 -h /var/www`,
       `  ${kc} expose deployment hello --port 80 --target-port 8080`,
       `  ${kc} get pods -o wide`,
       `  ${kc} run probe --rm -i --image=${busybox} --restart=Never -- \\`,
