@@ -173,6 +173,36 @@ describe('real nodes that run pods (issue 10)', () => {
 
   });
 
+  it('a pod reads the API through the kubernetes Service with its service-account token', async () => {
+    // busybox's wget cannot complete TLS with Go's TLS stack (checked against a plain Go server),
+    // so the pod runs a small Go client (support/kube-get) that does what in-cluster clients do
+    const out = join(harness.workDir, 'kube-get');
+    await execFileAsync('go', ['build', '-trimpath', '-ldflags', '-s -w', '-o', out, '.'], { cwd: join(__dirname, 'support/kube-get'), env: { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-buildvcs=false' } });
+    const { archive } = buildImage({
+      name: 'corral.local/kube-get:1',
+      layers: [[{ type: 'file', path: 'kube-get', mode: 0o755, data: readFileSync(out) }]],
+      config: { Entrypoint: ['/kube-get'] },
+    });
+    const uploaded = await admin.call('POST', '/v1/images', archive, { 'content-type': 'application/x-tar' });
+    expect([200, 201]).toContain(uploaded.status);
+    await withDiagnosis(eventually(async () => ((await kubectlJson('get', 'nodes')).items as any[]).every((n) => (n.status.images ?? []).some((i: any) => i.names.includes('corral.local/kube-get:1'))), { timeoutMs: 120_000, intervalMs: 2000, what: 'kube-get on every node' }));
+
+    await kubectl('create', 'rolebinding', 'sa-view', '--clusterrole=view', '--serviceaccount=default:default');
+    const serviceIp = await kubectl('get', 'svc', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}');
+    // no cluster DNS yet (issue 13): the name the apiserver's certificate carries, mapped to the Service's IP
+    const overrides = {
+      spec: {
+        hostAliases: [{ ip: serviceIp, hostnames: ['kubernetes.default.svc'] }],
+        containers: [{ name: 'sa-check', image: 'corral.local/kube-get:1', imagePullPolicy: 'IfNotPresent', args: ['https://kubernetes.default.svc/api/v1/namespaces/default/pods/sa-check'] }],
+      },
+    };
+    await kubectl('run', 'sa-check', '--image=corral.local/kube-get:1', '--restart=Never', '--overrides', JSON.stringify(overrides));
+    await withDiagnosis(eventually(async () => ['Succeeded', 'Failed'].includes((await kubectlJson('get', 'pod', 'sa-check')).status.phase), { timeoutMs: 120_000, intervalMs: 2000, what: 'sa-check finished' }));
+    const log = await kubectl('logs', 'sa-check');
+    expect(log).toMatch(/^HTTP 200\n/);
+    expect(JSON.parse(log.slice(log.indexOf('\n') + 1)).metadata.name).toBe('sa-check');
+  });
+
   it('an image imported through the API after the environment is active is usable on every host, including one that registers later', async () => {
     const archive = join(imageDir, 'custom.tar');
     const busybox = readFileSync('/bin/busybox');

@@ -1,0 +1,3 @@
+module corral.local/kube-get
+
+go 1.26
