@@ -26,12 +26,18 @@ const shared = {
   },
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
+// every integration test server serves HTTPS with a test CA the test process trusts
+const integration = {
+  globalSetup: '<rootDir>/tools/hosts/jest/global-setup.ts',
+  setupFiles: ['<rootDir>/tools/hosts/jest/trust-test-ca.ts'],
+};
 module.exports = {
   testTimeout: 120000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/src/**/*.spec.ts'] },
     {
       ...shared,
+      ...integration,
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,tools}/**/test/**/*.test.ts'],
     },

@@ -2,6 +2,7 @@ import type { DesiredState, StatusReport } from '@corral/contracts';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { AgentApiClient, UnauthorizedError } from './client/agent-api-client';
+import { establishServerTrust } from './client/server-trust';
 import type { AgentConfig } from './config/agent-config';
 import { DesiredStateLoop } from './desired/desired-state-loop';
 import { validateDesiredState } from './desired/validate-desired-state';
@@ -57,6 +58,7 @@ export class Agent {
     }
     let supervisor: Supervisor | null = null;
     try {
+      await establishServerTrust(config, this.stateDir, logger);
       const client = new AgentApiClient(config.server);
       const registered = await ensureIdentity(
         new IdentityStore(this.stateDir),

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigModule } from './config/config.module';
 import type { CorralConfig } from './config/corral-config';
 import { dataSourceOptions } from './persistence/data-source-options';
+import { KubeApiModule } from './kube-api/kube-api.module';
 import { AuthModule } from './auth/auth.module';
 import { EnvironmentsModule } from './environments/environments.module';
 import { RegistrationTokensModule } from './registration-tokens/registration-tokens.module';
@@ -47,7 +48,7 @@ export class AppModule {
         EnvironmentsModule,
         RegistrationTokensModule,
         HostsModule,
-        ...(api ? [AgentProtocolModule, HealthModule, MetricsModule, ImagesModule] : []),
+        ...(api ? [AgentProtocolModule, HealthModule, MetricsModule, ImagesModule, KubeApiModule] : []),
         ...(worker ? [LifecycleModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: AllExceptionsFilter }],

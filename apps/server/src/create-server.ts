@@ -10,11 +10,19 @@ import { FieldValidationException } from './common/field-validation.exception';
 import { StorableBodyPipe } from './common/storable-body.pipe';
 import { answerClientErrorsInShape } from './common/http-client-errors';
 import { runMigrations } from './persistence/run-migrations';
+import { loadServerTls } from './tls/server-tls';
+import { attachKubeApiProxy } from './kube-api/attach-kube-api-proxy';
+import { KubeApiProxy } from './kube-api/kube-api-proxy';
 
 /** Builds the HTTP server (api or all role) with validation, error shape and OpenAPI at /docs. */
 export async function createServer(config: CorralConfig, options: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
   await runMigrations(config.databaseUrl, config.databaseSchema);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bufferLogs: options.bufferLogs ?? true });
+  const tls = loadServerTls(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    bufferLogs: options.bufferLogs ?? true,
+    ...(tls ? { httpsOptions: { cert: tls.cert, key: tls.key } } : {}),
+  });
+  if (config.role !== 'worker') attachKubeApiProxy(app.getHttpServer(), app.get(KubeApiProxy));
   app.useLogger(app.get(Logger));
   app.useBodyParser('json', { limit: '2mb' });
   answerClientErrorsInShape(app.getHttpServer());

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { apiClient } from './support/api-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { processesUnder, startLocalAgents } from './support/local-agents';
+import { runKubectl } from './support/kubectl';
 
 jest.setTimeout(240_000);
 
@@ -52,17 +53,18 @@ describe('provisioning a 3-host environment with real etcd and the Kubernetes st
     expect(kubeconfig.headers.get('content-type')).toContain('yaml');
     const kcFile = join(agents.root, 'e2e.kubeconfig');
     writeFileSync(kcFile, kubeconfig.body, { mode: 0o600 });
-    const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', kcFile, '--request-timeout=10s', ...args], { encoding: 'utf8' });
+    expect(kubeconfig.body).toContain(`server: ${server.url}/k8s/environments/e2e`);
+    const kubectl = (...args: string[]) => runKubectl(kcFile, args);
 
-    expect(kubectl('version', '-o', 'json')).toContain('serverVersion');
+    expect(await kubectl('version', '-o', 'json')).toContain('serverVersion');
     const nodes = await eventually(async () => {
-      const list = JSON.parse(kubectl('get', 'nodes', '-o', 'json'));
+      const list = JSON.parse(await kubectl('get', 'nodes', '-o', 'json'));
       const ready = list.items.filter((n: any) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'));
       return ready.length === 3 ? list.items.map((n: any) => n.metadata.name).sort() : null;
     }, { timeoutMs: 30_000, what: '3 Ready nodes' });
     expect(nodes).toEqual(['node-1', 'node-2', 'node-3']);
-    kubectl('create', 'namespace', 'corral-e2e');
-    expect(kubectl('get', 'namespaces', '-o', 'name')).toContain('namespace/corral-e2e');
+    await kubectl('create', 'namespace', 'corral-e2e');
+    expect(await kubectl('get', 'namespaces', '-o', 'name')).toContain('namespace/corral-e2e');
 
     const k8s = await import('@kubernetes/client-node');
     const kc = new k8s.KubeConfig();

@@ -32,7 +32,7 @@ describe('provisioning across network-namespace hosts (issue 4)', () => {
 
     await eventually(async () => (await admin.get('/v1/environments/netns')).body.state === 'active', { timeoutMs: 120_000, intervalMs: 500, what: 'netns active' });
 
-    const kubeconfig = (await admin.get('/v1/environments/netns/kubeconfig')).body as string;
+    const kubeconfig = (await admin.get('/v1/environments/netns/kubeconfig?endpoint=direct')).body as string;
     const apiserver = /server: https:\/\/([0-9.]+):6443/.exec(kubeconfig)?.[1];
     expect(harness.hosts.map((h) => h.address)).toContain(apiserver);
     const kcFile = join(harness.workDir, 'netns.kubeconfig');

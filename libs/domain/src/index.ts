@@ -19,3 +19,5 @@ export * from './ipam/allocate-node-cidrs';
 export * from './ipam/plan-pod-network';
 export * from './retry/backoff';
 export * from './retry/sleep';
+export * from './kube-api/kube-api-proxy';
+export * from './transport/server-url-policy';

@@ -1,6 +1,6 @@
 export * from './pki';
 export * from './catalog';
-export { buildKubeconfig, type KubeconfigInput } from './kubeconfig';
+export { buildKubeconfig, buildTokenKubeconfig, type KubeconfigInput, type TokenKubeconfigInput } from './kubeconfig';
 export * from './bootstrap/cluster-bootstrap-objects';
 // the containerd socket rule and the pinned sandbox image: the agent's image importer and the
 // server's image store use them (catalog/index.ts does not re-export them)

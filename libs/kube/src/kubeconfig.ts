@@ -38,3 +38,28 @@ export function buildKubeconfig(input: KubeconfigInput): string {
     preferences: {},
   });
 }
+
+export interface TokenKubeconfigInput {
+  environmentName: string;
+  /** names the kubeconfig user "<user>@<environment>" */
+  user: string;
+  serverUrl: string;
+  /** the CA that signed the server's certificate; null for a server without TLS (loopback development) */
+  caPem: string | null;
+  token: string;
+}
+
+/** A kubeconfig that authenticates with a bearer token (no certificate, no exec or auth-provider plugin). */
+export function buildTokenKubeconfig(input: TokenKubeconfigInput): string {
+  const cluster = input.environmentName;
+  const user = `${input.user}@${input.environmentName}`;
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: cluster, cluster: { server: input.serverUrl, ...(input.caPem ? { 'certificate-authority-data': base64(input.caPem) } : {}) } }],
+    users: [{ name: user, user: { token: input.token } }],
+    contexts: [{ name: cluster, context: { cluster, user } }],
+    'current-context': cluster,
+    preferences: {},
+  });
+}

@@ -17,6 +17,7 @@ describe('agentArgv', () => {
     const argv = agentArgv(host, {
       server: 'https://10.213.5.1:8443',
       token: 't',
+      caFile: '/tmp/x/ca.crt',
       roles: ['etcd', 'worker'],
       labels: { zone: 'a' },
       extraArgs: ['--heartbeat-interval', '500ms'],
@@ -30,9 +31,15 @@ describe('agentArgv', () => {
       '--address', '10.213.5.2',
       '--hostname', 'crl-abc123-h0',
       '--token', 't',
+      '--ca-file', '/tmp/x/ca.crt',
       '--roles', 'etcd,worker',
       '--labels', 'zone=a',
       '--heartbeat-interval', '500ms',
     ]);
+  });
+
+  it('gives an https server the test CA and an http one nothing (the agent refuses plain HTTP)', () => {
+    expect(agentArgv(host, { server: 'http://10.213.5.1:8080' })).not.toContain('--insecure-http');
+    expect(agentArgv(host, { server: 'http://10.213.5.1:8080' })).not.toContain('--ca-file');
   });
 });

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestHost } from './test-host';
+import { testTlsPaths } from './test-tls';
 
 export interface AgentArgvOptions {
   /** server URL as hosts reach it, e.g. `https://${harness.serverAddress}:8443` */
@@ -13,6 +14,8 @@ export interface AgentArgvOptions {
   hostname?: string;
   /** compiled agent entry point (default: dist/apps/agent/src/main.js of this repo) */
   agentMain?: string;
+  /** the server's CA (default for https:// servers: the test CA of test-tls.ts) */
+  caFile?: string;
   /** further flags appended as given, e.g. ['--heartbeat-interval', '500ms'] */
   extraArgs?: string[];
 }
@@ -28,11 +31,17 @@ export function agentArgv(host: TestHost, opts: AgentArgvOptions): string[] {
     '--hostname', opts.hostname ?? host.namespace,
   ];
   if (opts.token) argv.push('--token', opts.token);
+  argv.push(...serverTrustArgs(opts.server, opts.caFile));
   if (opts.binDir) argv.push('--bin-dir', opts.binDir);
   if (opts.roles?.length) argv.push('--roles', opts.roles.join(','));
   const labels = Object.entries(opts.labels ?? {});
   if (labels.length) argv.push('--labels', labels.map(([k, v]) => `${k}=${v}`).join(','));
   return [...argv, ...(opts.extraArgs ?? [])];
+}
+
+/** --ca-file for an https:// server: the test CA unless told. Nothing for http://, which the agent refuses. */
+export function serverTrustArgs(server: string, caFile?: string): string[] {
+  return server.startsWith('https://') ? ['--ca-file', caFile ?? testTlsPaths().caFile] : [];
 }
 
 /** The nearest directory above this file with an nx.json: works from src/ and from dist/. */

@@ -13,3 +13,6 @@ export { agentArgv } from './agent-command';
 export type { AgentArgvOptions } from './agent-command';
 export { REPO, STAND_IN_BIN, binDirWithBroken, killProcessesUnder, processesUnder, startLoopbackAgents } from './loopback-agents';
 export type { LocalAgent } from './loopback-agents';
+export { TEST_TLS_DIR, testTlsPaths, trustTestCa } from './test-tls';
+export { ensureTestTls } from './test-tls-create';
+export type { TestTlsPaths } from './test-tls';

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serverTrustArgs } from './agent-command';
 
 /** The repository root: works from src/ (ts-jest, swc) and from dist/. */
 export const REPO = findRepoRoot();
@@ -35,7 +36,7 @@ export function startLoopbackAgents(
     const own = options.perAgent?.(i) ?? {};
     const child = spawn(
       join(REPO, 'bin/corral-agent'),
-      ['--server', options.server, '--token', options.token, '--state-dir', stateDir, '--bin-dir', own.binDir ?? STAND_IN_BIN, '--address', address, '--hostname', name, '--heartbeat-interval', '2s', ...(options.extraArgs ?? []), ...(own.extraArgs ?? [])],
+      ['--server', options.server, ...serverTrustArgs(options.server), '--token', options.token, '--state-dir', stateDir, '--bin-dir', own.binDir ?? STAND_IN_BIN, '--address', address, '--hostname', name, '--heartbeat-interval', '2s', ...(options.extraArgs ?? []), ...(own.extraArgs ?? [])],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const log = createWriteStream(logFile, { flags: 'a' });

@@ -34,7 +34,7 @@ describe('parseAgentConfig', () => {
 
   it('takes CORRAL_* variables when a flag is absent, and the flag when both are given', () => {
     const env = {
-      CORRAL_SERVER: 'http://s:1',
+      CORRAL_SERVER: 'https://s:1',
       CORRAL_TOKEN: 'envtok',
       CORRAL_STATE_DIR: '/env-state',
       CORRAL_BIN_DIR: '/env-bin',
@@ -60,7 +60,7 @@ describe('parseAgentConfig', () => {
   });
 
   it('defaults the hostname (lowercased) and address from the host', () => {
-    const c = parse(['--server', 'http://s']);
+    const c = parse(['--server', 'https://s']);
     expect(c.hostname).toBe('node-a');
     expect(c.address).toBe('10.1.2.3');
     expect(c.token).toBeNull();
@@ -72,20 +72,31 @@ describe('parseAgentConfig', () => {
     [['--bogus'], /unknown option '--bogus'/],
     [[], /--server: required/],
     [['--server', 'ftp://x'], /--server: must be an http/],
-    [['--server', 'http://s', '--address', 'not-an-ip'], /--address: "not-an-ip" is not an IP address/],
-    [['--server', 'http://s', '--hostname', 'bad_name'], /--hostname: "bad_name"/],
-    [['--server', 'http://s', '--roles', 'etcd,master'], /--roles: "master" is not one of/],
-    [['--server', 'http://s', '--labels', 'novalue'], /--labels: "novalue" is not key=value/],
-    [['--server', 'http://s', '--heartbeat-interval', 'soon'], /--heartbeat-interval: "soon" is not a duration/],
-    [['--server', 'http://s', '--token'], /option '--token <token>' argument missing/],
-    [['--server', 'http://s', 'extra'], /too many arguments/],
+    [['--server', 'https://s', '--address', 'not-an-ip'], /--address: "not-an-ip" is not an IP address/],
+    [['--server', 'https://s', '--hostname', 'bad_name'], /--hostname: "bad_name"/],
+    [['--server', 'https://s', '--roles', 'etcd,master'], /--roles: "master" is not one of/],
+    [['--server', 'https://s', '--labels', 'novalue'], /--labels: "novalue" is not key=value/],
+    [['--server', 'https://s', '--heartbeat-interval', 'soon'], /--heartbeat-interval: "soon" is not a duration/],
+    [['--server', 'https://s', '--token'], /option '--token <token>' argument missing/],
+    [['--server', 'https://s', 'extra'], /too many arguments/],
+    [['--server', 'http://127.0.0.1:8080'], /plain HTTP.*--insecure-http/],
+    [['--server', 'http://10.0.0.1:8080', '--insecure-http'], /loopback development only/],
+    [['--server', 'https://s', '--ca-fingerprint', 'sha256:12'], /--ca-fingerprint: "sha256:12" is not a SHA-256 fingerprint/],
+    [['--server', 'https://s', '--ca-file', 'ca.pem', '--ca-fingerprint', `sha256:${'a'.repeat(64)}`], /give one of them/],
   ])('rejects %j naming the flag', (argv, message) => {
     expect(() => parse(argv as string[])).toThrow(ConfigError);
     expect(() => parse(argv as string[])).toThrow(message);
   });
 
+  it('takes plain http only on the loopback with --insecure-http, and a CA file or fingerprint for https', () => {
+    expect(parse(['--server', 'http://127.0.0.1:8080', '--insecure-http']).insecureHttp).toBe(true);
+    expect(parse([], { CORRAL_SERVER: 'http://127.0.0.1:8080', CORRAL_INSECURE_HTTP: 'true' }).insecureHttp).toBe(true);
+    expect(parse(['--server', 'https://s', '--ca-file', 'ca.pem']).caFile).toBe('ca.pem');
+    expect(parse(['--server', 'https://s', '--ca-fingerprint', 'AB'.repeat(32)]).caFingerprint).toBe(`sha256:${'ab'.repeat(32)}`);
+  });
+
   it('names the flag for a bad environment variable too', () => {
-    expect(() => parse([], { CORRAL_SERVER: 'http://s', CORRAL_ADDRESS: 'x' })).toThrow(/--address/);
+    expect(() => parse([], { CORRAL_SERVER: 'https://s', CORRAL_ADDRESS: 'x' })).toThrow(/--address/);
   });
 
   it('asks for help', () => {

@@ -1,10 +1,17 @@
 import { HOST_ROLES, type HostRole } from '@corral/contracts';
+import { normalizeSha256Fingerprint, serverUrlProblem } from '@corral/domain';
 import { Command, CommanderError, Option } from 'commander';
 import net from 'node:net';
 import os from 'node:os';
 
 export interface AgentConfig {
   server: URL;
+  /** PEM file of the CA that signed the server's certificate (else the system's CAs) */
+  caFile: string | null;
+  /** "sha256:<hex>" of that CA: fetched from the server once, checked, then kept in the state dir */
+  caFingerprint: string | null;
+  /** plain http:// accepted (loopback development only) */
+  insecureHttp: boolean;
   /** registration token; only needed until the host has an identity */
   token: string | null;
   stateDir: string;
@@ -37,6 +44,9 @@ const LABEL_VALUE = /^(([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?)$/;
 
 const ENV_VARS: Record<string, string> = {
   server: 'CORRAL_SERVER',
+  caFile: 'CORRAL_CA_FILE',
+  caFingerprint: 'CORRAL_CA_FINGERPRINT',
+  insecureHttp: 'CORRAL_INSECURE_HTTP',
   token: 'CORRAL_TOKEN',
   stateDir: 'CORRAL_STATE_DIR',
   binDir: 'CORRAL_BIN_DIR',
@@ -50,8 +60,13 @@ const ENV_VARS: Record<string, string> = {
   logLevel: 'CORRAL_LOG_LEVEL',
 };
 
+const BOOLEAN_OPTIONS = new Set(['stopComponentsOnExit', 'insecureHttp']);
+
 const OPTIONS: Array<[flags: string, description: string, defaultValue?: string]> = [
-  ['--server <url>', 'Corral server URL'],
+  ['--server <url>', 'Corral server URL (https://)'],
+  ['--ca-file <file>', "PEM file of the CA that signed the server's certificate (default: the system's CAs)"],
+  ['--ca-fingerprint <sha256>', "SHA-256 fingerprint of the server's CA (as the registration command gives it): the CA is fetched once, checked and kept"],
+  ['--insecure-http', 'accept a plain http:// server on the loopback (development only; tokens and credentials cross unencrypted)'],
   ['--token <token>', 'registration token (first start only)'],
   ['--state-dir <dir>', 'identity, credential, component data and logs', '/var/lib/corral-agent'],
   ['--bin-dir <dir>', 'the only directory component binaries are taken from', '/opt/corral/bin'],
@@ -100,11 +115,20 @@ export function parseAgentConfig(sources: ConfigSources): AgentConfig {
   for (const [key, envName] of Object.entries(ENV_VARS)) {
     const fromEnv = sources.env[envName];
     if (program.getOptionValueSource(key) !== 'cli' && fromEnv !== undefined && fromEnv !== '') {
-      o[key] = key === 'stopComponentsOnExit' ? ['1', 'true', 'yes'].includes(fromEnv.toLowerCase()) : fromEnv;
+      o[key] = BOOLEAN_OPTIONS.has(key) ? ['1', 'true', 'yes'].includes(fromEnv.toLowerCase()) : fromEnv;
     }
   }
 
   const server = parseServer(o.server as string | undefined);
+  const insecureHttp = o.insecureHttp === true;
+  const urlProblem = serverUrlProblem(server, { insecureHttp });
+  if (urlProblem) throw new ConfigError(urlProblem);
+  const caFile = nonEmpty(o.caFile as string | undefined);
+  const caFingerprintRaw = nonEmpty(o.caFingerprint as string | undefined);
+  const caFingerprint = caFingerprintRaw === null ? null : normalizeSha256Fingerprint(caFingerprintRaw);
+  if (caFingerprintRaw !== null && caFingerprint === null) throw new ConfigError(`--ca-fingerprint: ${JSON.stringify(caFingerprintRaw)} is not a SHA-256 fingerprint (sha256:<64 hex digits>)`);
+  if (caFile && caFingerprint) throw new ConfigError('--ca-file and --ca-fingerprint: give one of them');
+  if ((caFile || caFingerprint) && server.protocol !== 'https:') throw new ConfigError('--ca-file / --ca-fingerprint: the server URL is not https://');
   const hostnameRaw = (o.hostname as string | undefined) ?? (sources.defaultHostname ?? os.hostname)().toLowerCase();
   if (!DNS_SUBDOMAIN.test(hostnameRaw)) {
     throw new ConfigError(`--hostname: ${JSON.stringify(hostnameRaw)} is not a valid Kubernetes node name (lowercase RFC 1123 subdomain)`);
@@ -115,6 +139,9 @@ export function parseAgentConfig(sources: ConfigSources): AgentConfig {
 
   return {
     server,
+    caFile,
+    caFingerprint,
+    insecureHttp,
     token: nonEmpty(o.token as string | undefined),
     stateDir: requireNonEmpty('--state-dir', o.stateDir as string),
     binDir: requireNonEmpty('--bin-dir', o.binDir as string),

@@ -4,6 +4,8 @@ import { AgentApiClient, HttpError, UnauthorizedError } from '../client/agent-ap
 import { IdentityStore, type HostIdentity } from '../state-dir/host-identity';
 import { Backoff } from '@corral/domain';
 import { sleep } from '@corral/domain';
+import { FatalAgentError } from './fatal-agent-error';
+import { EXIT_TLS, tlsVerificationFailure } from '../client/server-trust';
 
 export interface RegistrationInput {
   token: string | null;
@@ -15,15 +17,7 @@ export interface RegistrationInput {
   server: URL;
 }
 
-/** Why the agent cannot go on; carries the process exit code. */
-export class FatalAgentError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
+export { FatalAgentError };
 
 /**
  * The host's identity: the saved one if this host registered before (no new registration),
@@ -38,6 +32,13 @@ export async function ensureIdentity(
 ): Promise<{ identity: HostIdentity; credential: string } | null> {
   const saved = store.load();
   if (saved) {
+    if (new URL(saved.identity.server).origin !== input.server.origin) {
+      throw new FatalAgentError(
+        `this host registered with ${new URL(saved.identity.server).origin} and will not send its credential to ${input.server.origin}: ` +
+          'point --server back at it, or remove identity.json and credential from the state dir and register with a token of the new server',
+        2,
+      );
+    }
     logger.info({ hostId: saved.identity.hostId }, 'using saved host identity');
     return saved;
   }
@@ -74,6 +75,13 @@ export async function ensureIdentity(
       return { identity, credential: res.credential };
     } catch (err) {
       if (err instanceof FatalAgentError) throw err;
+      const tlsFailure = tlsVerificationFailure(err);
+      if (tlsFailure) {
+        throw new FatalAgentError(
+          `refusing to register: ${input.server.origin} presented a certificate that the configured trust (--ca-file, --ca-fingerprint or the system CAs) does not accept (${tlsFailure}); check that --server and the CA belong together`,
+          EXIT_TLS,
+        );
+      }
       if (err instanceof UnauthorizedError || (err instanceof HttpError && err.status === 403)) {
         throw new FatalAgentError('the server rejected the registration token (expired, used up or wrong)', 3);
       }

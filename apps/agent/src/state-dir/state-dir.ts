@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
  * Layout of the agent's state directory:
  *   identity.json            host id, environment/pool, server it registered with (no secret)
  *   credential               host credential, mode 0600
+ *   server-ca.pem            the server's CA, fetched once and checked against --ca-fingerprint
  *   desired.json             last applied desired state (served again when the server is away)
  *   agent.lock               pid of the agent that owns this directory
  *   components/<name>/       ${componentDir}: the component's files, rewritten on every start
@@ -24,6 +25,9 @@ export class StateDir {
   }
   get credentialPath(): string {
     return join(this.root, 'credential');
+  }
+  get serverCaPath(): string {
+    return join(this.root, 'server-ca.pem');
   }
   get desiredPath(): string {
     return join(this.root, 'desired.json');

@@ -30,7 +30,7 @@ export class AuthGuard implements CanActivate {
 
     const key = await this.apiKeys.authenticate(bearer);
     if (!key) throw new UnauthorizedException('API key is not valid');
-    request.principal = { kind: 'api-key', id: key.id, scopes: key.scopes };
+    request.principal = { kind: 'api-key', id: key.id, name: key.name, scopes: key.scopes };
     if (!scopesAllow(key.scopes, requirement.scope)) {
       throw new ForbiddenException(`this API key lacks the "${requirement.scope}" scope`);
     }

@@ -4,6 +4,8 @@ import type { ApiKeyScope } from './api-key.entity';
 export interface Principal {
   kind: 'api-key' | 'host';
   id: string;
+  /** the API key's name (hosts: their id) */
+  name: string;
   scopes: ApiKeyScope[];
 }
 

@@ -34,6 +34,10 @@ export interface CorralConfig {
   /** the largest image archive POST /v1/images takes */
   imageMaxSizeBytes: number;
   logLevel: string;
+  /** HTTPS when set (CORRAL_TLS_CERT_FILE / CORRAL_TLS_KEY_FILE, CORRAL_TLS_CA_FILE optional) */
+  tls: { certFile: string; keyFile: string; caFile: string | null } | null;
+  /** the URL clients reach this server at (CORRAL_PUBLIC_URL), for kubeconfigs and registration commands; null: as the request came */
+  publicUrl: string | null;
 }
 
 export class ConfigError extends Error {

@@ -97,6 +97,13 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     problems.push(`CORRAL_IMAGE_MAX_SIZE ${(err as Error).message}`);
   }
 
+  const tlsCertFile = env.CORRAL_TLS_CERT_FILE?.trim() || null;
+  const tlsKeyFile = env.CORRAL_TLS_KEY_FILE?.trim() || null;
+  if (Boolean(tlsCertFile) !== Boolean(tlsKeyFile)) problems.push('CORRAL_TLS_CERT_FILE and CORRAL_TLS_KEY_FILE must be set together');
+  const tlsCaFile = env.CORRAL_TLS_CA_FILE?.trim() || null;
+  if (tlsCaFile && !tlsCertFile) problems.push('CORRAL_TLS_CA_FILE needs CORRAL_TLS_CERT_FILE and CORRAL_TLS_KEY_FILE');
+  const publicUrl = env.CORRAL_PUBLIC_URL?.trim() ? url('CORRAL_PUBLIC_URL', ['https:', 'http:']).replace(/\/+$/, '') : null;
+
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -121,5 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     imageDir,
     imageMaxSizeBytes,
     logLevel: str('CORRAL_LOG_LEVEL', 'info'),
+    tls: tlsCertFile && tlsKeyFile ? { certFile: resolve(tlsCertFile), keyFile: resolve(tlsKeyFile), caFile: tlsCaFile ? resolve(tlsCaFile) : null } : null,
+    publicUrl,
   };
 }

@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-export type SecretKind = 'ak' | 'rt' | 'hc';
+export type SecretKind = 'ak' | 'rt' | 'hc' | 'kt';
 
-/** A new high-entropy secret, prefixed by its kind so a leaked one is recognisable (crl_ak_..., crl_rt_..., crl_hc_...). */
+/** A new high-entropy secret, prefixed by its kind so a leaked one is recognisable (crl_ak_..., crl_rt_..., crl_hc_..., crl_kt_...). */
 export function generateSecret(kind: SecretKind): string {
   return `crl_${kind}_${randomBytes(32).toString('base64url')}`;
 }

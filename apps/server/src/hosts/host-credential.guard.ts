@@ -18,7 +18,7 @@ export class HostCredentialGuard implements CanActivate {
     const host = await this.hosts.authenticate(match[1]);
     if (!host) throw new UnauthorizedException('host credential is not valid (the host was removed or the credential revoked); register again with a new token');
     request.corralHost = host;
-    request.principal = { kind: 'host', id: host.id, scopes: [] };
+    request.principal = { kind: 'host', id: host.id, name: host.hostname, scopes: [] };
     return true;
   }
 }

@@ -8,6 +8,7 @@ import {
   HostPki,
   createEnvironmentCas,
   issueAdminCertificate,
+  issueApiProxyCertificate,
   listCaCertificates,
   listHostCertificates,
   reconcileHostPki,
@@ -66,7 +67,9 @@ export class EnvironmentPkiService {
     if (admin !== existing?.admin && existing) issued.push('admin');
     const etcdClient = fresh(existing?.etcdClient) ? existing!.etcdClient! : await issuer.issue({ ca: 'etcd', commonName: 'corral-server', usages: ['client'] });
     if (etcdClient !== existing?.etcdClient && existing) issued.push('corral-server etcd client');
-    const secrets: EnvironmentSecrets = { cas, hosts, admin, etcdClient };
+    const apiProxy = fresh(existing?.apiProxy) ? existing!.apiProxy! : await issueApiProxyCertificate(issuer);
+    if (apiProxy !== existing?.apiProxy && existing) issued.push('corral-server API proxy client');
+    const secrets: EnvironmentSecrets = { cas, hosts, admin, etcdClient, apiProxy };
     const unchangedHosts = existing && Object.keys(existing.hosts).length === needs.length && needs.every((n) => existing.hosts[n.hostId]);
     if (issued.length || !unchangedHosts) await this.save(env.id, secrets);
     return { secrets, issued };

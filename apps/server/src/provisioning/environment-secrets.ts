@@ -8,4 +8,6 @@ export interface EnvironmentSecrets {
   admin: CertificatePem;
   /** the server's own etcd client certificate (members API, snapshots); absent in secrets written before it existed */
   etcdClient?: CertificatePem;
+  /** the Kubernetes API proxy's client certificate (corral:api-proxy, may only impersonate); absent before it existed */
+  apiProxy?: CertificatePem;
 }

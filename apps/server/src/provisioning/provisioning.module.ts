@@ -3,7 +3,6 @@ import { Module } from '@nestjs/common';
 import { ProvisioningService } from './provisioning.service';
 import { EnvironmentPkiService } from './environment-pki.service';
 import { EnvironmentStatusService } from './environment-status.service';
-import { KubeconfigController } from './kubeconfig.controller';
 import { EtcdMembershipService } from './etcd/etcd-membership.service';
 import { EtcdSnapshotService } from './etcd/etcd-snapshot.service';
 import { EtcdRestoreService } from './etcd/etcd-restore.service';
@@ -18,7 +17,7 @@ import { QueueModule } from '../queue/queue.module';
 
 @Module({
   imports: [HostsModule, HostPoolModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, SnapshotsModule],
-  controllers: [KubeconfigController, CertificatesController],
+  controllers: [CertificatesController],
   providers: [ProvisioningService, ClusterBootstrapService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
   exports: [ProvisioningService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService],
 })

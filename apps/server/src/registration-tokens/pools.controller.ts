@@ -1,4 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
+import { withAgentCommand } from './agent-command';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { validateDns1123Label } from '@corral/domain';
 import { RequireScope } from '../auth/auth.decorators';
@@ -12,12 +16,15 @@ import { FieldValidationException } from '../common/field-validation.exception';
 @ApiBearerAuth()
 @Controller('v1/pools/:pool/registration-tokens')
 export class PoolsController {
-  constructor(private readonly tokens: RegistrationTokensService) {}
+  constructor(
+    private readonly tokens: RegistrationTokensService,
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
+  ) {}
 
   @Post()
   @RequireScope('write')
-  create(@Param('pool') pool: string, @Body() body: CreateRegistrationTokenDto) {
-    return this.tokens.create({ environmentId: null, pool: poolName(pool) }, body);
+  async create(@Param('pool') pool: string, @Body() body: CreateRegistrationTokenDto, @Req() req: Request) {
+    return withAgentCommand(this.config, req, await this.tokens.create({ environmentId: null, pool: poolName(pool) }, body));
   }
 
   @Get()

@@ -1,4 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
+import { withAgentCommand } from './agent-command';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.decorators';
 import { EnvironmentsService } from '../environments/environments.service';
@@ -13,13 +17,14 @@ export class RegistrationTokensController {
   constructor(
     private readonly environments: EnvironmentsService,
     private readonly tokens: RegistrationTokensService,
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
   ) {}
 
   @Post()
   @RequireScope('write')
-  async create(@Param('env') env: string, @Body() body: CreateRegistrationTokenDto) {
+  async create(@Param('env') env: string, @Body() body: CreateRegistrationTokenDto, @Req() req: Request) {
     const environment = await this.environments.get(env);
-    return this.tokens.create({ environmentId: environment.id, pool: null }, body);
+    return withAgentCommand(this.config, req, await this.tokens.create({ environmentId: environment.id, pool: null }, body));
   }
 
   @Get()

@@ -1,3 +1,4 @@
+import { runKubectl } from './kubectl';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,13 +65,13 @@ export async function placementByHost(admin: Api, env: string, harness: HostHarn
   );
 }
 
-/** kubectl against the environment, with a fresh kubeconfig (it names an active apiserver). */
+/** kubectl against the environment, through the server's Kubernetes API proxy. */
 export async function kubectl(admin: Api, env: string, dir: string, ...args: string[]): Promise<string> {
   const kubeconfig = await admin.get(`/v1/environments/${env}/kubeconfig`);
   if (kubeconfig.status !== 200) throw new Error(`kubeconfig: ${kubeconfig.status} ${JSON.stringify(kubeconfig.body)}`);
   const file = join(dir, `${env}.kubeconfig`);
   writeFileSync(file, kubeconfig.body, { mode: 0o600 });
-  return execFileSync('kubectl', ['--kubeconfig', file, '--request-timeout=10s', ...args], { encoding: 'utf8' });
+  return runKubectl(file, args);
 }
 
 export async function waitForState(admin: Api, env: string, state: string, timeoutMs: number, diagnose?: () => Promise<string>) {

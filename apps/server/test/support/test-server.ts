@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { deleteRedisPrefix } from '@corral/bench';
+import { testTlsPaths } from '@corral/test-hosts';
 import { Client } from 'pg';
 import { createServer } from '../../src/create-server';
 import { loadConfig } from '../../src/config/load-config';
@@ -33,6 +34,9 @@ export function isolatedConfig(overrides: Record<string, string> = {}): CorralCo
     CORRAL_SECRET_KEY: randomBytes(32).toString('base64'),
     CORRAL_ADMIN_KEY: `crl_ak_test_${randomBytes(24).toString('base64url')}`,
     CORRAL_LOG_LEVEL: 'warn',
+    CORRAL_TLS_CERT_FILE: testTlsPaths().certFile,
+    CORRAL_TLS_KEY_FILE: testTlsPaths().keyFile,
+    CORRAL_TLS_CA_FILE: testTlsPaths().caFile,
     ...overrides,
   });
 }
@@ -46,7 +50,7 @@ export async function startTestServer(config: CorralConfig = isolatedConfig()): 
   let closed = false;
   return {
     app,
-    url: `http://${config.bindAddress}:${port}`,
+    url: `${config.tls ? 'https' : 'http'}://${config.bindAddress}:${port}`,
     adminKey: config.adminKey!,
     config,
     sql: async (text, params) => (await db.query(text, params as unknown[])).rows,

@@ -11,15 +11,44 @@ export interface BootstrapObject {
 /** the identity (certificate CN) of Corral's ingress controller, as certificate-profiles issues it */
 export const INGRESS_CONTROLLER_USER = 'corral:ingress-controller';
 
+/** the identity (certificate CN) the Corral server's Kubernetes API proxy connects as; it may only impersonate */
+export const API_PROXY_USER = 'corral:api-proxy';
+/** the groups the proxy puts its callers in (KUBE_ACCESS_GROUPS in @corral/domain) and the roles they get */
+const ACCESS_GROUP_ROLES = [
+  { group: 'corral:read', clusterRole: 'view' },
+  { group: 'corral:write', clusterRole: 'cluster-admin' },
+];
+
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'corral' };
 
 /**
  * The RBAC objects Corral's own components need beyond what kube-apiserver bootstraps itself
  * (system:kube-proxy, system:node:*, the controllers' roles are upstream's): the ingress
- * controller reads Ingresses and IngressClasses cluster-wide.
+ * controller reads Ingresses and IngressClasses cluster-wide; the API proxy impersonates its
+ * callers, who act as members of corral:read (view) or corral:write (cluster-admin).
  */
 export function clusterBootstrapObjects(): BootstrapObject[] {
   return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'corral:api-proxy', labels: MANAGED_BY },
+      rules: [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'corral:api-proxy', labels: MANAGED_BY },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'corral:api-proxy' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: API_PROXY_USER }],
+    },
+    ...ACCESS_GROUP_ROLES.map(({ group, clusterRole }) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: group, labels: MANAGED_BY },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group }],
+    })),
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',

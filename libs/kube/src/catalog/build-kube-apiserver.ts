@@ -19,6 +19,10 @@ export function buildKubeApiServer(input: HostComponentsInput): ComponentSpec {
       'bind-address': '${address}',
       'secure-port': PORTS.apiServer,
       'allow-privileged': true,
+      'audit-log-maxbackup': 2,
+      'audit-log-maxsize': 50,
+      'audit-log-path': '${dataDir}/audit.log',
+      'audit-policy-file': inComponentDir('audit-policy.yaml'),
       'authorization-mode': 'Node,RBAC',
       'enable-admission-plugins': 'NodeRestriction',
       'client-ca-file': inComponentDir('ca.crt'),
@@ -52,6 +56,7 @@ export function buildKubeApiServer(input: HostComponentsInput): ComponentSpec {
       ...certificateFiles('apiserver-etcd-client', pki.etcdClient),
       ...certificateFiles('apiserver-kubelet-client', pki.kubeletClient),
       ...certificateFiles('front-proxy-client', pki.frontProxyClient),
+      publicFile('audit-policy.yaml', AUDIT_POLICY),
       publicFile('sa.pub', cas.serviceAccount.publicKeyPem),
       secretFile('sa.key', cas.serviceAccount.privateKeyPem),
     ],
@@ -71,6 +76,26 @@ export function buildKubeApiServer(input: HostComponentsInput): ComponentSpec {
     stopGracePeriodSeconds: 30,
   };
 }
+
+/**
+ * Who did what, at Metadata level (no bodies: they hold Secrets), for people and API keys: the
+ * control plane's own chatter (nodes, controllers, scheduler, proxies, health checks) is left
+ * out so the log keeps what an operator audits. The proxy's callers appear as corral:key:<name>.
+ */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    users: [system:apiserver, system:kube-scheduler, system:kube-controller-manager, system:kube-proxy, corral:ingress-controller]
+  - level: None
+    userGroups: [system:nodes, system:serviceaccounts:kube-system]
+  - level: None
+    nonResourceURLs: [/healthz*, /livez*, /readyz*, /version]
+  - level: None
+    resources: [{ group: coordination.k8s.io, resources: [leases] }, { group: '', resources: [events] }]
+  - level: Metadata
+`;
 
 /** Every etcd member's client URL, the one on this host first (locality), the rest by name. */
 function etcdServers(input: HostComponentsInput): string {

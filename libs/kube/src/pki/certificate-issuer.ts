@@ -56,6 +56,12 @@ export class CertificateIssuer {
     return new CertificateIssuer({ cluster, etcd, 'front-proxy': frontProxy });
   }
 
+  /** An issuer of one CA that is not an environment's (e.g. the Corral server's own); requests name any CaName. */
+  static async forCa(ca: { certPem: string; keyPem: string }): Promise<CertificateIssuer> {
+    const loaded = await loadCa(ca);
+    return new CertificateIssuer({ cluster: loaded, etcd: loaded, 'front-proxy': loaded });
+  }
+
   async issue(request: LeafCertificateRequest, now = new Date()): Promise<CertificatePem> {
     if (request.usages.length === 0) throw new Error(`certificate ${request.commonName}: no usages`);
     const ca = this.cas[request.ca];

@@ -1,4 +1,4 @@
-import { INGRESS_CONTROLLER_USER } from '../bootstrap/cluster-bootstrap-objects';
+import { API_PROXY_USER, INGRESS_CONTROLLER_USER } from '../bootstrap/cluster-bootstrap-objects';
 import { isIP } from 'node:net';
 import type { LeafCertificateRequest } from './pki-types';
 
@@ -78,6 +78,12 @@ export const certificateProfiles = {
   frontProxyClient: (): LeafCertificateRequest => ({
     ca: 'front-proxy',
     commonName: 'front-proxy-client',
+    usages: ['client'],
+  }),
+  /** the Corral server's Kubernetes API proxy: RBAC lets it impersonate and nothing else */
+  apiProxy: (): LeafCertificateRequest => ({
+    ca: 'cluster',
+    commonName: API_PROXY_USER,
     usages: ['client'],
   }),
   admin: (): LeafCertificateRequest => ({

@@ -7,6 +7,7 @@ export { CertificateIssuer } from './certificate-issuer';
 export { certificateProfiles, firstServiceIp, type ApiServerCertificateOptions, type PkiHost } from './certificate-profiles';
 export {
   issueAdminCertificate,
+  issueApiProxyCertificate,
   issueHostPki,
   planHostCertificates,
   reconcileHostPki,
@@ -17,3 +18,4 @@ export {
 } from './issue-host-pki';
 export { certificateSatisfies } from './certificate-satisfies';
 export { listCaCertificates, listHostCertificates, soonestNotAfter } from './certificate-expiry';
+export { createServerTlsBundle, type ServerTlsBundle } from './server-tls-bundle';

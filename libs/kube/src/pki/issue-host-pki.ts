@@ -105,6 +105,11 @@ export async function reconcileHostPki(
   return { pki: Object.fromEntries(kinds) as HostPki, issued: issued.sort() };
 }
 
+/** The identity the Corral server's Kubernetes API proxy connects with. */
+export function issueApiProxyCertificate(issuer: CertificateIssuer, now = new Date()): Promise<CertificatePem> {
+  return issuer.issue(profiles.apiProxy(), now);
+}
+
 /** The cluster-admin identity for the environment's downloadable kubeconfig. */
 export function issueAdminCertificate(issuer: CertificateIssuer, now = new Date()): Promise<CertificatePem> {
   return issuer.issue(profiles.admin(), now);

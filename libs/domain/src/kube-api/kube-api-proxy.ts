@@ -1,0 +1,69 @@
+/** The prefix under which the server serves each environment's Kubernetes API. */
+export const KUBE_API_PREFIX = '/k8s/environments/';
+
+export interface KubeApiTarget {
+  environment: string;
+  /** the path and query to send to the apiserver, starting with / */
+  path: string;
+}
+
+const ENVIRONMENT_SEGMENT = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * `/k8s/environments/{env}/api/v1/pods?watch=1` -> { environment, path: '/api/v1/pods?watch=1' }.
+ * Null for paths outside the prefix or with an environment name no environment can have.
+ */
+export function parseKubeApiPath(url: string): KubeApiTarget | null {
+  if (!url.startsWith(KUBE_API_PREFIX)) return null;
+  const rest = url.slice(KUBE_API_PREFIX.length);
+  const end = rest.search(/[/?]/);
+  const environment = end < 0 ? rest : rest.slice(0, end);
+  if (!ENVIRONMENT_SEGMENT.test(environment) || environment.length > 63) return null;
+  const tail = end < 0 ? '' : rest.slice(end);
+  const path = tail === '' ? '/' : tail.startsWith('?') ? `/${tail}` : tail;
+  // a path that climbs out (/../) would reach the apiserver unchanged but must not confuse our own checks
+  if (/(^|\/)\.\.?(\/|\?|$)/.test(path.split('?')[0])) return null;
+  return { environment, path };
+}
+
+/** Subresources that run code or open a channel into a pod or node, even on GET. */
+const STREAMING_SUBRESOURCES = /\/(exec|attach|portforward|proxy)(\/|\?|$)/;
+
+/**
+ * Whether a request only reads: GET, HEAD or OPTIONS, no protocol upgrade (kubectl exec and
+ * port-forward upgrade a GET to WebSocket) and no exec/attach/portforward/proxy subresource.
+ * This is what a `read` key may send.
+ */
+export function isReadOnlyKubeRequest(method: string, path: string, upgrade: boolean): boolean {
+  if (upgrade) return false;
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase())) return false;
+  return !STREAMING_SUBRESOURCES.test(path.split('?')[0]);
+}
+
+export interface ApiserverBackend {
+  /** stable identity of the backend, e.g. the host id */
+  id: string;
+  /** the last probe of the proxy found it ready, and its agent reports it running and healthy */
+  usable: boolean;
+}
+
+/**
+ * The backend new requests go to: the current one while it stays usable (one apiserver serves
+ * a client's requests in order, its watch cache stays warm), else the first usable one in the
+ * given order. Null when none is usable.
+ */
+export function pickApiserver<T extends ApiserverBackend>(backends: readonly T[], currentId: string | null): T | null {
+  const current = currentId === null ? undefined : backends.find((b) => b.id === currentId && b.usable);
+  return current ?? backends.find((b) => b.usable) ?? null;
+}
+
+export type KubeAccess = 'read' | 'write';
+
+/** The Kubernetes groups Corral binds: view for read, cluster-admin for write. */
+export const KUBE_ACCESS_GROUPS: Record<KubeAccess, string> = { read: 'corral:read', write: 'corral:write' };
+
+/** The user a Corral key acts as in the cluster: its name, prefixed so it cannot pose as a system user. */
+export function impersonatedUserName(keyName: string): string {
+  const safe = keyName.trim().replace(/[^A-Za-z0-9._@-]+/g, '-').slice(0, 200);
+  return `corral:key:${safe || 'unnamed'}`;
+}
