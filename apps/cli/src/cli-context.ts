@@ -1,5 +1,6 @@
 import type { CorralClient } from './client/corral-client';
 import type { OutputFormat } from './output/output-format';
+import type { TransportFlags } from './config/cli-config';
 
 /** Everything a command touches outside itself, so commands run the same under tests. */
 export interface CliIo {
@@ -26,4 +27,6 @@ export interface CliContext {
   configFile(): string;
   /** --server as given */
   serverFlag(): string | undefined;
+  /** --server, --ca-file and --insecure-http as given */
+  transportFlags(): TransportFlags;
 }

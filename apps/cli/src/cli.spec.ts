@@ -45,7 +45,7 @@ describe('corral command line', () => {
   });
 
   it('checks flags together before calling the server (exit 3)', async () => {
-    const run = fakeIo({ CORRAL_URL: 'http://127.0.0.1:9', CORRAL_TOKEN: 't' });
+    const run = fakeIo({ CORRAL_URL: 'https://127.0.0.1:9', CORRAL_TOKEN: 't' });
     expect(await runCli(['env', 'create', 'x', '--hosts', '2'], run.io)).toBe(3);
     expect(run.err()).toBe('corral: --hosts, --host-selector and --wait-for-hosts need --pool\n');
     expect(await runCli(['token', 'create'], run.io)).toBe(3);
@@ -56,7 +56,7 @@ describe('corral command line', () => {
     const noServer = fakeIo({ CORRAL_CONFIG: join(dir, 'none.json') });
     expect(await runCli(['env', 'list'], noServer.io)).toBe(3);
     expect(noServer.err()).toContain('corral login --server URL');
-    const noKey = fakeIo({ CORRAL_CONFIG: join(dir, 'none.json'), CORRAL_URL: 'http://127.0.0.1:9' });
+    const noKey = fakeIo({ CORRAL_CONFIG: join(dir, 'none.json'), CORRAL_URL: 'https://127.0.0.1:9' });
     expect(await runCli(['env', 'list'], noKey.io)).toBe(3);
     expect(noKey.err()).toContain('CORRAL_TOKEN');
   });
@@ -68,7 +68,7 @@ describe('corral command line', () => {
         probe.close(() => resolve(free));
       });
     });
-    const run = fakeIo({ CORRAL_CONFIG: join(dir, 'none.json'), CORRAL_URL: `http://127.0.0.1:${port}`, CORRAL_TOKEN: 't' });
+    const run = fakeIo({ CORRAL_CONFIG: join(dir, 'none.json'), CORRAL_URL: `https://127.0.0.1:${port}`, CORRAL_TOKEN: 't' });
     expect(await runCli(['env', 'get', 'x'], run.io)).toBe(1);
     expect(run.err()).toMatch(/cannot reach the server: ECONNREFUSED/);
   }, 30_000);

@@ -27,7 +27,7 @@ Exit codes:
   3    usage or authentication error
   130  interrupted (Ctrl-C)
 
-Environment: CORRAL_URL (server), CORRAL_TOKEN (API key), CORRAL_CONFIG (config file).
+Environment: CORRAL_URL (server), CORRAL_TOKEN (API key), CORRAL_CA_FILE (server CA), CORRAL_INSECURE_HTTP, CORRAL_CONFIG (config file).
 `;
 
 /** Runs one `corral` command line and returns its exit code; never calls process.exit. */
@@ -36,6 +36,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('corral')
     .description('Corral: Kubernetes environments for people and pipelines')
     .option('--server <url>', 'Corral server URL (default: CORRAL_URL, then the config file)')
+    .option('--ca-file <file>', "the server's CA certificate (PEM) to trust (default: CORRAL_CA_FILE, then the config file, then the system's CAs)")
+    .option('--insecure-http', 'accept a plain http:// server on the loopback (development only: the API key crosses unencrypted)')
     .addOption(new Option('-o, --output <format>', 'table, json or yaml (default: table on a terminal, json otherwise)').choices(OUTPUT_FORMATS))
     .option('--config <file>', 'config file (default: CORRAL_CONFIG, then ~/.config/corral/config.json)')
     .addHelpText('after', EXIT_HELP)
@@ -43,14 +45,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  const globals = () => program.opts<{ server?: string; output?: string; config?: string }>();
+  const globals = () => program.opts<{ server?: string; output?: string; config?: string; caFile?: string; insecureHttp?: boolean }>();
   let client: CorralClient | null = null;
   const ctx: CliContext = {
     io,
     now: () => Date.now(),
     configFile: () => globals().config ?? configPath(io.env, io.home),
     serverFlag: () => globals().server,
-    client: () => (client ??= new CorralClient(resolveConnection({ server: globals().server }, io.env, readConfig(ctx.configFile())))),
+    transportFlags: () => ({ server: globals().server, caFile: globals().caFile, insecureHttp: globals().insecureHttp }),
+    client: () => (client ??= new CorralClient(resolveConnection(ctx.transportFlags(), io.env, readConfig(ctx.configFile())))),
     format: () => resolveOutputFormat(globals().output, io.stdout.isTTY),
     print: (value, table) => io.stdout.write(formatOutput(ctx.format(), value, table)),
   };

@@ -3,33 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { setDefaultCACertificates } from 'node:tls';
 import type { Logger } from 'pino';
+
 import type { AgentConfig } from '../config/agent-config';
 import { FatalAgentError } from '../register/fatal-agent-error';
 import { writeFileAtomic } from '../state-dir/atomic-write';
 import type { StateDir } from '../state-dir/state-dir';
 
 export const EXIT_TLS = 4;
-
-/** Errors of Node's TLS verification: the server is not who the configured trust says. */
-const VERIFICATION_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/** The TLS verification code behind a failed request (fetch wraps it in `cause`), or null. */
-export function tlsVerificationFailure(err: unknown): string | null {
-  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
-    if (e.code && VERIFICATION_CODES.has(e.code)) return e.code;
-  }
-  return null;
-}
 
 export function fingerprintOf(pem: string): string {
   return `sha256:${new X509Certificate(pem).fingerprint256.replace(/:/g, '').toLowerCase()}`;

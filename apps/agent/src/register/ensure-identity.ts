@@ -5,7 +5,8 @@ import { IdentityStore, type HostIdentity } from '../state-dir/host-identity';
 import { Backoff } from '@corral/domain';
 import { sleep } from '@corral/domain';
 import { FatalAgentError } from './fatal-agent-error';
-import { EXIT_TLS, tlsVerificationFailure } from '../client/server-trust';
+import { EXIT_TLS } from '../client/server-trust';
+import { tlsVerificationFailure } from '@corral/domain';
 
 export interface RegistrationInput {
   token: string | null;

