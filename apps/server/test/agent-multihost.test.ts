@@ -40,7 +40,7 @@ describe('agents in network namespaces against the real server (issue 3)', () =>
     server = await startTestServer(
       isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: '6s', CORRAL_SWEEP_INTERVAL: '500ms' }),
     );
-    serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    serverUrl = server.urlAt(harness.serverAddress);
     admin = apiClient(server.url, server.adminKey);
     const token = (await admin.post('/v1/pools/ns-test/registration-tokens', { maxUses: 2 })).body.token;
     for (const host of harness.hosts) {

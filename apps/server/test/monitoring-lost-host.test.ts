@@ -33,7 +33,7 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
     admin = apiClient(server.url, server.adminKey);
     envId = (await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).body.id;
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 4 })).body.token;
-    const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    const serverUrl = server.urlAt(harness.serverAddress);
     for (const host of harness.hosts) {
       agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir: STAND_IN_BIN, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' }));
     }

@@ -101,7 +101,7 @@ describe('lost-host recovery through a server SIGKILL and Redis restarts', () =>
     const admin = apiClient(server.url, server.adminKey);
     const envId = (await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).body.id as string;
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 4 })).body.token;
-    const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    const serverUrl = server.urlFor(harness.serverAddress);
     for (const host of harness.hosts) harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir: STAND_IN_BIN, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' });
     await waitForState(admin, ENV, 'active', 180_000);
 

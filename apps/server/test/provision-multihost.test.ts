@@ -23,7 +23,7 @@ describe('provisioning across network-namespace hosts (issue 4)', () => {
 
   it('3 hosts, 3 etcd members: active; kubectl and client-node from the machine; deletion leaves no process, file or row', async () => {
     const admin = apiClient(server.url, server.adminKey);
-    const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    const serverUrl = server.urlAt(harness.serverAddress);
     const env = (await admin.post('/v1/environments', { name: 'netns', etcd: { members: 3 } })).body;
     const token = (await admin.post('/v1/environments/netns/registration-tokens', { maxUses: 3 })).body.token;
     harness.hosts.forEach((host, i) => {

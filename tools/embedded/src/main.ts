@@ -1,6 +1,7 @@
 // `npm start`: Corral's main job on embedded defaults, for a first look on one machine. As root
 // (the default) the demo runs on real Kubernetes: upstream binaries built from source and three
 // hosts that are real nodes. `--stand-ins`: three loopback agents with the stand-in binaries.
+import { localServerTls } from './local-tls';
 import { spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -121,7 +122,10 @@ async function main(): Promise<void> {
   const secretKeyFile = join(DATA, 'secret-key');
   if (!existsSync(secretKeyFile)) writeFileSync(secretKeyFile, randomBytes(32).toString('base64'), { mode: 0o600 });
   const adminKeyFile = join(DATA, 'admin-key');
-  const url = `http://127.0.0.1:${PORT}`;
+  const url = `https://127.0.0.1:${PORT}`;
+  const tls = await progress.step(`issuing the server's TLS certificate from the local CA in ${join(DATA, 'tls')}`, () =>
+    localServerTls(DATA, real ? [real.harness.serverAddress] : []),
+  );
 
   await progress.step(`starting the Corral server on ${url}${bindAddress === '127.0.0.1' ? '' : ` (listening on ${bindAddress})`}`, async () => {
     await assertPortFree(PORT, bindAddress);
@@ -136,6 +140,9 @@ async function main(): Promise<void> {
         CORRAL_BIND_ADDRESS: bindAddress,
         CORRAL_SECRET_KEY: process.env.CORRAL_SECRET_KEY ?? readFileSync(secretKeyFile, 'utf8').trim(),
         CORRAL_ADMIN_KEY_FILE: adminKeyFile,
+        CORRAL_TLS_CERT_FILE: tls.certFile,
+        CORRAL_TLS_KEY_FILE: tls.keyFile,
+        CORRAL_TLS_CA_FILE: tls.caFile,
         // every host's containerd gets these images, so pods use them without a registry
         ...(real ? { CORRAL_IMAGE_DIR: real.imageDir } : {}),
       },
@@ -163,10 +170,10 @@ async function main(): Promise<void> {
   const token = ((await api.request('POST', `/v1/environments/${DEMO_ENV}/registration-tokens`, { ttl: '1h', maxUses: HOST_COUNT })).body as { token: string }).token;
 
   if (real) {
-    const serverForHosts = `http://${real.harness.serverAddress}:${PORT}`;
+    const serverForHosts = `https://${real.harness.serverAddress}:${PORT}`;
     await progress.step(`starting an agent on each host (${real.harness.hosts.map((h, i) => `${hostNames[i]} ${h.address}`).join(', ')}; server ${serverForHosts})`, async () => {
       real.harness.hosts.forEach((host, i) => {
-        const argv = agentArgv(host, { server: serverForHosts, token, binDir: real.binDir, hostname: hostNames[i], extraArgs: ['--stop-components-on-exit'] });
+        const argv = agentArgv(host, { server: serverForHosts, caFile: tls.caFile, token, binDir: real.binDir, hostname: hostNames[i], extraArgs: ['--stop-components-on-exit'] });
         hostAgents.push(real.harness.startProcess(host, argv, { name: 'agent', logFile: join(DATA, `agent-${hostNames[i]}.log`) }));
       });
     });
@@ -177,7 +184,7 @@ async function main(): Promise<void> {
         const log = join(DATA, `agent-${host.name}.log`);
         const agent = spawn(
           process.execPath,
-          [join(ROOT, 'dist/apps/agent/src/main.js'), '--server', url, '--token', token, '--state-dir', stateDir,
+          [join(ROOT, 'dist/apps/agent/src/main.js'), '--server', url, '--ca-file', tls.caFile, '--token', token, '--state-dir', stateDir,
             '--bin-dir', join(ROOT, 'tools/kube-stand-ins/bin'), '--address', host.address, '--hostname', host.name, '--stop-components-on-exit'],
           { stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')] },
         );
@@ -197,11 +204,15 @@ async function main(): Promise<void> {
 
   const shown = (p: string) => (p.startsWith(`${process.cwd()}/`) ? relative(process.cwd(), p) : p);
   const kc = `kubectl --kubeconfig ${shown(kubeconfigFile)}`;
-  const lines = ['', `Corral is running at ${url}  (API docs: ${url}/docs)`];
+  const lines = [
+    '',
+    `Corral is running at ${url}  (API docs: ${url}/docs)`,
+    `  its CA: ${tls.caFile}  (SHA-256 fingerprint ${tls.caFingerprint}); clients: --ca-file ${shown(tls.caFile)} or curl --cacert ${shown(tls.caFile)}`,
+  ];
   if (real) {
     const busybox = real.images.find((n) => n.includes('/busybox:')) ?? 'corral.local/busybox:1.35.0';
     lines.push(
-      `  listening on ${bindAddress}; the hosts reach it at http://${real.harness.serverAddress}:${PORT}`,
+      `  listening on ${bindAddress}; the hosts reach it at https://${real.harness.serverAddress}:${PORT}`,
       `Environment ${DEMO_ENV} is active: Kubernetes ${upstreamVersions().kubernetes} on ${HOST_COUNT} nodes, ` +
         real.harness.hosts.map((h, i) => `${hostNames[i]} (${h.address})`).join(', '),
       `  kubeconfig: ${kubeconfigFile}; kubectl ${upstreamVersions().kubernetes}: ${real.kubectl}`,
@@ -216,7 +227,7 @@ async function main(): Promise<void> {
       `  ${kc} get pods -o wide`,
       `  ${kc} run probe --rm -i --image=${busybox} --restart=Never -- \\`,
       `      wget -qO- http://$(${kc} get svc hello -o jsonpath='{.spec.clusterIP}')`,
-      `  curl -s -H "Authorization: Bearer $(cat ${shown(adminKeyFile)})" ${url}/v1/environments/${DEMO_ENV}/events`,
+      `  curl -s --cacert ${shown(tls.caFile)} -H "Authorization: Bearer $(cat ${shown(adminKeyFile)})" ${url}/v1/environments/${DEMO_ENV}/events`,
       `Agent logs: ${join(DATA, 'agent-node-*.log')}; component logs (removed at exit): ${componentLogs}`,
     );
   } else {
@@ -227,9 +238,9 @@ async function main(): Promise<void> {
       '',
       'Try:',
       `  KEY=$(cat ${adminKeyFile})`,
-      `  curl -s -H "Authorization: Bearer $KEY" ${url}/v1/environments/${DEMO_ENV}/events`,
-      `  curl -s -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '{"name":"dev"}' ${url}/v1/environments`,
-      `  curl -s -H "Authorization: Bearer $KEY" ${url}/v1/environments`,
+      `  curl -s --cacert ${tls.caFile} -H "Authorization: Bearer $KEY" ${url}/v1/environments/${DEMO_ENV}/events`,
+      `  curl -s --cacert ${tls.caFile} -H "Authorization: Bearer $KEY" -H 'content-type: application/json' -d '{"name":"dev"}' ${url}/v1/environments`,
+      `  curl -s --cacert ${tls.caFile} -H "Authorization: Bearer $KEY" ${url}/v1/environments`,
       `Agent and component logs: ${join(DATA, 'agent-*.log')}, ${componentLogs}`,
     );
   }

@@ -29,6 +29,8 @@ interface Admitted {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'authorization']);
 const FORBIDDEN_PREFIXES = ['impersonate-', 'x-remote-'];
 const CONNECT_TIMEOUT_MS = 2_000;
+/** names the host whose kube-apiserver answered, for the operator who wonders where a request went */
+export const SERVED_BY_HEADER = 'corral-kube-apiserver';
 /** tries per idempotent request that fails before any answer (its backend died): the first and two others */
 const ATTEMPTS = 3;
 
@@ -157,7 +159,7 @@ export class KubeApiProxy {
       socket.once('close', () => clearTimeout(timer));
     });
     upstream.on('response', (answer) => {
-      const headers = { ...answer.headers };
+      const headers: Record<string, string | string[] | undefined> = { ...answer.headers, [SERVED_BY_HEADER]: backend.record.hostname };
       for (const name of HOP_BY_HOP) delete headers[name];
       res.writeHead(answer.statusCode ?? 502, headers);
       res.flushHeaders();

@@ -52,7 +52,7 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
   });
 
   it('3 hosts, 3 etcd members: active on upstream binaries; v1.36.3 everywhere; kubectl 1.31-1.36 work', async () => {
-    const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    const serverUrl = server.urlAt(harness.serverAddress);
     expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
     harness.hosts.forEach((host, i) => {
@@ -218,7 +218,7 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
   it('a cut etcd host: its member is replaced on a spare host, every object intact', async () => {
     const spare = await harness.addHost();
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 1 })).body.token;
-    const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    const serverUrl = server.urlAt(harness.serverAddress);
     agents.push(harness.startProcess(spare, agentArgv(spare, { server: serverUrl, token, binDir, hostname: 'node-4' }), { name: 'agent' }));
     await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active' && (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items.length === 4, { timeoutMs: 180_000, intervalMs: 1000, what: 'node-4 joined, active' });
     const objects = async (...server: string[]) =>

@@ -58,7 +58,7 @@ describe('real nodes that run pods (issue 10)', () => {
     buildCorralImages({ outDir: imageDir });
     server = await startTestServer(isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir, CORRAL_HOST_DISCONNECTED_AFTER: '5s', CORRAL_HOST_LOST_AFTER: '20s' }));
     admin = apiClient(server.url, server.adminKey);
-    serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    serverUrl = server.urlAt(harness.serverAddress);
     kubeconfigFile = join(harness.workDir, `${ENV}.kubeconfig`);
   });
   afterAll(async () => {

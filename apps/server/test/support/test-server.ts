@@ -13,6 +13,8 @@ export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export interface TestServer {
   app: INestApplication;
   url: string;
+  /** the server's URL at another of its addresses, e.g. the node-host bridge's */
+  urlAt(address: string): string;
   adminKey: string;
   config: CorralConfig;
   /** runs SQL in this server's schema */
@@ -50,7 +52,9 @@ export async function startTestServer(config: CorralConfig = isolatedConfig()): 
   let closed = false;
   return {
     app,
-    url: `${config.tls ? 'https' : 'http'}://${config.bindAddress}:${port}`,
+    // a server on every address is reached on the loopback, which its certificate names
+    url: `${config.tls ? 'https' : 'http'}://${config.bindAddress === '0.0.0.0' ? '127.0.0.1' : config.bindAddress}:${port}`,
+    urlAt: (address) => `${config.tls ? 'https' : 'http'}://${address}:${port}`,
     adminKey: config.adminKey!,
     config,
     sql: async (text, params) => (await db.query(text, params as unknown[])).rows,

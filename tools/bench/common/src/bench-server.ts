@@ -3,15 +3,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { REPO } from '@corral/test-hosts';
+import { REPO, ensureTestTls, trustTestCa } from '@corral/test-hosts';
 import { deleteRedisPrefix } from './redis-prefix';
 
 export interface BenchServer {
-  /** http://127.0.0.1:<port>, for the bench itself */
+  /** https://127.0.0.1:<port>, for the bench itself (this process trusts the server's CA) */
   url: string;
   port: number;
   /**
-   * The URL agents on test hosts use: http://<address>:<port> (e.g. a HostHarness's
+   * The URL agents on test hosts use: https://<address>:<port> (e.g. a HostHarness's
    * serverAddress); needs the server started with CORRAL_BIND_ADDRESS 0.0.0.0.
    */
   urlFor(address: string): string;
@@ -48,6 +48,9 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   // a second replica of the same deployment passes the first one's schema, prefix and keys
   const schema = env.CORRAL_DB_SCHEMA ?? `bench_${id}`;
   const port = await freePort();
+  // HTTPS like every deployment: the test CA and certificate (tools/hosts), trusted by this process
+  const tls = await ensureTestTls();
+  trustTestCa();
   const adminKey = env.CORRAL_ADMIN_KEY ?? `crl_ak_bench_${randomBytes(24).toString('base64url')}`;
   const serverEnv = {
     ...process.env,
@@ -60,11 +63,14 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     CORRAL_SECRET_KEY: randomBytes(32).toString('base64'),
     CORRAL_ADMIN_KEY: adminKey,
     CORRAL_LOG_LEVEL: 'warn',
+    CORRAL_TLS_CERT_FILE: tls.certFile,
+    CORRAL_TLS_KEY_FILE: tls.keyFile,
+    CORRAL_TLS_CA_FILE: tls.caFile,
     ...env,
   };
   const launch = () => spawn(process.execPath, [join(REPO, 'dist/apps/server/src/main.js')], { env: serverEnv, stdio: ['ignore', 'ignore', 'inherit'] });
   let child = launch();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `https://127.0.0.1:${port}`;
   const request = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
       method,
@@ -105,7 +111,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       if (serverEnv.CORRAL_BIND_ADDRESS !== '0.0.0.0' && serverEnv.CORRAL_BIND_ADDRESS !== address) {
         throw new Error(`the bench server listens on ${serverEnv.CORRAL_BIND_ADDRESS} only: start it with CORRAL_BIND_ADDRESS 0.0.0.0 for hosts to reach it on ${address}`);
       }
-      return `http://${address}:${port}`;
+      return `https://${address}:${port}`;
     },
     adminKey,
     deployment: {

@@ -151,7 +151,7 @@ async function lostHostRecovery(runs: number): Promise<number[]> {
   try {
     await server.request('POST', '/v1/environments', { name: 'lost', etcd: { members: 3 } });
     const token = (await server.request('POST', '/v1/environments/lost/registration-tokens', { maxUses: 4 })).body.token;
-    const serverUrl = `http://${harness.serverAddress}:${new URL(server.url).port}`;
+    const serverUrl = server.urlFor(harness.serverAddress);
     for (const host of harness.hosts) harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir: STAND_IN_BIN, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' });
     await waitFor(async () => (await state(server, 'lost')) === 'active', 180_000, 'lost active');
     for (let run = 0; run < runs; run++) {
