@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'node:https';
-import type { Duplex } from 'node:stream';
+import { Transform, type Duplex } from 'node:stream';
 import { connect } from 'node:tls';
-import { isReadOnlyKubeRequest, KUBE_ACCESS_GROUPS, parseKubeApiPath, type KubeApiTarget } from '@corral/domain';
+import { isReadOnlyKubeRequest, isWatchRequest, KUBE_ACCESS_GROUPS, parseKubeApiPath, resumeWatchPath, watchEventResourceVersion, type KubeApiTarget } from '@corral/domain';
 import { KubeApiCallersService, type KubeApiCaller } from './kube-api-callers.service';
 import { ApiserverPoolsService, PoolUnavailable } from './apiserver-pools.service';
 import type { ApiserverBackend, ApiserverPool } from './apiserver-pool';
@@ -33,6 +33,8 @@ const CONNECT_TIMEOUT_MS = 2_000;
 export const SERVED_BY_HEADER = 'corral-kube-apiserver';
 /** tries per idempotent request that fails before any answer (its backend died): the first and two others */
 const ATTEMPTS = 3;
+/** how many times one watch is moved to another apiserver */
+const WATCH_RESUMES = 3;
 
 /**
  * Serves each environment's Kubernetes API at /k8s/environments/{env}/...: authenticates the
@@ -131,61 +133,143 @@ export class KubeApiProxy {
     return { target, caller, pool };
   }
 
-  private forward(admitted: Admitted, req: IncomingMessage, res: ServerResponse, tried: Set<ApiserverBackend>): void {
+  private forward(admitted: Admitted, req: IncomingMessage, res: ServerResponse, tried: Set<ApiserverBackend>, watch: WatchResume | null = null): void {
     const { pool, target } = admitted;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const resuming = watch !== null && res.headersSent;
+    if (watch === null && isWatchRequest(method, target.path)) watch = { resourceVersion: null, json: false, resumes: 0 };
     const backend = pool.pick(tried);
     if (!backend) {
-      answerRefusal(res, new Refusal(503, 'ServiceUnavailable', `no kube-apiserver of environment ${target.environment} answers now; retry in a few seconds`), this.logger);
+      const message = `no kube-apiserver of environment ${target.environment} answers now; retry in a few seconds`;
+      if (resuming) endInterruptedStream(res, req, target, message);
+      else answerRefusal(res, new Refusal(503, 'ServiceUnavailable', message), this.logger);
       return;
     }
-    const method = (req.method ?? 'GET').toUpperCase();
     const idempotent = method === 'GET' || method === 'HEAD';
+    const path = resuming && watch?.resourceVersion ? resumeWatchPath(target.path, watch.resourceVersion) : target.path;
     const upstream = request({
       host: backend.record.address,
       port: backend.record.port,
       method,
-      path: target.path,
+      path,
       headers: forwardedHeaders(req.headers, admitted.caller),
       agent: backend.agent,
       ca: pool.tls.caPem,
       cert: pool.tls.certPem,
       key: pool.tls.keyPem,
     });
-    const untrack = backend.track(upstream);
+    let answer: IncomingMessage | null = null;
+    let scanner: Transform | null = null;
+    let finished = false;
+    // the backend went away after answering began: a JSON watch moves on, anything else ends
+    const interrupt = (reason: string) => {
+      if (finished) return;
+      finished = true;
+      untrack();
+      scanner?.unpipe(res);
+      answer?.unpipe();
+      answer?.destroy();
+      upstream.destroy();
+      pool.reportFailure(backend);
+      tried.add(backend);
+      if (watch?.json && watch.resumes < WATCH_RESUMES && !res.writableEnded && !res.destroyed) {
+        watch.resumes += 1;
+        this.logger.log({ environment: target.environment, from: backend.record.hostname, resourceVersion: watch.resourceVersion }, 'resuming a watch on another kube-apiserver');
+        this.forward(admitted, req, res, tried, watch);
+        return;
+      }
+      endInterruptedStream(res, req, target, `kube-apiserver on ${backend.record.hostname} went away (${reason}); run the command again`);
+    };
+    const untrack = backend.track({ destroy: (err?: Error) => (answer || res.headersSent ? interrupt(err?.message ?? 'abandoned') : upstream.destroy(err)) });
     upstream.on('socket', (socket) => {
       if (!socket.connecting) return;
       const timer = setTimeout(() => upstream.destroy(new Error(`no connection to ${backend.record.address} within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
       socket.once('connect', () => clearTimeout(timer));
       socket.once('close', () => clearTimeout(timer));
     });
-    upstream.on('response', (answer) => {
-      const headers: Record<string, string | string[] | undefined> = { ...answer.headers, [SERVED_BY_HEADER]: backend.record.hostname };
-      for (const name of HOP_BY_HOP) delete headers[name];
-      res.writeHead(answer.statusCode ?? 502, headers);
-      res.flushHeaders();
-      answer.pipe(res);
-      answer.on('close', () => untrack());
+    upstream.on('response', (incoming) => {
+      answer = incoming;
+      if (resuming) {
+        if (incoming.statusCode !== 200) {
+          finished = true;
+          untrack();
+          incoming.resume();
+          endInterruptedStream(res, req, target, `the watch could not be resumed on kube-apiserver ${backend.record.hostname} (HTTP ${incoming.statusCode}); run the command again`);
+          return;
+        }
+      } else {
+        const headers: Record<string, string | string[] | undefined> = { ...incoming.headers, [SERVED_BY_HEADER]: backend.record.hostname };
+        for (const name of HOP_BY_HOP) delete headers[name];
+        res.writeHead(incoming.statusCode ?? 502, headers);
+        res.flushHeaders();
+      }
+      if (watch && incoming.statusCode === 200 && String(incoming.headers['content-type'] ?? '').startsWith('application/json')) {
+        watch.json = true;
+        scanner = watchLineScanner(watch);
+        incoming.pipe(scanner).pipe(res);
+      } else {
+        incoming.pipe(res);
+      }
+      incoming.on('aborted', () => interrupt('the connection was cut'));
+      incoming.on('error', (err) => interrupt(err.message));
+      incoming.on('end', () => {
+        finished = true;
+        untrack();
+      });
     });
     upstream.on('error', (err) => {
-      untrack();
-      if (res.headersSent) {
-        endInterruptedStream(res, req, target, `kube-apiserver on ${backend.record.hostname} went away (${err.message}); run the command again`);
+      if (answer || res.headersSent) {
+        interrupt(err.message);
         return;
       }
+      untrack();
       pool.reportFailure(backend);
       tried.add(backend);
       if (idempotent && tried.size < ATTEMPTS && !res.destroyed) {
-        this.forward(admitted, req, res, tried);
+        this.forward(admitted, req, res, tried, watch);
         return;
       }
       answerRefusal(res, new Refusal(502, 'ServiceUnavailable', `kube-apiserver on ${backend.record.hostname} failed mid-request (${err.message}); retry`), this.logger);
     });
-    res.on('close', () => {
+    res.once('close', () => {
+      if (finished) return;
+      finished = true;
+      untrack();
       if (!res.writableFinished) upstream.destroy();
     });
     if (idempotent) upstream.end();
     else req.pipe(upstream);
   }
+}
+
+/** A watch the proxy re-establishes on another apiserver when its own dies (JSON streams only). */
+interface WatchResume {
+  /** of the last complete event passed on */
+  resourceVersion: string | null;
+  json: boolean;
+  resumes: number;
+}
+
+/** Passes a JSON watch stream on in whole lines only (a cut never leaves half an event) and notes each event's resourceVersion. */
+function watchLineScanner(watch: WatchResume): Transform {
+  let pending = '';
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      pending += chunk.toString('utf8');
+      const cut = pending.lastIndexOf('\n');
+      if (cut < 0) return done();
+      const complete = pending.slice(0, cut + 1);
+      pending = pending.slice(cut + 1);
+      for (const line of complete.split('\n')) {
+        const rv = line ? watchEventResourceVersion(line) : null;
+        if (rv) watch.resourceVersion = rv;
+      }
+      done(null, complete);
+    },
+    flush(done) {
+      done(null, pending);
+    },
+  });
 }
 
 function forwardedHeaders(incoming: IncomingHttpHeaders, caller: KubeApiCaller, keepUpgrade = false): Record<string, string | string[]> {
@@ -216,8 +300,8 @@ function rawRequestHead(req: IncomingMessage, admitted: Admitted): string {
 }
 
 /**
- * A watch whose apiserver died: its JSON stream ends with an ERROR event carrying a Status, so
- * kubectl reports why instead of stopping silently; other streams are cut.
+ * A stream whose apiserver died and that cannot move: a JSON watch ends with an ERROR event
+ * carrying a Status (clients that print events show why); other streams are cut.
  */
 function endInterruptedStream(res: ServerResponse, req: IncomingMessage, target: KubeApiTarget, message: string): void {
   const query = target.path.split('?')[1] ?? '';

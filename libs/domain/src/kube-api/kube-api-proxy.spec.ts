@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { impersonatedUserName, isReadOnlyKubeRequest, parseKubeApiPath, pickApiserver } from './kube-api-proxy';
+import { impersonatedUserName, isReadOnlyKubeRequest, isWatchRequest, parseKubeApiPath, pickApiserver, resumeWatchPath, watchEventResourceVersion } from './kube-api-proxy';
 
 describe('parseKubeApiPath', () => {
   it('splits the environment from the path and keeps the query', () => {
@@ -75,5 +75,29 @@ describe('impersonatedUserName', () => {
         expect(user).toMatch(/^[A-Za-z0-9._@:-]+$/);
       }),
     );
+  });
+});
+
+describe('watch resumption', () => {
+  it('knows a watch and resumes it after the last resourceVersion seen', () => {
+    expect(isWatchRequest('GET', '/api/v1/pods?watch=true&resourceVersion=10')).toBe(true);
+    expect(isWatchRequest('GET', '/api/v1/namespaces/default/pods?watch=1')).toBe(true);
+    expect(isWatchRequest('GET', '/api/v1/pods')).toBe(false);
+    expect(isWatchRequest('POST', '/api/v1/pods?watch=1')).toBe(false);
+    expect(resumeWatchPath('/api/v1/pods?watch=true&resourceVersion=10&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&labelSelector=a%3Db', '42')).toBe(
+      '/api/v1/pods?watch=true&resourceVersion=42&labelSelector=a%3Db',
+    );
+  });
+
+  it('reads the resourceVersion of object and Table events, nothing of errors or noise', () => {
+    expect(watchEventResourceVersion('{"type":"ADDED","object":{"kind":"Pod","metadata":{"name":"a","resourceVersion":"17"}}}')).toBe('17');
+    expect(watchEventResourceVersion('{"type":"MODIFIED","object":{"kind":"Table","rows":[{"object":{"metadata":{"resourceVersion":"5"}}},{"object":{"metadata":{"resourceVersion":"9"}}}]}}')).toBe('9');
+    expect(watchEventResourceVersion('{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"99"}}}')).toBe('99');
+    expect(watchEventResourceVersion('{"type":"ERROR","object":{"kind":"Status","code":410}}')).toBeNull();
+    expect(watchEventResourceVersion('not json')).toBeNull();
+    fc.assert(fc.property(fc.string(), (line) => {
+      const rv = watchEventResourceVersion(line);
+      expect(rv === null || (typeof rv === 'string' && rv.length > 0)).toBe(true);
+    }));
   });
 });

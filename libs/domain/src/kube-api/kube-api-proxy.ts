@@ -67,3 +67,40 @@ export function impersonatedUserName(keyName: string): string {
   const safe = keyName.trim().replace(/[^A-Za-z0-9._@-]+/g, '-').slice(0, 200);
   return `corral:key:${safe || 'unnamed'}`;
 }
+
+/** A GET that opens a watch stream (`?watch=1` or `?watch=true`). */
+export function isWatchRequest(method: string, path: string): boolean {
+  if (method.toUpperCase() !== 'GET') return false;
+  const watch = new URLSearchParams(path.split('?')[1] ?? '').get('watch');
+  return watch === '1' || watch === 'true';
+}
+
+/**
+ * The watch path that resumes after `resourceVersion`: what a client would send to re-establish
+ * it without missing or repeating events (the initial-events options no longer apply).
+ */
+export function resumeWatchPath(path: string, resourceVersion: string): string {
+  const [base, query = ''] = path.split('?');
+  const params = new URLSearchParams(query);
+  params.set('resourceVersion', resourceVersion);
+  params.delete('resourceVersionMatch');
+  params.delete('sendInitialEvents');
+  return `${base}?${params.toString()}`;
+}
+
+/**
+ * The resourceVersion a JSON watch event line carries (its object's, or for a Table its last
+ * row's), or null for a line that is not such an event.
+ */
+export function watchEventResourceVersion(line: string): string | null {
+  let event: { type?: unknown; object?: { metadata?: { resourceVersion?: unknown }; rows?: Array<{ object?: { metadata?: { resourceVersion?: unknown } } }> } };
+  try {
+    event = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (typeof event?.type !== 'string' || event.type === 'ERROR') return null;
+  const rows = event.object?.rows;
+  const rv = rows?.length ? rows[rows.length - 1]?.object?.metadata?.resourceVersion : event.object?.metadata?.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? rv : null;
+}
