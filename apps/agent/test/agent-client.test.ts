@@ -3,6 +3,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { testTlsPaths } from '@corral/test-hosts';
 import { FakeAgentServer } from './support/fake-agent-server';
 import { freePort, isAlive, killGroups, pidsWithCmdline, randomLoopback } from './support/processes';
 import { waitFor } from './support/wait-for';
@@ -62,6 +63,7 @@ describe('corral-agent process against a protocol test double', () => {
       [
         join(repo, 'dist/apps/agent/src/main.js'),
         '--server', server.url,
+        '--ca-file', testTlsPaths().caFile,
         '--state-dir', stateDir,
         '--bin-dir', binDir,
         '--address', address,

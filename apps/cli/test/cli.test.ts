@@ -1,10 +1,13 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { BenchServer, startBenchServer } from '@corral/bench';
-import { REPO, binDirWithBroken, startLoopbackAgents } from '@corral/test-hosts';
+import { REPO, binDirWithBroken, startLoopbackAgents, testTlsPaths } from '@corral/test-hosts';
+
+const execFileAsync = promisify(execFile);
 
 jest.setTimeout(300_000);
 
@@ -28,7 +31,7 @@ describe('corral CLI against a running server', () => {
   function corral(args: string[], options: { env?: Record<string, string>; stdin?: string; onStart?: (child: ChildProcess) => void } = {}): Promise<Run> {
     return new Promise((resolve) => {
       const child = spawn(join(REPO, 'bin/corral'), args, {
-        env: { PATH: process.env.PATH ?? '', HOME: home, CORRAL_CONFIG: join(home, 'corral.json'), ...options.env },
+        env: { PATH: process.env.PATH ?? '', HOME: home, CORRAL_CONFIG: join(home, 'corral.json'), CORRAL_CA_FILE: testTlsPaths().caFile, ...options.env },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -83,7 +86,7 @@ describe('corral CLI against a running server', () => {
     const ok = await corral(['login', '--server', server.url], { stdin: `${server.adminKey}\n` });
     expectExit(ok, 0);
     expect(statSync(join(home, 'corral.json')).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(join(home, 'corral.json'), 'utf8'))).toEqual({ server: server.url, token: server.adminKey });
+    expect(JSON.parse(readFileSync(join(home, 'corral.json'), 'utf8'))).toEqual({ server: server.url, token: server.adminKey, caFile: testTlsPaths().caFile });
 
     const envToken = await corral(['env', 'list'], { env: { CORRAL_TOKEN: 'crl_ak_wrong' } });
     expectExit(envToken, 3);
@@ -106,7 +109,7 @@ describe('corral CLI against a running server', () => {
     expect(run.stderr).toContain(`kubeconfig written to ${kubeconfig}`);
 
     expect(statSync(kubeconfig).mode & 0o777).toBe(0o600);
-    const nodes = JSON.parse(execFileSync('kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=10s', 'get', 'nodes', '-o', 'json'], { encoding: 'utf8' }));
+    const nodes = JSON.parse((await execFileAsync('kubectl', ['--kubeconfig', kubeconfig, '--request-timeout=10s', 'get', 'nodes', '-o', 'json'], { encoding: 'utf8' })).stdout);
     expect(nodes.items).toHaveLength(1);
     expect(nodes.items[0].status.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]));
   });

@@ -1,5 +1,8 @@
 import type { DesiredState, RegisterRequest, StatusReport } from '@corral/contracts';
-import http from 'node:http';
+import type http from 'node:http';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import { testTlsPaths } from '@corral/test-hosts';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -19,11 +22,14 @@ export class FakeAgentServer {
   readonly noChangeAnswers: Record<string, number> = {};
   private desired: DesiredState = { hostId: 'host-1', revision: 0, components: [] };
   private waiters = new Set<() => void>();
-  private server: http.Server | null = null;
+  private server: https.Server | null = null;
   port = 0;
 
+  /** HTTPS with the test certificate (or another one, e.g. of a CA the agent does not trust) */
+  constructor(private readonly tls: { certFile: string; keyFile: string; caFile: string } = testTlsPaths()) {}
+
   async start(port = 0): Promise<void> {
-    const server = http.createServer((req, res) => this.handle(req, res));
+    const server = https.createServer({ cert: readFileSync(this.tls.certFile), key: readFileSync(this.tls.keyFile) }, (req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -43,7 +49,7 @@ export class FakeAgentServer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `https://127.0.0.1:${this.port}`;
   }
 
   get lastReport(): StatusReport | undefined {
@@ -62,6 +68,10 @@ export class FakeAgentServer {
     req.on('data', (c: string) => (body += c));
     req.on('end', () => {
       const route = `${req.method} ${url.pathname}`;
+      if (route === 'GET /v1/tls/ca') {
+        res.writeHead(200, { 'content-type': 'application/x-pem-file' }).end(readFileSync(this.tls.caFile));
+        return;
+      }
       if (route === 'POST /v1/agent/register') {
         const request = JSON.parse(body) as RegisterRequest;
         if (request.token !== 'reg-token') return this.json(res, 401, { message: 'bad token' });

@@ -140,7 +140,7 @@ export class ApiserverPool {
     const ok = await probeReadyz(backend.record, this.tls);
     backend.probeOk = ok;
     backend.failuresInARow = ok ? 0 : backend.failuresInARow + 1;
-    if (backend.failuresInARow === ABANDON_AFTER_FAILURES && backend.open.size > 0) {
+    if (backend.failuresInARow >= ABANDON_AFTER_FAILURES && backend.open.size > 0) {
       const reason = `kube-apiserver on ${backend.record.hostname} (${backend.record.address}) stopped answering`;
       this.onAbandon(backend, backend.abandon(reason));
     }

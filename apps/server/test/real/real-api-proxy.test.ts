@@ -7,6 +7,7 @@ import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
 import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
 import { buildCorralImages } from '@corral/images';
 import { apiClient } from '../support/api-client';
+import { ApiserverPoolsService } from '../../src/kube-api/apiserver-pools.service';
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 
 /**
@@ -190,7 +191,15 @@ describe('the Kubernetes API through Corral, on real binaries (issue 11)', () =>
     cutAt = Date.now();
     const watchLengthAtCut = watchOut.length;
     await harness.cutLink(victim);
-    await sleep(20_000);
+    // what the proxy saw, for the record when something is slow
+    const pools = server.app.get(ApiserverPoolsService);
+    const seen: string[] = [];
+    for (let t = 0; t < 80; t++) {
+      const pool = await pools.forEnvironment(ENV);
+      const state = pool.list().map((b) => `${b.record.hostname}:${b.record.reportedHealthy ? 'H' : 'h'}${b.probeOk === null ? '?' : b.probeOk ? 'P' : 'p'}${b.failuresInARow}/${b.open.size}`).join(' ');
+      if (seen[seen.length - 1]?.split('ms ')[1] !== state) seen.push(`${Date.now() - cutAt}ms ${state}`);
+      await sleep(250);
+    }
     looping = false;
     await loop;
 
@@ -204,7 +213,9 @@ describe('the Kubernetes API through Corral, on real binaries (issue 11)', () =>
       `proxy failover: cut ${using}; ${results.length} requests, ${failed.length} failed after the cut (in flight at the cut: ${inFlightAtCut}); ` +
         `first success ${resumedMs} ms after the cut; now served by ${servedNow}; watch ${watchExit === undefined ? 'still open' : `exited ${watchExit}: ${watchErr.trim()}`}; ` +
         `exec stream ${streamExit === undefined ? 'still open' : `exited ${streamExit}: ${streamErr.trim()}`}\n` +
-        `watch output after the cut: ${JSON.stringify(watchOut.slice(watchLengthAtCut))}\n`,
+        `watch output after the cut: ${JSON.stringify(watchOut.slice(watchLengthAtCut))}\n` +
+        `requests: ${results.map((r) => `${r.start - cutAt}+${r.end - r.start}${r.ok ? '' : '!'}`).join(' ')}\n` +
+        `proxy's view (host:reported healthy H/h, probe P/p/?, failures in a row/open streams): ${seen.join(' | ')}\n`,
     );
     expect(results.filter((r) => r.end <= cutAt).every((r) => r.ok)).toBe(true);
     expect(resumedMs).toBeLessThanOrEqual(5_000);

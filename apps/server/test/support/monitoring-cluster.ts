@@ -1,5 +1,4 @@
 import { runKubectl } from './kubectl';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostHarness } from '@corral/test-hosts';
