@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiClient } from './support/api-client';
@@ -106,7 +106,7 @@ describe('images API', () => {
     // chunked: no Content-Length, the limit is found while reading
     const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const url = new URL(`${server.url}/v1/images`);
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/x-tar', 'transfer-encoding': 'chunked' } }, (res) => {
+      const req = httpsRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/x-tar', 'transfer-encoding': 'chunked' } }, (res) => {
         let body = '';
         res.on('data', (d) => (body += d));
         res.on('end', () => resolve({ status: res.statusCode!, body }));
@@ -121,7 +121,7 @@ describe('images API', () => {
 
     // a client that goes away mid-upload leaves nothing behind either
     const url = new URL(`${server.url}/v1/images`);
-    const half = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/x-tar', 'content-length': '4096' } });
+    const half = httpsRequest({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { authorization: `Bearer ${server.adminKey}`, 'content-type': 'application/x-tar', 'content-length': '4096' } });
     half.on('error', () => undefined);
     half.write(ociArchive({ name: 'corral.local/half:1' }).subarray(0, 1024));
     await new Promise((r) => setTimeout(r, 200));

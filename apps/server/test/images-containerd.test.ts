@@ -12,7 +12,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerdSocket } from '@corral/kube';
 import { kubeBinDir } from '@corral/kube-build';
-import { killProcessesUnder, REPO } from '@corral/test-hosts';
+import { killProcessesUnder, REPO, testTlsPaths } from '@corral/test-hosts';
 import { apiClient } from './support/api-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 
@@ -128,7 +128,7 @@ suite(`images imported into a real containerd by the agent (${lookup.dir ?? 'no 
     const log = openSync(join(work, 'agent.log'), 'a');
     agent = spawn(
       process.execPath,
-      [agentMain, '--server', server.url, '--token', token, '--state-dir', stateDir, '--bin-dir', binDir, '--address', '127.0.0.1',
+      [agentMain, '--server', server.url, '--ca-file', testTlsPaths().caFile, '--token', token, '--state-dir', stateDir, '--bin-dir', binDir, '--address', '127.0.0.1',
         '--hostname', 'images-e2e', '--roles', 'worker', '--heartbeat-interval', '500ms', '--poll-wait', '10s', '--stop-components-on-exit'],
       { stdio: ['ignore', log, log] },
     );
