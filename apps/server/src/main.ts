@@ -11,7 +11,12 @@ async function main(): Promise<void> {
   const app = await createServer(config);
   await app.listen(config.port, config.bindAddress);
   const address = app.getHttpServer().address();
-  process.stdout.write(`corral server (${config.role}) listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.port}\n`);
+  process.stdout.write(`corral server (${config.role}) listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.port} (${config.tls ? 'HTTPS' : 'plain HTTP'})\n`);
+  if (!config.tls) {
+    process.stderr.write(
+      'corral server: serving plain HTTP: agents and the CLI accept it only on the loopback with --insecure-http; set CORRAL_TLS_CERT_FILE and CORRAL_TLS_KEY_FILE to serve HTTPS\n',
+    );
+  }
 }
 
 main().catch((err) => {

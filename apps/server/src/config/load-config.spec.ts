@@ -51,6 +51,16 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...VALID, CORRAL_IMAGE_MAX_SIZE: '100' })).toEqual(['CORRAL_IMAGE_MAX_SIZE must be from 1Ki to 64Gi']);
   });
 
+  it('serves HTTPS only with a certificate and its key, and takes the public URL', () => {
+    expect(loadConfig(VALID).tls).toBeNull();
+    const tls = loadConfig({ ...VALID, CORRAL_TLS_CERT_FILE: 'tls/s.crt', CORRAL_TLS_KEY_FILE: 'tls/s.key', CORRAL_PUBLIC_URL: 'https://corral.example:8443/' });
+    expect(tls.tls).toEqual({ certFile: expect.stringMatching(/\/tls\/s\.crt$/), keyFile: expect.stringMatching(/\/tls\/s\.key$/), caFile: null });
+    expect(tls.publicUrl).toBe('https://corral.example:8443');
+    expect(problemsOf({ ...VALID, CORRAL_TLS_CERT_FILE: 's.crt' })).toEqual(['CORRAL_TLS_CERT_FILE and CORRAL_TLS_KEY_FILE must be set together']);
+    expect(problemsOf({ ...VALID, CORRAL_TLS_CA_FILE: 'ca.crt' })).toEqual(['CORRAL_TLS_CA_FILE needs CORRAL_TLS_CERT_FILE and CORRAL_TLS_KEY_FILE']);
+    expect(problemsOf({ ...VALID, CORRAL_PUBLIC_URL: 'ftp://x' })).toEqual([expect.stringContaining('CORRAL_PUBLIC_URL must be a https: or http: URL')]);
+  });
+
   it('names every missing or wrong variable at once', () => {
     const problems = problemsOf({
       DATABASE_URL: 'mysql://db',
