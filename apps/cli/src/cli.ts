@@ -105,9 +105,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action(run((name: string, flags) => envDelete(ctx, name, flags)));
   env
     .command('kubeconfig')
-    .description('its admin kubeconfig, to stdout unless --kubeconfig or --merge')
+    .description('a kubeconfig for it, through the Corral server (a token of your key), to stdout unless --kubeconfig or --merge')
     .argument('<name>')
     .option('--kubeconfig <file>', 'write it to this file (mode 0600)')
+    .option('--direct', 'one kube-apiserver with the cluster-admin certificate instead (needs a write key; stops working when that host is lost)')
+    .option('--ttl <duration>', 'how long its token is valid, e.g. 8h, 30d (default 30d)')
     .option('--merge', 'merge it into ~/.kube/config (or the first KUBECONFIG entry) as context corral-<name>')
     .action(run((name: string, flags) => envKubeconfig(ctx, name, flags)));
   env

@@ -138,12 +138,19 @@ describe('corral CLI against a running server', () => {
 
     const stdoutKubeconfig = await corral(['env', 'kubeconfig', 'ci-ok']);
     expectExit(stdoutKubeconfig, 0);
-    expect(parseYaml(stdoutKubeconfig.stdout)).toMatchObject({ kind: 'Config', 'current-context': 'ci-ok' });
+    const throughCorral = parseYaml(stdoutKubeconfig.stdout);
+    expect(throughCorral).toMatchObject({ kind: 'Config', 'current-context': 'ci-ok', clusters: [{ cluster: { server: `${server.url}/k8s/environments/ci-ok` } }] });
+    expect(throughCorral.users[0].user.token).toMatch(/^crl_kt_/);
+    const direct = parseYaml((await corral(['env', 'kubeconfig', 'ci-ok', '--direct'])).stdout);
+    expect(direct.clusters[0].cluster.server).toMatch(/^https:\/\/127\.[\d.]+:6443$/);
+    expect(direct.users[0].user['client-key-data']).toBeTruthy();
+    expectExit(await corral(['env', 'kubeconfig', 'ci-ok', '--ttl', 'forever']), 3);
     // ~/.kube/config only with --merge
     expect(existsSync(join(home, '.kube', 'config'))).toBe(false);
     expectExit(await corral(['env', 'kubeconfig', 'ci-ok', '--merge']), 0);
     const merged = parseYaml(readFileSync(join(home, '.kube', 'config'), 'utf8'));
     expect(merged['current-context']).toBe('corral-ci-ok');
+    expect(Object.keys(merged.users[0].user)).toEqual(['token']);
     expect(statSync(join(home, '.kube', 'config')).mode & 0o777).toBe(0o600);
   });
 

@@ -79,8 +79,10 @@ export class CorralClient {
     return list.items[0]?.id;
   }
 
-  async kubeconfig(name: string): Promise<string> {
-    return (await this.request('GET', `/v1/environments/${enc(name)}/kubeconfig`, { retry: true, accept: 'application/yaml' })).text();
+  /** through the server (default) or `direct`; each call through the server mints a new token */
+  async kubeconfig(name: string, options: { direct?: boolean; ttl?: string } = {}): Promise<string> {
+    const query = qs({ endpoint: options.direct ? 'direct' : undefined, ttl: options.ttl });
+    return (await this.request('GET', `/v1/environments/${enc(name)}/kubeconfig${query}`, { retry: true, accept: 'application/yaml' })).text();
   }
 
   listHosts(query: { pool?: string; environment?: string } = {}) {

@@ -24,9 +24,9 @@ export async function reportFailure(ctx: CliContext, env: EnvironmentWaitRespons
 }
 
 /** Writes the kubeconfig to a file (0600), merges it into ~/.kube/config, or both. */
-export async function saveKubeconfig(ctx: CliContext, name: string, target: { file: string | null; merge: boolean }): Promise<void> {
+export async function saveKubeconfig(ctx: CliContext, name: string, target: { file: string | null; merge: boolean; direct?: boolean; ttl?: string }): Promise<void> {
   if (!target.file && !target.merge) return;
-  const yaml = await ctx.client().kubeconfig(name);
+  const yaml = await ctx.client().kubeconfig(name, { direct: target.direct, ttl: target.ttl });
   if (target.file) {
     writeKubeconfigFile(target.file, yaml);
     ctx.io.stderr.write(`kubeconfig written to ${target.file}\n`);
