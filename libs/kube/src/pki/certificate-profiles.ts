@@ -1,4 +1,4 @@
-import { INGRESS_CONTROLLER_USER } from '../bootstrap/cluster-bootstrap-objects';
+import { CLUSTER_DNS_USER, INGRESS_CONTROLLER_USER } from '../bootstrap/cluster-bootstrap-objects';
 import { isIP } from 'node:net';
 import type { LeafCertificateRequest } from './pki-types';
 
@@ -125,6 +125,11 @@ export const certificateProfiles = {
   ingressController: (): LeafCertificateRequest => ({
     ca: 'cluster',
     commonName: INGRESS_CONTROLLER_USER,
+    usages: ['client'],
+  }),
+  clusterDns: (): LeafCertificateRequest => ({
+    ca: 'cluster',
+    commonName: CLUSTER_DNS_USER,
     usages: ['client'],
   }),
 };
