@@ -510,4 +510,4 @@ export const UPSTREAM_FLAGS = {
 } as const;
 
 /** Corral's CoreDNS wrapper (tools/cluster-dns/bin/corral-coredns) and the coredns flag it passes on */
-export const CORRAL_COREDNS_FLAGS: FlagDef[] = [str('link-local'), str('cleanup'), file('conf')];
+export const CORRAL_COREDNS_FLAGS: FlagDef[] = [str('link-local'), str('cleanup'), file('conf'), int('v', { default: 0 })];
