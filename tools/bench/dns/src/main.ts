@@ -4,7 +4,7 @@
 // same host. Each server is pinned to CPU 0 and dnsperf to CPU 1 (taskset), in alternating
 // rounds; the CPU time each server used during its run is read from /proc, so a shared machine's
 // other load shows as a lower pinned qps but not in the queries per CPU-second.
-// Usage (root): node dist/tools/bench/dns/src/main.js [--rounds N] [--seconds S] [--names N]
+// Usage (root): node dist/tools/bench/dns/src/main.js [--rounds N] [--seconds S] [--names N] [--outstanding Q]
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   const rounds = arg('rounds', 3);
   const seconds = arg('seconds', 10);
   const names = arg('names', 100);
-  process.stdout.write(`dns: ${rounds} round(s) of ${seconds} s per server, ${names} Service names, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0].toFixed(1)}\n`);
+  // dnsperf's queries in flight; many more than this overflow the servers' UDP socket buffers and count as lost
+  const outstanding = arg('outstanding', 100);
+  process.stdout.write(`dns: ${rounds} round(s) of ${seconds} s per server, ${names} Service names, ${outstanding} queries in flight, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, load ${os.loadavg()[0].toFixed(1)}\n`);
   if (os.cpus().length < 2) throw new Error('needs 2 CPUs: one for the server, one for dnsperf');
 
   const upstream = kubeBinDir();
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     const runOne = async (pid: number, target: string[]): Promise<Run> => {
       await execFileAsync('taskset', ['-a', '-pc', '0', String(pid)]);
       const cpu0 = processCpuMs(pid)!.self;
-      const r = await harness.exec(0, ['taskset', '-c', '1', 'dnsperf', ...target, '-d', join(harness.workDir, 'queries'), '-l', String(seconds), '-c', '16', '-q', '500', '-t', '2'], { timeoutMs: (seconds + 30) * 1000 });
+      const r = await harness.exec(0, ['taskset', '-c', '1', 'dnsperf', ...target, '-d', join(harness.workDir, 'queries'), '-l', String(seconds), '-c', '16', '-q', String(outstanding), '-t', '2'], { timeoutMs: (seconds + 30) * 1000 });
       const cpuSeconds = (processCpuMs(pid)!.self - cpu0) / 1000;
       const qps = Number(/Queries per second:\s+([0-9.]+)/.exec(r.stdout)?.[1]);
       const completed = Number(/Queries completed:\s+(\d+)/.exec(r.stdout)?.[1]);
