@@ -81,6 +81,8 @@ describe('per-host cluster DNS on real nodes (issue 13)', () => {
       '--keep-in-foreground', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${harness.serverAddress}`,
       `--port=${OUTSIDE_PORT}`, `--address=/${OUTSIDE_NAME}/${OUTSIDE_IP}`, '--pid-file=', '--user=root',
     ], { stdio: 'ignore' });
+    // also when the run is interrupted (the harness' exit cleanup ends the process on a signal)
+    process.once('exit', () => outside.kill('SIGTERM'));
     server = await startTestServer(isolatedConfig({
       CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir, CORRAL_DNS_UPSTREAMS: `${harness.serverAddress}:${OUTSIDE_PORT}`,
     }));
