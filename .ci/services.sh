@@ -26,6 +26,10 @@ ci_install_packages() {
   [ -x /bin/busybox ] && file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || missing+=(busybox-static)
   command -v conntrack >/dev/null || missing+=(conntrack)
   command -v gcc >/dev/null || missing+=(gcc libc6-dev)
+  # cluster DNS: dig for the end-to-end tests, dnsperf and dnsmasq for the DNS bench
+  command -v dig >/dev/null || missing+=(bind9-dnsutils)
+  command -v dnsperf >/dev/null || missing+=(dnsperf)
+  command -v dnsmasq >/dev/null || missing+=(dnsmasq-base)
   [ ${#missing[@]} -eq 0 ] && { echo "all there"; return 0; }
   [ "$(id -u)" -eq 0 ] || ci_fail "missing Debian packages ${missing[*]}, and not root to apt-get install them"
   echo "installing ${missing[*]}"

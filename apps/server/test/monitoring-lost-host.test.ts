@@ -91,8 +91,8 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
     await harness.restoreLink(victim.index);
     await eventually(async () => {
       const h = (await placementByHost(admin, ENV, harness)).find((x) => x.id === victim.id)!;
-      return h.state === 'active' && h.view.components.length === 4 && h.view.components.every((c: any) => c.observed?.healthy);
-    }, { timeoutMs: 60_000, intervalMs: 500, what: 'old host back with containerd, pod-network, kubelet and kube-proxy' });
+      return h.state === 'active' && h.view.components.length === 5 && h.view.components.every((c: any) => c.observed?.healthy);
+    }, { timeoutMs: 60_000, intervalMs: 500, what: 'old host back with containerd, pod-network, kubelet, kube-proxy and cluster-dns' });
     await waitForState(admin, ENV, 'active', 60_000, diagnose);
     let seen: Record<string, number> = {};
     await eventually(async () => sameCounts((seen = totals(await runningComponents(harness))), STEADY), { timeoutMs: 30_000, what: 'exactly one copy of everything' }).catch((err) => {

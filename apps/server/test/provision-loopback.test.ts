@@ -45,7 +45,7 @@ describe('provisioning a 3-host environment with real etcd and the Kubernetes st
     ]));
     expect(Date.parse(view.certificatesExpireAt)).toBeGreaterThan(Date.now() + 300 * 86400_000);
     const probes = await server.sql<{ kind: string; probe: { intervalSeconds: number; failureThreshold: number } }>(`SELECT kind, spec->'probe' AS probe FROM components`);
-    expect(probes).toHaveLength(25); // 8 components on each of the 3 hosts and one ingress controller
+    expect(probes).toHaveLength(28); // 9 components on each of the 3 hosts and one ingress controller
     for (const { kind, probe } of probes) expect(probe).toMatchObject({ intervalSeconds: 2, failureThreshold: kind === 'kube-apiserver' ? 8 : 4 });
 
     const kubeconfig = await admin.get('/v1/environments/e2e/kubeconfig');

@@ -59,6 +59,6 @@ describe('a server SIGKILLed during provisioning (issue 4)', () => {
     }
     // the bootstrap was written for all three members or none: a crash between hosts once left two
     expect(etcdMembers).toBe(3);
-    expect(total).toBe(3 * 8 + 1); // etcd, apiserver, scheduler, controller-manager, containerd, pod-network, kubelet, kube-proxy on each; one ingress controller
+    expect(total).toBe(3 * 9 + 1); // etcd, apiserver, scheduler, controller-manager, containerd, pod-network, kubelet, kube-proxy, cluster-dns on each; one ingress controller
   });
 });

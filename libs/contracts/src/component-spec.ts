@@ -17,6 +17,7 @@ export const COMPONENT_KINDS = [
   'pod-network',
   'kubelet',
   'kube-proxy',
+  'cluster-dns',
 ] as const;
 export type ComponentKind = (typeof COMPONENT_KINDS)[number];
 

@@ -42,7 +42,7 @@ export function upstreamVersions(): { kubernetes: string; etcd: string; containe
  */
 export async function upstreamBinaries(progress: Progress): Promise<string> {
   const v = upstreamVersions();
-  const what = `Kubernetes ${v.kubernetes}, etcd ${v.etcd} and containerd ${v.containerd}`;
+  const what = `Kubernetes ${v.kubernetes}, etcd ${v.etcd}, containerd ${v.containerd} and CoreDNS`;
   let cached: string | null = null;
   try {
     cached = kubeBinDir({ build: false });

@@ -53,6 +53,23 @@ export function kubeBinDir(opts: { build?: boolean } = {}): string {
   if (missing.length > 0) {
     throw new Error(`${dir} lacks ${missing.join(', ')}: run 'npm run -s kube:bin-dir' (it builds them) or point CORRAL_KUBE_BIN_DIR at a complete set`);
   }
+  corednsBinDir(opts);
+  return dir;
+}
+
+/**
+ * The directory holding `coredns`: CORRAL_COREDNS_BIN_DIR when set, else what
+ * `tools/kube-build/build-coredns.sh` prints (building it first when the cache lacks it).
+ */
+export function corednsBinDir(opts: { build?: boolean } = {}): string {
+  const dir = process.env.CORRAL_COREDNS_BIN_DIR ?? execFileSync('bash', [join(repoRoot(), 'tools/kube-build/build-coredns.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', opts.build === false ? 'pipe' : 'inherit'],
+    env: opts.build === false ? { ...process.env, CORRAL_KUBE_BUILD_CHECK_ONLY: '1' } : process.env,
+  }).trim();
+  if (!existsSync(join(dir, 'coredns'))) {
+    throw new Error(`${dir} lacks coredns: run 'npm run -s kube:bin-dir' (it builds it) or point CORRAL_COREDNS_BIN_DIR at a directory holding it`);
+  }
   return dir;
 }
 
@@ -65,16 +82,18 @@ export function readKubeBinManifest(binDir: string): KubeBinManifest {
 const CORRAL_BINARIES: Record<string, string> = {
   'corral-ingress-controller': 'tools/kube-stand-ins/bin/corral-ingress-controller',
   'corral-pod-network': 'apps/pod-network/bin/corral-pod-network',
+  'corral-coredns': 'tools/cluster-dns/bin/corral-coredns',
 };
 
 /**
- * An agent --bin-dir holding the upstream binaries and Corral's own (the ingress controller):
- * a directory of symlinks, made fresh under `dir`.
+ * An agent --bin-dir holding the upstream binaries, CoreDNS (unless the upstream dir has one) and
+ * Corral's own daemons: a directory of symlinks, made fresh under `dir`.
  */
 export function composeAgentBinDir(dir: string, upstreamBinDir: string): string {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const name of readdirSync(upstreamBinDir)) symlinkSync(join(upstreamBinDir, name), join(dir, name));
+  if (!existsSync(join(dir, 'coredns'))) symlinkSync(join(corednsBinDir({ build: false }), 'coredns'), join(dir, 'coredns'));
   for (const [name, path] of Object.entries(CORRAL_BINARIES)) symlinkSync(join(repoRoot(), path), join(dir, name));
   return dir;
 }

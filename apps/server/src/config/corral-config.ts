@@ -29,6 +29,8 @@ export interface CorralConfig {
   /** every component's health probe: seconds between probes, and failures in a row before its agent restarts it */
   probeIntervalSeconds: number;
   probeFailureThreshold: number;
+  /** where every host's CoreDNS sends names outside the cluster (ip or ip:port); empty: the host's /etc/resolv.conf */
+  dnsUpstreams: string[];
   /** a tools/images output directory (images.json + archives) imported at start as 'bundled' images, or null */
   imageDir: string | null;
   /** the largest image archive POST /v1/images takes */

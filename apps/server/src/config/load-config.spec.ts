@@ -32,7 +32,13 @@ describe('loadConfig', () => {
       etcdSnapshotKeep: 12,
       probeIntervalSeconds: 2,
       probeFailureThreshold: 3,
+      dnsUpstreams: [],
     });
+  });
+
+  it('takes the cluster DNS upstreams as IPv4 addresses with optional ports', () => {
+    expect(loadConfig({ ...VALID, CORRAL_DNS_UPSTREAMS: '10.0.0.53, 10.0.0.54:5353' }).dnsUpstreams).toEqual(['10.0.0.53', '10.0.0.54:5353']);
+    expect(problemsOf({ ...VALID, CORRAL_DNS_UPSTREAMS: 'dns.example' })).toEqual(['CORRAL_DNS_UPSTREAMS must list IPv4 addresses with an optional :port, comma-separated, got "dns.example"']);
   });
 
   it('takes the health probe timing of every component, in whole seconds', () => {

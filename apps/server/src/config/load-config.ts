@@ -87,6 +87,11 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     problems.push(`CORRAL_PROBE_FAILURE_THRESHOLD must be a whole number from 1 to 100, got "${thresholdText}"`);
   }
 
+  const dnsUpstreams = (env.CORRAL_DNS_UPSTREAMS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const upstream of dnsUpstreams) {
+    if (!/^\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?$/.test(upstream)) problems.push(`CORRAL_DNS_UPSTREAMS must list IPv4 addresses with an optional :port, comma-separated, got "${upstream}"`);
+  }
+
   // checked (images.json, each archive) when the server starts, where a problem stops it naming the variable
   const imageDir = env.CORRAL_IMAGE_DIR?.trim() ? resolve(env.CORRAL_IMAGE_DIR.trim()) : null;
   let imageMaxSizeBytes = 512 * 1024 * 1024;
@@ -125,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     etcdSnapshotKeep,
     probeIntervalSeconds: probeIntervalMs / 1000,
     probeFailureThreshold,
+    dnsUpstreams,
     imageDir,
     imageMaxSizeBytes,
     logLevel: str('CORRAL_LOG_LEVEL', 'info'),

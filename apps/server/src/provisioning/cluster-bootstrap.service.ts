@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { type Condition, type ConditionInput, getCondition } from '@corral/domain';
-import { bootstrapObjectsHash, clusterBootstrapObjects, objectPath } from '@corral/kube';
+import { bootstrapObjectsHash, clusterBootstrapObjects, objectPath, type KubeDnsInput } from '@corral/kube';
 import { ClusterApiError, clusterApi } from './cluster-api';
 import type { EnvironmentSecrets } from './environment-secrets';
 
@@ -15,7 +15,8 @@ export interface NodeCidr {
 
 /**
  * What Corral writes into a running cluster through the apiserver, as the environment's admin:
- * the objects its own components need (RBAC of the ingress controller), and each Node's
+ * the objects its own components need (RBAC of the ingress controller and CoreDNS, the kube-dns
+ * Service with the hosts' CoreDNS as its endpoints), and each Node's
  * spec.podCIDR from Corral's IPAM (the controller-manager does not allocate them).
  */
 @Injectable()
@@ -27,8 +28,8 @@ export class ClusterBootstrapService {
    * carries the applied set's hash, so a converged cluster is not asked again; a failure is a
    * False condition and the next reconcile tries again.
    */
-  async ensureObjects(conditions: readonly Condition[], secrets: EnvironmentSecrets, servers: string[]): Promise<ConditionInput | null> {
-    const objects = clusterBootstrapObjects();
+  async ensureObjects(conditions: readonly Condition[], secrets: EnvironmentSecrets, servers: string[], dns?: KubeDnsInput): Promise<ConditionInput | null> {
+    const objects = clusterBootstrapObjects(dns);
     const hash = bootstrapObjectsHash(objects);
     const applied = getCondition(conditions, OBJECTS_CONDITION);
     if ((applied?.status === 'True' && applied.message.endsWith(`(set ${hash})`)) || servers.length === 0) return null;

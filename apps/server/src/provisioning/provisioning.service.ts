@@ -226,7 +226,11 @@ export class ProvisioningService {
     const healthyApiServers = controlPlaneHosts
       .filter((h) => h.state === 'active' && statusOf.get(key(h.id, 'kube-apiserver'))?.healthy)
       .map((h) => `https://${addressOf(h)}:${APISERVER_PORT}`);
-    const objectsApplied = await this.clusterObjects.ensureObjects(env.conditions, secrets, healthyApiServers);
+    // kube-dns routes to the CoreDNS of every active host where it is healthy
+    const dnsServers = hosts
+      .filter((h) => h.state === 'active' && statusOf.get(key(h.id, 'cluster-dns'))?.healthy)
+      .map((h) => ({ address: addressOf(h), node: h.hostname }));
+    const objectsApplied = await this.clusterObjects.ensureObjects(env.conditions, secrets, healthyApiServers, { serviceIp: env.networking.dnsServiceIp, servers: dnsServers });
     if (objectsApplied) extra.push(objectsApplied);
     const nodeCidrs = await this.clusterObjects.ensureNodeCidrs(
       secrets,

@@ -188,11 +188,9 @@ describe('real nodes that run pods (issue 10)', () => {
     await withDiagnosis(eventually(async () => ((await kubectlJson('get', 'nodes')).items as any[]).every((n) => (n.status.images ?? []).some((i: any) => i.names.includes('corral.local/kube-get:1'))), { timeoutMs: 120_000, intervalMs: 2000, what: 'kube-get on every node' }));
 
     await kubectl('create', 'rolebinding', 'sa-view', '--clusterrole=view', '--serviceaccount=default:default');
-    const serviceIp = await kubectl('get', 'svc', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}');
-    // no cluster DNS yet (issue 13): the name the apiserver's certificate carries, mapped to the Service's IP
+    // kubernetes.default.svc through the host's cluster DNS (issue 13), as in-cluster clients find the API
     const overrides = {
       spec: {
-        hostAliases: [{ ip: serviceIp, hostnames: ['kubernetes.default.svc'] }],
         containers: [{ name: 'sa-check', image: 'corral.local/kube-get:1', imagePullPolicy: 'IfNotPresent', args: ['https://kubernetes.default.svc/api/v1/namespaces/default/pods/sa-check'] }],
       },
     };

@@ -5,7 +5,7 @@ import type { PlannerHost } from './planner-types';
 
 export const CONTROL_PLANE_KINDS = ['kube-apiserver', 'kube-scheduler', 'kube-controller-manager'] as const;
 /** every worker runs these, in start order: the container runtime first, then the node agents */
-export const WORKER_KINDS = ['containerd', 'pod-network', 'kubelet', 'kube-proxy'] as const;
+export const WORKER_KINDS = ['containerd', 'pod-network', 'kubelet', 'kube-proxy', 'cluster-dns'] as const;
 
 /** Roles empty = eligible for everything. */
 export function hasRole(host: PlannerHost, role: HostRole): boolean {
@@ -27,6 +27,7 @@ export function canRunKind(host: PlannerHost, kind: ComponentKind): boolean {
     case 'pod-network':
     case 'kubelet':
     case 'kube-proxy':
+    case 'cluster-dns':
       return hasRole(host, 'worker');
   }
 }

@@ -6,7 +6,7 @@ import { planPlacement } from './plan-placement';
 import type { PlacementPlan, PlanInput, Placement } from './planner-types';
 import { currentArb, host, hostsArb, hostsOf, kindsOn, specArb } from './planner-fixtures.spec-helper';
 
-const ALL = ['containerd', 'etcd', 'ingress-controller', 'kube-apiserver', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubelet', 'pod-network'];
+const ALL = ['cluster-dns', 'containerd', 'etcd', 'ingress-controller', 'kube-apiserver', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubelet', 'pod-network'];
 
 /** Re-plans with the same hosts until nothing changes (bounded). */
 function converge(input: PlanInput, maxSteps = 30): { plan: PlacementPlan; steps: number } {
@@ -134,12 +134,12 @@ describe('planPlacement examples', () => {
     const partial = start.filter((p) => !(p.hostId === 'h1' && p.kind === 'kube-scheduler'));
     const plan = planPlacement({ spec: { etcdMembers: 1, ingressReplicas: 2 }, hosts, current: start });
     expect(kindsOn(plan.placement, 'h1')).toEqual(ALL.filter((k) => k !== 'ingress-controller'));
-    expect(kindsOn(plan.placement, 'h2')).toEqual(['containerd', 'ingress-controller', 'kube-proxy', 'kubelet', 'pod-network']);
+    expect(kindsOn(plan.placement, 'h2')).toEqual(['cluster-dns', 'containerd', 'ingress-controller', 'kube-proxy', 'kubelet', 'pod-network']);
     expect(plan.changes).toEqual([
       expect.objectContaining({ action: 'add', hostId: 'h3', kind: 'ingress-controller', reason: 'ScaledUp' }),
     ]);
     const fromPartial = planPlacement({ spec: { etcdMembers: 1, ingressReplicas: 1 }, hosts, current: partial, maxUnhealthy: 1 });
-    expect(kindsOn(fromPartial.placement, 'h1')).toEqual(['containerd', 'etcd', 'kube-proxy', 'kubelet', 'pod-network']);
+    expect(kindsOn(fromPartial.placement, 'h1')).toEqual(['cluster-dns', 'containerd', 'etcd', 'kube-proxy', 'kubelet', 'pod-network']);
     // its control plane cannot be completed there, so it runs on an active host meanwhile
     expect(hostsOf(fromPartial.placement, 'kube-apiserver')).toEqual(['h3']);
   });

@@ -1,4 +1,4 @@
-import { API_PROXY_USER, bootstrapObjectsHash, clusterBootstrapObjects, INGRESS_CONTROLLER_USER, objectPath } from './cluster-bootstrap-objects';
+import { API_PROXY_USER, bootstrapObjectsHash, CLUSTER_DNS_USER, clusterBootstrapObjects, INGRESS_CONTROLLER_USER, objectPath } from './cluster-bootstrap-objects';
 
 const find = (kind: string, name: string) => clusterBootstrapObjects().find((o) => o.kind === kind && o.metadata.name === name);
 
@@ -15,6 +15,38 @@ describe('cluster bootstrap objects', () => {
     expect(find('ClusterRoleBinding', 'corral:api-proxy')).toMatchObject({ roleRef: { name: 'corral:api-proxy' }, subjects: [{ kind: 'User', name: API_PROXY_USER }] });
     expect(find('ClusterRoleBinding', 'corral:read')).toMatchObject({ roleRef: { name: 'view' }, subjects: [{ kind: 'Group', name: 'corral:read' }] });
     expect(find('ClusterRoleBinding', 'corral:write')).toMatchObject({ roleRef: { name: 'cluster-admin' }, subjects: [{ kind: 'Group', name: 'corral:write' }] });
+  });
+
+  it('lets CoreDNS list and watch what its kubernetes plugin serves', () => {
+    const role = find('ClusterRole', 'corral:cluster-dns');
+    const binding = find('ClusterRoleBinding', 'corral:cluster-dns');
+    expect(role).toMatchObject({
+      kind: 'ClusterRole',
+      rules: [
+        { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+      ],
+    });
+    expect(binding).toMatchObject({ roleRef: { name: role!.metadata.name }, subjects: [{ kind: 'User', name: CLUSTER_DNS_USER }] });
+  });
+
+  it('routes the kube-dns Service to the hosts\' CoreDNS through an EndpointSlice of their addresses', () => {
+    const objects = clusterBootstrapObjects({ serviceIp: '10.43.0.10', servers: [{ address: '10.0.0.3', node: 'n3' }, { address: '10.0.0.2', node: 'n2' }] });
+    const service = objects.find((o) => o.kind === 'Service')!;
+    const slice = objects.find((o) => o.kind === 'EndpointSlice')!;
+    expect(service).toMatchObject({ metadata: { name: 'kube-dns', namespace: 'kube-system' }, spec: { clusterIP: '10.43.0.10' } });
+    expect(service.spec).not.toHaveProperty('selector');
+    expect(objectPath(service)).toBe('/api/v1/namespaces/kube-system/services/kube-dns');
+    expect(objectPath(slice)).toBe('/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices/kube-dns-corral');
+    expect(slice.metadata.labels).toMatchObject({ 'kubernetes.io/service-name': 'kube-dns' });
+    expect(slice).toMatchObject({ addressType: 'IPv4', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] });
+    expect(slice.endpoints).toEqual([
+      { addresses: ['10.0.0.2'], conditions: { ready: true }, nodeName: 'n2' },
+      { addresses: ['10.0.0.3'], conditions: { ready: true }, nodeName: 'n3' },
+    ]);
+    // a host whose CoreDNS stops being healthy changes the set, so it is applied again
+    const fewer = clusterBootstrapObjects({ serviceIp: '10.43.0.10', servers: [{ address: '10.0.0.2', node: 'n2' }] });
+    expect(bootstrapObjectsHash(fewer)).not.toBe(bootstrapObjectsHash(objects));
   });
 
   it('maps objects to their REST paths', () => {

@@ -19,16 +19,28 @@ const ACCESS_GROUP_ROLES = [
   { group: KUBE_ACCESS_GROUPS.read, clusterRole: 'view' },
   { group: KUBE_ACCESS_GROUPS.write, clusterRole: 'cluster-admin' },
 ];
+/** the identity of every host's CoreDNS (the cluster-dns component) */
+export const CLUSTER_DNS_USER = 'corral:cluster-dns';
 
 const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'corral' };
+
+/** The kube-dns Service: the environment's DNS service IP, served by the hosts' CoreDNS. */
+export interface KubeDnsInput {
+  /** spec.clusterIP (the environment's dnsServiceIp) */
+  serviceIp: string;
+  /** hosts whose CoreDNS answers on their own address, port 53 */
+  servers: { address: string; node: string }[];
+}
 
 /**
  * The RBAC objects Corral's own components need beyond what kube-apiserver bootstraps itself
  * (system:kube-proxy, system:node:*, the controllers' roles are upstream's): the ingress
- * controller reads Ingresses and IngressClasses cluster-wide; the API proxy impersonates its
- * callers, who act as members of corral:read (view) or corral:write (cluster-admin).
+ * controller reads Ingresses and IngressClasses cluster-wide; CoreDNS watches what its
+ * `kubernetes` plugin serves; the API proxy impersonates its callers, who act as members of
+ * corral:read (view) or corral:write (cluster-admin). With `dns`, also the kube-dns Service
+ * (see kubeDnsObjects).
  */
-export function clusterBootstrapObjects(): BootstrapObject[] {
+export function clusterBootstrapObjects(dns?: KubeDnsInput): BootstrapObject[] {
   return [
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -62,6 +74,58 @@ export function clusterBootstrapObjects(): BootstrapObject[] {
       metadata: { name: 'corral:ingress-controller', labels: MANAGED_BY },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'corral:ingress-controller' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: INGRESS_CONTROLLER_USER }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'corral:cluster-dns', labels: MANAGED_BY },
+      rules: [
+        { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'corral:cluster-dns', labels: MANAGED_BY },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'corral:cluster-dns' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: CLUSTER_DNS_USER }],
+    },
+    ...(dns ? kubeDnsObjects(dns) : []),
+  ];
+}
+
+const DNS_PORTS = [
+  { name: 'dns', port: 53, protocol: 'UDP' },
+  { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+];
+
+/**
+ * kube-system/kube-dns without a selector, and the EndpointSlice Corral keeps for it: the hosts'
+ * own addresses (an EndpointSlice may not list the link-local address), so kube-proxy sends a
+ * query to the Service IP to one of the hosts' CoreDNS. Applied whole, the slice's endpoints
+ * (an atomic list) are exactly the given servers.
+ */
+export function kubeDnsObjects(dns: KubeDnsInput): BootstrapObject[] {
+  const servers = [...dns.servers].sort((a, b) => a.address.localeCompare(b.address));
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'kube-dns', namespace: 'kube-system', labels: { ...MANAGED_BY, 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS' } },
+      spec: { clusterIP: dns.serviceIp, ports: DNS_PORTS.map((p) => ({ ...p, targetPort: p.port })) },
+    },
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'kube-dns-corral',
+        namespace: 'kube-system',
+        labels: { ...MANAGED_BY, 'kubernetes.io/service-name': 'kube-dns', 'endpointslice.kubernetes.io/managed-by': 'corral' },
+      },
+      addressType: 'IPv4',
+      ports: DNS_PORTS,
+      endpoints: servers.map((s) => ({ addresses: [s.address], conditions: { ready: true }, nodeName: s.node })),
     },
   ];
 }

@@ -1,4 +1,5 @@
 import { COMPONENT_KINDS, type ComponentKind, type ComponentSpec } from '@corral/contracts';
+import { buildClusterDns } from './build-cluster-dns';
 import { buildContainerd } from './build-containerd';
 import { buildEtcd } from './build-etcd';
 import { buildPodNetwork } from './build-pod-network';
@@ -24,6 +25,7 @@ const BUILDERS: Record<ComponentKind, ComponentBuilder> = {
   'pod-network': buildPodNetwork,
   kubelet: buildKubelet,
   'kube-proxy': buildKubeProxy,
+  'cluster-dns': buildClusterDns,
 };
 const CATALOG: Record<KubernetesVersion, Record<ComponentKind, ComponentBuilder>> = {
   'v1.36': BUILDERS,

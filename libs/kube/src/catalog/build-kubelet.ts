@@ -1,5 +1,6 @@
 import type { ComponentSpec } from '@corral/contracts';
 import { stringify } from 'yaml';
+import { CLUSTER_DNS_LINK_LOCAL } from './build-cluster-dns';
 import type { HostComponentsInput } from './catalog-input';
 import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
@@ -46,7 +47,8 @@ export function buildKubelet(input: HostComponentsInput): ComponentSpec {
     },
     authorization: { mode: 'Webhook' },
     clusterDomain: environment.networking.clusterDomain,
-    clusterDNS: [environment.networking.dnsServiceIp],
+    // the host's own CoreDNS when it runs one (per-host DNS), else the kube-dns Service
+    clusterDNS: [input.kinds.includes('cluster-dns') ? CLUSTER_DNS_LINK_LOCAL : environment.networking.dnsServiceIp],
     tlsCertFile: 'serving.crt',
     tlsPrivateKeyFile: 'serving.key',
     rotateCertificates: false,

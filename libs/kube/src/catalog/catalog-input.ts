@@ -58,6 +58,8 @@ export interface CatalogOptions {
   kubelet?: { containerRuntimeEndpoint?: string; cgroupDriver?: 'systemd' | 'cgroupfs' };
   /** where the host keeps its CNI plugins (default /usr/lib/cni, Debian's containernetworking-plugins) */
   containerd?: { cniBinDir?: string };
+  /** cluster DNS: where names outside the cluster go (ip[:port] each; default the host's /etc/resolv.conf) */
+  dns?: { upstreams?: string[] };
 }
 
 /** A worker's share of the pod network (Corral's IPAM) and the routes to every other worker's. */

@@ -82,8 +82,9 @@ describe('component catalog', () => {
       ['pod-network', 'corral-pod-network'],
       ['kubelet', 'kubelet'],
       ['kube-proxy', 'kube-proxy'],
+      ['cluster-dns', 'corral-coredns'],
     ]);
-    expect(specsOf(worker!).map((s) => s.binary)).toEqual(['corral-ingress-controller', 'containerd', 'corral-pod-network', 'kubelet', 'kube-proxy']);
+    expect(specsOf(worker!).map((s) => s.binary)).toEqual(['corral-ingress-controller', 'containerd', 'corral-pod-network', 'kubelet', 'kube-proxy', 'corral-coredns']);
   });
 
   it('binds every component to the host address, never to a wildcard or loopback', () => {
@@ -143,7 +144,10 @@ describe('component catalog', () => {
     for (const path of [config.authentication.x509.clientCAFile, config.tlsCertFile, config.tlsPrivateKeyFile]) {
       expect(kubelet.files.map((f) => f.path)).toContain(path);
     }
-    expect(config.clusterDNS).toEqual(['10.43.0.10']);
+    // the host's own CoreDNS; without one, the kube-dns Service
+    expect(config.clusterDNS).toEqual(['169.254.20.10']);
+    const noDns = { ...fixture.inputs[3]!, kinds: fixture.inputs[3]!.kinds.filter((k) => k !== 'cluster-dns') };
+    expect(parse(file(buildComponent('kubelet', noDns), 'config.yaml')).clusterDNS).toEqual(['10.43.0.10']);
     expect(config.clusterDomain).toBe('cluster.local');
   });
 
@@ -227,6 +231,7 @@ describe('component catalog', () => {
       ['pod-network', [10258], 'http', 10258, '/healthz'],
       ['kubelet', [10250, 10248], 'http', 10248, '/healthz'],
       ['kube-proxy', [10256, 10249], 'http', 10256, '/healthz'],
+      ['cluster-dns', [53, 8080, 8181], 'http', 8080, '/health'],
       ['ingress-controller', [80, 443, 10254], 'http', 10254, '/healthz'],
     ]);
     for (const spec of [...cp, ...worker]) {
@@ -336,6 +341,27 @@ describe('component catalog', () => {
     ]);
     expect(readNodeCidr(podNetwork)).toBe('10.42.3.0/24');
     expect(() => buildComponent('containerd', { ...fixture.inputs[3]!, podNetwork: undefined })).toThrow(/no pod CIDR/);
+  });
+
+  it('runs CoreDNS on the link-local address and the host address, with the cluster zone uncached and the rest forwarded', () => {
+    const dns = byName(specsOf(fixture.inputs[3]!), 'cluster-dns');
+    expect(dns.args).toEqual(['--conf=${componentDir}/Corefile', '--link-local=169.254.20.10']);
+    const corefile = file(dns, 'Corefile');
+    expect(dns.files.find((f) => f.path === 'Corefile')!.expandContent).toBe(true);
+    const [cluster, rest] = corefile.split(/^\.:53 \{$/m);
+    expect(cluster).toMatch(/^cluster\.local:53 in-addr\.arpa:53 ip6\.arpa:53 \{$/m);
+    expect(cluster).toContain('    bind 169.254.20.10 ${address}\n');
+    expect(cluster).toMatch(/kubernetes cluster\.local in-addr\.arpa ip6\.arpa \{\n\s+kubeconfig \$\{componentDir\}\/kubeconfig\n\s+pods verified\n/);
+    expect(cluster).toContain('health ${address}:8080');
+    expect(cluster).toContain('ready ${address}:8181');
+    expect(cluster).not.toContain('cache');
+    expect(rest).toContain('bind 169.254.20.10 ${address}');
+    expect(rest).toContain('cache 30');
+    expect(rest).toContain('forward . /etc/resolv.conf');
+    expect(parse(file(dns, 'kubeconfig')).users[0].name).toBe('cluster-dns@ci');
+    expect(dns.teardown).toEqual([{ when: 'after-stop', command: ['${binDir}/corral-coredns', '--cleanup=169.254.20.10'], timeoutSeconds: 10 }]);
+    const upstreams = buildComponent('cluster-dns', { ...fixture.inputs[3]!, options: { dns: { upstreams: ['10.0.0.53', '10.0.0.54:5353'] } } });
+    expect(file(upstreams, 'Corefile').match(/forward \. .*/g)).toEqual(['forward . 10.0.0.53 10.0.0.54:5353', 'forward . 10.0.0.53 10.0.0.54:5353']);
   });
 
   it('takes ingress ports and the container runtime from options', () => {

@@ -15,4 +15,8 @@ export const PORTS = {
   ingressHealthz: 10254,
   ingressHttp: 80,
   ingressHttps: 443,
+  /** CoreDNS: DNS, its health and ready plugins' defaults */
+  dns: 53,
+  dnsHealth: 8080,
+  dnsReady: 8181,
 } as const;

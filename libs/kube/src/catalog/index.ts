@@ -13,4 +13,5 @@ export { selectApiServerEndpoint } from './select-api-server-endpoint';
 export { canonicalJson, specHash, toDesiredComponent } from './spec-hash';
 export { buildContainerd, DEFAULT_CNI_BIN_DIR } from './build-containerd';
 export { buildPodNetwork, readNodeCidr } from './build-pod-network';
+export { buildClusterDns, CLUSTER_DNS_LINK_LOCAL } from './build-cluster-dns';
 export { NODE_CIDR_MASK_SIZE } from './build-kube-controller-manager';

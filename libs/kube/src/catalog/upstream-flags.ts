@@ -11,6 +11,9 @@ const CORRAL_INGRESS_CONTROLLER = ['kubeconfig', 'bind-address', 'http-port', 'h
 /** Corral's pod network daemon (apps/pod-network) */
 const CORRAL_POD_NETWORK = ['cluster-cidr', 'node-cidr', 'route', 'bind-address', 'healthz-port', 'resync-period', 'v'];
 
+/** Corral's wrapper around CoreDNS (tools/cluster-dns/bin/corral-coredns): its own flag, then coredns' -conf */
+const CORRAL_COREDNS = ['link-local', 'cleanup', 'conf'];
+
 export type UpstreamFlags = Readonly<Record<string, ReadonlySet<string>>>;
 
 const flagsOf = (generated: Readonly<Record<string, readonly string[]>>): UpstreamFlags => ({
@@ -19,6 +22,7 @@ const flagsOf = (generated: Readonly<Record<string, readonly string[]>>): Upstre
   etcdutl: new Set(generated['etcdutl snapshot restore']),
   'corral-ingress-controller': new Set(CORRAL_INGRESS_CONTROLLER),
   'corral-pod-network': new Set(CORRAL_POD_NETWORK),
+  'corral-coredns': new Set(CORRAL_COREDNS),
 });
 
 /**

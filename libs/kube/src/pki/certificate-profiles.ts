@@ -1,4 +1,4 @@
-import { API_PROXY_USER, INGRESS_CONTROLLER_USER } from '../bootstrap/cluster-bootstrap-objects';
+import { API_PROXY_USER, CLUSTER_DNS_USER, INGRESS_CONTROLLER_USER } from '../bootstrap/cluster-bootstrap-objects';
 import { isIP } from 'node:net';
 import type { LeafCertificateRequest } from './pki-types';
 
@@ -131,6 +131,11 @@ export const certificateProfiles = {
   ingressController: (): LeafCertificateRequest => ({
     ca: 'cluster',
     commonName: INGRESS_CONTROLLER_USER,
+    usages: ['client'],
+  }),
+  clusterDns: (): LeafCertificateRequest => ({
+    ca: 'cluster',
+    commonName: CLUSTER_DNS_USER,
     usages: ['client'],
   }),
 };

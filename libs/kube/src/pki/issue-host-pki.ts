@@ -52,6 +52,7 @@ export function planHostCertificates(request: HostPkiRequest): HostCertificatePl
   }
   if (kinds.includes('kube-proxy')) plan['kube-proxy'] = { client: profiles.kubeProxy() };
   if (kinds.includes('ingress-controller')) plan['ingress-controller'] = { client: profiles.ingressController() };
+  if (kinds.includes('cluster-dns')) plan['cluster-dns'] = { client: profiles.clusterDns() };
   return plan;
 }
 

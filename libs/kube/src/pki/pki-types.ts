@@ -65,4 +65,5 @@ export interface HostPki {
   kubelet?: KubeletPki;
   'kube-proxy'?: ClientOnlyPki;
   'ingress-controller'?: ClientOnlyPki;
+  'cluster-dns'?: ClientOnlyPki;
 }

@@ -29,6 +29,7 @@ const ALL_KINDS: ComponentKind[] = [
   'kubelet',
   'kube-proxy',
   'ingress-controller',
+  'cluster-dns',
 ];
 const DAY = 86_400_000;
 
@@ -102,7 +103,7 @@ describe('PKI', () => {
       'kube-apiserver/frontProxyClient': cas.frontProxyCa,
     };
     const all = listHostCertificates(pki);
-    expect(all).toHaveLength(15);
+    expect(all).toHaveLength(16);
     for (const { name, certificate } of all) {
       const ca = expectedCa[name] ?? expectedCa[name.split('/')[0]!] ?? cas.clusterCa;
       expectSignedBy(certificate, ca);
@@ -157,6 +158,7 @@ describe('PKI', () => {
       [pki.kubelet!.serving, 'O=system:nodes\nCN=system:node:node-a', [SERVER_AUTH]],
       [pki['kube-proxy']!.client, 'CN=system:kube-proxy', [CLIENT_AUTH]],
       [pki['ingress-controller']!.client, 'CN=corral:ingress-controller', [CLIENT_AUTH]],
+      [pki['cluster-dns']!.client, 'CN=corral:cluster-dns', [CLIENT_AUTH]],
       [pki['kube-apiserver']!.kubeletClient, 'O=system:masters\nCN=kube-apiserver-kubelet-client', [CLIENT_AUTH]],
       [pki['kube-apiserver']!.etcdClient, 'CN=kube-apiserver-etcd-client', [CLIENT_AUTH]],
       [pki['kube-apiserver']!.frontProxyClient, 'CN=front-proxy-client', [CLIENT_AUTH]],

@@ -16,8 +16,9 @@ export const CONTROL_PLANE_KINDS: ComponentKind[] = [
   'pod-network',
   'kubelet',
   'kube-proxy',
+  'cluster-dns',
 ];
-export const WORKER_KINDS: ComponentKind[] = ['containerd', 'pod-network', 'kubelet', 'kube-proxy', 'ingress-controller'];
+export const WORKER_KINDS: ComponentKind[] = ['containerd', 'pod-network', 'kubelet', 'kube-proxy', 'cluster-dns', 'ingress-controller'];
 
 export function fixtureEnvironment(kubernetesVersion = 'v1.36'): CatalogEnvironment {
   return {

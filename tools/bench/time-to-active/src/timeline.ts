@@ -20,7 +20,7 @@ export interface EventView {
 }
 
 /** the order components come up in (the catalog's), for tables */
-export const KIND_ORDER = ['etcd', 'kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'pod-network', 'kubelet', 'kube-proxy', 'ingress-controller'];
+export const KIND_ORDER = ['etcd', 'kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'containerd', 'pod-network', 'kubelet', 'kube-proxy', 'cluster-dns', 'ingress-controller'];
 
 /**
  * same-host dependencies of each kind, for the critical path: the catalog's dependsOn, plus
@@ -33,6 +33,7 @@ const DEPENDS_ON: Record<string, string[]> = {
   'kube-controller-manager': ['kube-apiserver'],
   'ingress-controller': ['kube-apiserver'],
   'kube-proxy': ['kube-apiserver'],
+  'cluster-dns': ['kube-apiserver'],
   kubelet: ['kube-apiserver', 'containerd'],
 };
 

@@ -58,6 +58,11 @@ export const RESOURCES: ResourceDef[] = [
     }),
   ),
   {
+    // Corral applies kube-dns' EndpointSlice (server-side apply creates it)
+    ...core({ name: 'endpointslices', singularName: 'endpointslice', kind: 'EndpointSlice', namespaced: true, storagePath: 'endpointslices', createOnUpdate: true }),
+    group: 'discovery.k8s.io',
+  },
+  {
     group: 'networking.k8s.io',
     version: 'v1',
     name: 'ingresses',

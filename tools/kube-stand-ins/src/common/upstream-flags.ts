@@ -508,3 +508,6 @@ export const UPSTREAM_FLAGS = {
   'kube-proxy': KUBE_PROXY_FLAGS,
   containerd: CONTAINERD_FLAGS,
 } as const;
+
+/** Corral's CoreDNS wrapper (tools/cluster-dns/bin/corral-coredns) and the coredns flag it passes on */
+export const CORRAL_COREDNS_FLAGS: FlagDef[] = [str('link-local'), str('cleanup'), file('conf'), int('v', { default: 0 })];
