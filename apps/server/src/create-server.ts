@@ -10,8 +10,9 @@ import { FieldValidationException } from './common/field-validation.exception';
 import { StorableBodyPipe } from './common/storable-body.pipe';
 import { answerClientErrorsInShape } from './common/http-client-errors';
 import { runMigrations } from './persistence/run-migrations';
+import { serveConsole } from './web-console/serve-console';
 
-/** Builds the HTTP server (api or all role) with validation, error shape and OpenAPI at /docs. */
+/** Builds the HTTP server (api or all role) with validation, error shape, OpenAPI at /docs and the web console at /. */
 export async function createServer(config: CorralConfig, options: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
   await runMigrations(config.databaseUrl, config.databaseSchema);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), { bufferLogs: options.bufferLogs ?? true });
@@ -19,6 +20,7 @@ export async function createServer(config: CorralConfig, options: { bufferLogs?:
   app.useBodyParser('json', { limit: '2mb' });
   answerClientErrorsInShape(app.getHttpServer());
   keepConnectionsLongerThanClients(app.getHttpServer());
+  serveConsole(app);
   app.useGlobalPipes(
     new StorableBodyPipe(),
     new ValidationPipe({

@@ -39,7 +39,9 @@ export class EnvironmentsController {
   @RequireScope('read')
   async list(@Query() query: ListEnvironmentsQuery) {
     const page = await this.environments.list(query);
-    return { items: page.items.map(environmentView), ...(page.continue ? { continue: page.continue } : {}) };
+    const hostCounts = await this.environments.hostCounts(page.items.map((e) => e.id));
+    const items = page.items.map((e) => ({ ...environmentView(e), hostCount: hostCounts.get(e.id) ?? 0 }));
+    return { items, ...(page.continue ? { continue: page.continue } : {}) };
   }
 
   @Get(':env')
