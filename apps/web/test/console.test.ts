@@ -212,9 +212,13 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
     expect(page.url()).toContain('labelSelector=team%3Dci');
     expect(await accessibilityViolations(page)).toEqual([]);
 
-    // keyboard: the skip link, then the main navigation
+    // keyboard: the skip link first, then the main navigation
+    await page.reload();
+    await page.getByRole('heading', { name: 'Environments' }).waitFor();
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Environments');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/`);

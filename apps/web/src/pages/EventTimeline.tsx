@@ -23,7 +23,7 @@ export function EventTimeline({ events, stream }: { events: EnvironmentEventView
         Event stream: {LABEL[stream.status]}
         {stream.error ? ` (${stream.error})` : ''}
       </p>
-      <ol className="timeline" aria-label="Events, newest first">
+      <ol className="timeline" aria-label="Events, newest first" tabIndex={0}>
         {events.map((e) => (
           <EventRow key={e.id} e={e} />
         ))}

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import type { ConditionView } from '@corral/contracts';
 import { ApiError } from '../api';
 import { absoluteTime, relativeTime } from '../time';
@@ -88,6 +88,7 @@ export function ConditionsTable({ conditions, caption }: { conditions: Condition
 /** A modal <dialog> (focus trapped and Escape handled by the browser) */
 export function Dialog({ open, title, onClose, children }: { open: boolean; title: string; onClose: () => void; children: ReactNode }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -95,8 +96,8 @@ export function Dialog({ open, title, onClose, children }: { open: boolean; titl
     if (!open && d.open) d.close();
   }, [open]);
   return (
-    <dialog ref={ref} aria-labelledby="dialog-title" onClose={onClose}>
-      <h2 id="dialog-title">{title}</h2>
+    <dialog ref={ref} aria-labelledby={titleId} onClose={onClose}>
+      <h2 id={titleId}>{title}</h2>
       {children}
     </dialog>
   );
