@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '@corral/bench';
 import { kubeBinDir } from '@corral/kube-build';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)
 import { apiClient } from '../../server/test/support/api-client';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../../server/test/support/test-server';
+// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)
 import { startLocalAgents } from '../../server/test/support/local-agents';
 import { accessibilityViolations, assertConsoleBuilt, recordTexts, screenshot } from './support/console-page';
 
@@ -167,7 +170,7 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
     await page.getByRole('link', { name: ENV }).click();
     await badge().filter({ hasText: 'degraded' }).waitFor({ timeout: 30_000 });
     await page.locator('.host[data-host="node-1"] .badge.state-lost').waitFor();
-    await screenshot(page, 'environment-degraded');
+    await screenshot(page, 'environment-degraded', { fullPage: true });
 
     agents!.agents[0].process.kill('SIGCONT');
     await badge().filter({ hasText: 'active' }).waitFor({ timeout: 60_000 });

@@ -197,7 +197,7 @@ async function main(): Promise<void> {
 
   const shown = (p: string) => (p.startsWith(`${process.cwd()}/`) ? relative(process.cwd(), p) : p);
   const kc = `kubectl --kubeconfig ${shown(kubeconfigFile)}`;
-  const lines = ['', `Corral is running at ${url}  (API docs: ${url}/docs)`];
+  const lines = ['', `Corral is running at ${url}  (web console: ${url}/, log in with the admin API key below; API docs: ${url}/docs)`];
   if (real) {
     const busybox = real.images.find((n) => n.includes('/busybox:')) ?? 'corral.local/busybox:1.35.0';
     lines.push(

@@ -28,7 +28,8 @@ export function serveConsole(app: INestApplication, dir: string | null = findCon
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || SERVER_PATHS.test(req.path)) return next();
     if (!files || !dir) {
-      res.status(404).type('text/plain').send('The web console is not built: run `npm run build` (it writes dist/web).\n');
+      // the API's error shape, like every other answer of this server
+      res.status(404).json({ statusCode: 404, error: 'Not Found', message: 'the web console is not built: run `npm run build` (vite writes it to dist/web)' });
       return;
     }
     files(req, res, () => {

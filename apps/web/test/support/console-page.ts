@@ -11,9 +11,9 @@ export function assertConsoleBuilt(): void {
   if (!existsSync(join(REPO, 'dist/web/index.html'))) throw new Error('dist/web/index.html is missing: run `npm run build` (it builds the console with vite) before the browser tests');
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: options.fullPage ?? false });
 }
 
 /** axe-core's WCAG 2 A/AA rules on the page as it is; answers the violations, described */
