@@ -10,7 +10,7 @@ import { apiClient } from '../../server/test/support/api-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../../server/test/support/test-server';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)
 import { startLocalAgents } from '../../server/test/support/local-agents';
-import { accessibilityViolations, assertConsoleBuilt, recordTexts, screenshot } from './support/console-page';
+import { accessibilityViolations, assertConsoleBuilt, overflowing, recordTexts, screenshot } from './support/console-page';
 
 jest.setTimeout(300_000);
 
@@ -30,6 +30,8 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
   let page: Page;
   let agents: ReturnType<typeof startLocalAgents> | undefined;
   let hostId: string;
+  let kubeconfig: string;
+  const kubectl = (...args: string[]) => execFileSync(join(kubeBinDir({ build: false }), 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 30_000 });
 
   beforeAll(async () => {
     assertConsoleBuilt();
@@ -133,15 +135,13 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
   it('downloads the kubeconfig, and kubectl uses it', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download kubeconfig' }).click()]);
     expect(download.suggestedFilename()).toBe(`${ENV}.kubeconfig`);
-    const file = join(agents!.root, `${ENV}.kubeconfig`);
-    await download.saveAs(file);
-    expect(readFileSync(file, 'utf8')).toContain('current-context');
-    const kubectl = join(kubeBinDir({ build: false }), 'kubectl');
-    const namespaces = execFileSync(kubectl, ['--kubeconfig', file, 'get', 'namespaces', '-o', 'name'], { encoding: 'utf8', timeout: 30_000 });
-    expect(namespaces.split('\n')).toEqual(expect.arrayContaining(['namespace/default', 'namespace/kube-system']));
+    kubeconfig = join(agents!.root, `${ENV}.kubeconfig`);
+    await download.saveAs(kubeconfig);
+    expect(readFileSync(kubeconfig, 'utf8')).toContain('current-context');
+    expect(kubectl('get', 'namespaces', '-o', 'name').split('\n')).toEqual(expect.arrayContaining(['namespace/default', 'namespace/kube-system']));
   });
 
-  it('takes an etcd snapshot and downloads it', async () => {
+  it('takes an etcd snapshot, downloads it, and restores it', async () => {
     await page.getByRole('button', { name: 'Take snapshot' }).click();
     const completed = page.locator('table.snapshots tr:has(.badge.state-completed)').first();
     await completed.waitFor({ timeout: 60_000 });
@@ -151,6 +151,15 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
     const snapshot = (await admin.get(`/v1/environments/${ENV}/snapshots`)).body.items[0];
     expect(snapshot.state).toBe('completed');
     expect(statSync(file).size).toBe(snapshot.sizeBytes);
+
+    kubectl('create', 'namespace', 'after-the-snapshot');
+    await completed.getByRole('button', { name: /Restore snapshot/ }).click();
+    const dialog = page.getByRole('dialog', { name: `Restore ${ENV} from a snapshot?` });
+    await dialog.getByRole('button', { name: `Restore ${ENV}` }).click();
+    await page.locator('.timeline li[data-reason="EtcdRestoreRequested"]').first().waitFor({ timeout: 10_000 });
+    await page.locator('.timeline li[data-reason="EtcdRestored"]').first().waitFor({ timeout: 120_000 });
+    await badge().filter({ hasText: 'active' }).waitFor({ timeout: 60_000 });
+    await eventually(async () => !kubectl('get', 'namespaces', '-o', 'name').includes('after-the-snapshot'), { timeoutMs: 30_000, what: 'the namespace made after the snapshot gone' });
   });
 
   it('shows a host going lost without a reload, within 2 s of the event, and the environment degraded', async () => {
@@ -226,12 +235,30 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${server.url}/`);
     await page.getByRole('heading', { name: 'Environments' }).waitFor();
+    expect(await overflowing(page)).toEqual([]);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await screenshot(page, 'environments-phone');
     await page.goto(`${server.url}/environments/${ENV}`);
     await expectText(badge(), 'active');
+    expect(await overflowing(page)).toEqual([]);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    await screenshot(page, 'environment-phone', { fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('gives the registration command for a pool and shows its free hosts', async () => {
+    await page.getByRole('link', { name: 'Pools' }).click();
+    await page.getByLabel('New pool').fill('spare');
+    await page.getByRole('button', { name: 'Registration command', exact: true }).click();
+    const command = await page.locator('#copy-command').inputValue();
+    const token = /--token (\S+)$/.exec(command)![1];
+    expect(command).toBe(`corral-agent --server ${server.url} --token ${token}`);
+    // a host registering with it (through the agent API) shows up as free
+    expect((await apiClient(server.url).post('/v1/agent/register', { token, hostname: 'spare-1', addresses: ['10.99.0.2'] })).status).toBe(201);
+    const row = page.locator('tr', { has: page.getByRole('cell', { name: 'spare', exact: true }) });
+    await expectText(row.locator('td').nth(1), '1', 5000);
+    await expectText(row.locator('td').nth(2), '0');
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 
   it('shows an API error with its message, never a blank screen', async () => {

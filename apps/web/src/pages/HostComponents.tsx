@@ -46,6 +46,8 @@ export function HostComponents({ host }: { host: HostDetail }) {
             {host.components.map((c) => {
               const o = c.observed;
               const healthy = o?.healthy ?? false;
+              // the host is silent: what it last reported may be stale
+              const stale = c.conditions.find((k) => k.type === 'Reported' && k.status === 'Unknown');
               return (
                 <tr key={c.name} data-component={c.name} className={healthy ? '' : 'failing'}>
                   <td>
@@ -60,7 +62,13 @@ export function HostComponents({ host }: { host: HostDetail }) {
                   </td>
                   <td>{o?.phase ?? 'not reported'}</td>
                   <td>
-                    <span className={`badge ${healthy ? 'cond-True' : 'cond-False'}`}>{healthy ? 'healthy' : o?.crashLoop ? 'crash loop' : 'unhealthy'}</span>
+                    {stale ? (
+                      <span className="badge cond-Unknown" title={stale.message}>
+                        unknown
+                      </span>
+                    ) : (
+                      <span className={`badge ${healthy ? 'cond-True' : 'cond-False'}`}>{healthy ? 'healthy' : o?.crashLoop ? 'crash loop' : 'unhealthy'}</span>
+                    )}
                   </td>
                   <td className="restarts">{o?.restarts ?? 0}</td>
                   <td>

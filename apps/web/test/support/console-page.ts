@@ -39,3 +39,16 @@ export async function recordTexts(page: Page, selector: string): Promise<() => P
     return seen;
   };
 }
+
+/** elements that stick out to the right of the viewport (outside scrollable boxes): the page scrolls sideways */
+export async function overflowing(page: Page): Promise<string[]> {
+  return (await page.evaluate(`(() => {
+    const out = [];
+    const inScroller = (el) => { for (let p = el.parentElement; p; p = p.parentElement) if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return true; return false; };
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width && r.right > innerWidth + 0.5 && !inScroller(el)) out.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' right=' + Math.round(r.right));
+    }
+    return out;
+  })()`)) as string[];
+}
