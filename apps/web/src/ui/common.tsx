@@ -49,10 +49,14 @@ export function Labels({ labels }: { labels: Record<string, string> }) {
   );
 }
 
+/** conditions whose normal status is False (an operation in progress while True) */
+const NORMALLY_FALSE = new Set(['Restoring']);
+const failing = (c: ConditionView) => (NORMALLY_FALSE.has(c.type) ? c.status !== 'False' : c.status !== 'True');
+
 export function ConditionsTable({ conditions, caption }: { conditions: ConditionView[]; caption: string }) {
   return (
     <div className="scroll">
-      <table>
+      <table className="stack">
         <caption>{caption}</caption>
         <thead>
           <tr>
@@ -65,10 +69,10 @@ export function ConditionsTable({ conditions, caption }: { conditions: Condition
         </thead>
         <tbody>
           {conditions.map((c) => (
-            <tr key={c.type} className={c.status === 'True' ? '' : 'failing'}>
+            <tr key={c.type} className={failing(c) ? 'failing' : ''}>
               <td>{c.type}</td>
               <td>
-                <span className={`badge cond-${c.status}`}>{c.status}</span>
+                <span className={`badge ${!failing(c) ? 'cond-True' : c.status === 'Unknown' ? 'cond-Unknown' : 'cond-False'}`}>{c.status}</span>
               </td>
               <td>{c.reason}</td>
               <td>
