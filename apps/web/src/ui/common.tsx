@@ -1,15 +1,29 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import type { ConditionView } from '@corral/contracts';
 import { ApiError } from '../api';
 import { absoluteTime, relativeTime } from '../time';
 
+/** one clock for every <Time>: a list of 500 rows re-renders its times together, not 500 timers apart */
+const clock = {
+  now: Date.now(),
+  listeners: new Set<() => void>(),
+  timer: undefined as ReturnType<typeof setInterval> | undefined,
+  subscribe(listener: () => void) {
+    clock.listeners.add(listener);
+    clock.timer ??= setInterval(() => {
+      clock.now = Date.now();
+      clock.listeners.forEach((l) => l());
+    }, 15_000);
+    return () => {
+      clock.listeners.delete(listener);
+      if (!clock.listeners.size) clock.timer = void clearInterval(clock.timer);
+    };
+  },
+};
+
 /** relative time, the absolute one on hover (and for screen readers via <time datetime>) */
 export function Time({ iso }: { iso: string | Date | null | undefined }) {
-  const [, tick] = useState(0);
-  useEffect(() => {
-    const t = setInterval(() => tick((n) => n + 1), 15_000);
-    return () => clearInterval(t);
-  }, []);
+  useSyncExternalStore(clock.subscribe, () => clock.now);
   if (!iso) return <span>—</span>;
   const s = typeof iso === 'string' ? iso : iso.toISOString();
   return (

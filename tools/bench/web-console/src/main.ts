@@ -45,9 +45,24 @@ async function timePaint(browser: Browser, url: string, probe: string, key?: str
   await page.goto(url);
   await page.waitForFunction('window.__painted !== undefined', undefined, { timeout: 30_000 });
   const painted = (await page.evaluate('window.__painted')) as number;
+  // where the time went: the document, the script and the API call (resource timing, ms after navigation start)
+  const parts = (await page.evaluate(`(() => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const res = performance.getEntriesByType('resource');
+    const end = (f) => { const r = res.find((e) => f(e.name)); return r ? r.responseEnd : null; };
+    return { document: nav ? nav.responseEnd : null, script: end((n) => n.endsWith('.js')), api: end((n) => n.includes('/v1/')) };
+  })()`)) as PaintParts;
   await context.close();
+  lastParts = parts;
   return painted;
 }
+
+interface PaintParts {
+  document: number | null;
+  script: number | null;
+  api: number | null;
+}
+let lastParts: PaintParts = { document: null, script: null, api: null };
 
 /** serves a static page and the console's CSS: the limit side of the paint measurement */
 async function staticServer(pages: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> {
@@ -85,12 +100,14 @@ async function listPaint(browser: Browser, server: BenchServer, environments: nu
   const consoleMs: number[] = [];
   const staticMs: number[] = [];
   const emptyMs: number[] = [];
+  const parts: PaintParts[] = [];
   try {
     // one load of each first, not counted: the server's and the browser's first-use costs
     await timePaint(browser, `${server.url}/?limit=${environments}`, paintProbe(rows, environments), server.adminKey);
     await timePaint(browser, `${statics.url}/list`, paintProbe(rows, environments));
     for (let i = 0; i < runs; i++) {
       consoleMs.push(await timePaint(browser, `${server.url}/?limit=${environments}`, paintProbe(rows, environments), server.adminKey));
+      parts.push(lastParts);
       staticMs.push(await timePaint(browser, `${statics.url}/list`, paintProbe(rows, environments)));
       emptyMs.push(await timePaint(browser, `${statics.url}/empty`, paintProbe('p', 1)));
     }
@@ -100,6 +117,8 @@ async function listPaint(browser: Browser, server: BenchServer, environments: nu
   const [c, s, e] = [median(consoleMs), median(staticMs), median(emptyMs)];
   process.stdout.write(`\nenvironment list, ${environments} environments on one page, ${runs} loads each in fresh browser contexts after one warm-up (median, all runs):\n`);
   process.stdout.write(`  console (HTML + JS + GET /v1/environments + render):  ${ms(c)}   [${consoleMs.map(ms).join(', ')}]\n`);
+  const part = (k: keyof PaintParts) => ms(median(parts.map((p) => p[k] ?? NaN)));
+  process.stdout.write(`    of which, after navigation start: document received ${part('document')}, script received ${part('script')}, API answer received ${part('api')}\n`);
   process.stdout.write(`  limit: the same table as static HTML:                ${ms(s)}   [${staticMs.map(ms).join(', ')}]\n`);
   process.stdout.write(`  static empty page:                                   ${ms(e)}   [${emptyMs.map(ms).join(', ')}]\n`);
   process.stdout.write(`  ratio console / static table: ${(c / s).toFixed(2)}x; budget 1000 ms: ${c < 1000 ? 'met' : 'NOT met'}\n`);
