@@ -175,6 +175,7 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
     expect(lostSeenAt - Date.parse(lost.createdAt)).toBeLessThan(LIVE_MS);
     console.log(`host lost on screen ${lostSeenAt - Date.parse(lost.createdAt)} ms after the event`);
     await screenshot(page, 'hosts');
+    expect(await accessibilityViolations(page)).toEqual([]);
 
     await page.getByRole('link', { name: ENV }).click();
     await badge().filter({ hasText: 'degraded' }).waitFor({ timeout: 30_000 });
@@ -264,6 +265,28 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
   it('shows an API error with its message, never a blank screen', async () => {
     await page.goto(`${server.url}/environments/no-such-env`);
     await expectText(page.getByRole('alert'), 'environment no-such-env not found');
+  });
+
+  it('rotates the certificates; the kubeconfig downloaded afterwards works', async () => {
+    await page.goto(`${server.url}/environments/${ENV}`);
+    await expectText(badge(), 'active');
+    const certified = `SELECT c.id, c.spec_hash FROM components c JOIN environments e ON e.id = c.environment_id WHERE e.name = $1 AND c.kind NOT IN ('containerd', 'pod-network')`;
+    const before = await server.sql<{ id: string; spec_hash: string }>(certified, [ENV]);
+    const adminSerial = async () => (await admin.get(`/v1/environments/${ENV}/certificates`)).body.items.find((c: any) => c.name === 'admin').serialNumber;
+    const serialBefore = await adminSerial();
+    await page.getByRole('button', { name: 'Rotate certificates' }).click();
+    await expectText(page.getByRole('status').filter({ hasText: 'Rotation started' }), 'components restart one at a time');
+    await page.locator('.timeline li[data-reason="CertificateRotationStarted"]').first().waitFor({ timeout: 10_000 });
+    await page.locator('.timeline li[data-reason="RollingUpdate"]').first().waitFor({ timeout: 60_000 });
+    await eventually(async () => {
+      const now = await server.sql<{ id: string; spec_hash: string }>(certified, [ENV]);
+      return now.every((c) => before.find((b) => b.id === c.id)?.spec_hash !== c.spec_hash) && (await adminSerial()) !== serialBefore;
+    }, { timeoutMs: 180_000, intervalMs: 1000, what: 'every component on new certificates' });
+    await badge().filter({ hasText: 'active' }).waitFor({ timeout: 120_000 });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download kubeconfig' }).click()]);
+    await download.saveAs(kubeconfig);
+    expect(kubectl('get', 'namespaces', '-o', 'name')).toContain('namespace/kube-system');
   });
 
   it('extends the TTL, then deletes the environment after a confirmation that names it', async () => {
