@@ -1,5 +1,5 @@
-import { useState } from 'react';
-import { session } from './api';
+import { useEffect, useState } from 'react';
+import { session, UNAUTHORIZED_EVENT } from './api';
 import { Link, useLocation } from './router';
 import { Login } from './pages/Login';
 import { EnvironmentList } from './pages/EnvironmentList';
@@ -9,8 +9,18 @@ import { Pools } from './pages/Pools';
 
 export function App() {
   const [key, setKey] = useState(session.key());
+  const [loggedOutBecause, setLoggedOutBecause] = useState<string>();
   const { path } = useLocation();
-  if (!key) return <Login onLogin={(k) => (session.set(k), setKey(k))} />;
+  useEffect(() => {
+    const onUnauthorized = (e: Event) => {
+      session.clear();
+      setKey(null);
+      setLoggedOutBecause(`Logged out: the server no longer accepts this API key (${(e as CustomEvent<string>).detail}).`);
+    };
+    window.addEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+    return () => window.removeEventListener(UNAUTHORIZED_EVENT, onUnauthorized);
+  }, []);
+  if (!key) return <Login notice={loggedOutBecause} onLogin={(k) => (session.set(k), setKey(k), setLoggedOutBecause(undefined))} />;
   const env = /^\/environments\/([^/]+)$/.exec(path);
   const page = env ? <EnvironmentDetail name={decodeURIComponent(env[1])} /> : path === '/hosts' ? <Hosts /> : path === '/pools' ? <Pools /> : <EnvironmentList />;
   const current = (p: string) => (p === '/' ? path === '/' || path.startsWith('/environments') : path === p) ? ('page' as const) : undefined;

@@ -19,7 +19,11 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method: string, path: string, body?: unknown, key = session.key()): Promise<Response> {
+/** the session's key stopped working (revoked, or the server's keys changed): App goes back to the login */
+export const UNAUTHORIZED_EVENT = 'corral:unauthorized';
+
+async function request(method: string, path: string, body?: unknown, explicitKey?: string): Promise<Response> {
+  const key = explicitKey ?? session.key();
   let res: Response;
   try {
     res = await fetch(path, {
@@ -38,7 +42,9 @@ async function request(method: string, path: string, body?: unknown, key = sessi
   } catch {
     // not the API's error shape (a proxy in between)
   }
-  throw new ApiError(res.status, parsed.message ?? `${res.status} ${res.statusText}: ${text.slice(0, 200)}`, parsed.details ?? []);
+  const error = new ApiError(res.status, parsed.message ?? `${res.status} ${res.statusText}: ${text.slice(0, 200)}`, parsed.details ?? []);
+  if (res.status === 401 && explicitKey === undefined) window.dispatchEvent(new CustomEvent(UNAUTHORIZED_EVENT, { detail: error.message }));
+  throw error;
 }
 
 export async function api<T = any>(method: string, path: string, body?: unknown, key?: string): Promise<T> {

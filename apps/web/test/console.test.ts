@@ -307,6 +307,18 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
       return res.status === 404 || res.body.state === 'deleting';
     }, { what: 'environment deleting' });
   });
+
+  it('goes back to the login, saying why, when the key it logged in with is revoked', async () => {
+    const created = (await admin.post('/v1/api-keys', { name: 'console-reader', scopes: ['read'] })).body;
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('API key').fill(created.key);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('heading', { name: 'Environments' }).waitFor();
+    expect((await admin.delete(`/v1/api-keys/${created.id}`)).status).toBe(204);
+    // the list refreshes every 5 s
+    await expectText(page.getByRole('status'), 'Logged out: the server no longer accepts this API key (API key is not valid)', 10_000);
+    expect(await page.evaluate('sessionStorage.getItem("corral.apiKey")')).toBeNull();
+  });
 });
 
 async function expectText(locator: import('playwright-core').Locator, expected: string | RegExp, timeoutMs = 10_000): Promise<void> {

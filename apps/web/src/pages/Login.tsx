@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, ApiError } from '../api';
 
 /** The API key is checked against the API before it is kept (in sessionStorage, for this tab only). */
-export function Login({ onLogin }: { onLogin: (key: string) => void }) {
+export function Login({ onLogin, notice }: { onLogin: (key: string) => void; notice?: string }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -23,6 +23,11 @@ export function Login({ onLogin }: { onLogin: (key: string) => void }) {
   return (
     <main id="main" className="login">
       <h1>Corral</h1>
+      {notice && (
+        <p role="status" className="error">
+          {notice}
+        </p>
+      )}
       <form onSubmit={submit} aria-describedby={error ? 'login-error' : undefined}>
         <label htmlFor="api-key">API key</label>
         <input id="api-key" type="password" autoComplete="off" required value={key} onChange={(e) => setKey(e.target.value)} />
