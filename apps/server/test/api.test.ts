@@ -181,6 +181,14 @@ describe('management API against real PostgreSQL and Redis', () => {
       expect((await admin.get('/v1/hosts?labelSelector=zone%3Da')).body.items.map((h: any) => h.hostname)).toEqual(['node-1']);
       const one = await admin.get(`/v1/hosts/${reg.body.hostId}`);
       expect(one.body).toMatchObject({ hostname: 'node-1', components: [] });
+      // with components=true the list gives each host as GET /v1/hosts/{id} does (less its images)
+      const withComponents = (await admin.get('/v1/hosts?environment=hosted&components=true')).body.items;
+      const { images: _images, ...oneWithoutImages } = one.body;
+      expect(withComponents[0]).toEqual(oneWithoutImages);
+      const needsEnvironment = await admin.get('/v1/hosts?components=true');
+      expect(needsEnvironment.status).toBe(400);
+      expect(needsEnvironment.body.details).toEqual([{ field: 'components', message: expect.stringContaining('needs environment') }]);
+      expect((await admin.get('/v1/hosts?environment=hosted&components=maybe')).body.details[0].field).toBe('components');
       expect((await admin.get('/v1/hosts/nope')).status).toBe(404);
 
       expect((await admin.delete(`/v1/hosts/${reg.body.hostId}`)).status).toBe(204);

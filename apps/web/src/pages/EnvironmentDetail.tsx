@@ -28,8 +28,7 @@ export function EnvironmentDetail({ name }: { name: string }) {
 
   const loadHosts = useCallback(async () => {
     try {
-      const list = await api<{ items: { id: string }[] }>('GET', `/v1/hosts?environment=${enc(name)}`);
-      setHosts(await Promise.all(list.items.map((h) => api<HostDetail>('GET', `/v1/hosts/${h.id}`))));
+      setHosts((await api<{ items: HostDetail[] }>('GET', `/v1/hosts?environment=${enc(name)}&components=true`)).items);
       setHostsError(undefined);
     } catch (err) {
       setHostsError(err);
