@@ -30,6 +30,8 @@ ci_install_packages() {
   command -v dig >/dev/null || missing+=(bind9-dnsutils)
   command -v dnsperf >/dev/null || missing+=(dnsperf)
   command -v dnsmasq >/dev/null || missing+=(dnsmasq-base)
+  # the web console's browser tests and bench drive Debian's Chromium (playwright-core downloads none)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && { echo "all there"; return 0; }
   [ "$(id -u)" -eq 0 ] || ci_fail "missing Debian packages ${missing[*]}, and not root to apt-get install them"
   echo "installing ${missing[*]}"
@@ -165,7 +167,7 @@ ci_start_redis() {
 }
 
 ci_services() {
-  printf '\n=== %s\n' "system packages (postgresql, redis-server, etcd, haproxy, iproute2, iptables)"
+  printf '\n=== %s\n' "system packages (postgresql, redis-server, etcd, haproxy, iproute2, iptables, chromium)"
   ci_install_packages
   printf '\n=== %s\n' "PostgreSQL on 127.0.0.1:5432"
   ci_start_postgres

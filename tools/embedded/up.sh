@@ -19,4 +19,6 @@ if [ ! -x node_modules/.bin/node ] || [ package-lock.json -nt node_modules/.pack
   npm ci --no-audit --no-fund --loglevel=error
 fi
 node_modules/.bin/swc apps libs tools --config-file .swcrc --out-dir dist --copy-files --quiet
+# the web console, served by the server at /
+node_modules/.bin/vite build --config apps/web/vite.config.mts
 exec node_modules/.bin/node dist/tools/embedded/src/main.js "$@"

@@ -13,8 +13,9 @@ import { runMigrations } from './persistence/run-migrations';
 import { loadServerTls } from './tls/server-tls';
 import { attachKubeApiProxy } from './kube-api/attach-kube-api-proxy';
 import { KubeApiProxy } from './kube-api/kube-api-proxy';
+import { serveConsole } from './web-console/serve-console';
 
-/** Builds the HTTP server (api or all role) with validation, error shape and OpenAPI at /docs. */
+/** Builds the HTTP server (api or all role) with validation, error shape, OpenAPI at /docs and the web console at /. */
 export async function createServer(config: CorralConfig, options: { bufferLogs?: boolean } = {}): Promise<INestApplication> {
   await runMigrations(config.databaseUrl, config.databaseSchema);
   const tls = loadServerTls(config);
@@ -27,6 +28,7 @@ export async function createServer(config: CorralConfig, options: { bufferLogs?:
   app.useBodyParser('json', { limit: '2mb' });
   answerClientErrorsInShape(app.getHttpServer());
   keepConnectionsLongerThanClients(app.getHttpServer());
+  serveConsole(app);
   app.useGlobalPipes(
     new StorableBodyPipe(),
     new ValidationPipe({

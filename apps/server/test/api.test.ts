@@ -174,15 +174,26 @@ describe('management API against real PostgreSQL and Redis', () => {
 
       const hosts = await admin.get('/v1/hosts?environment=hosted');
       expect(hosts.body.items.map((h: any) => h.hostname)).toEqual(['node-1', 'node-2']);
+      const hostCount = async () => (await admin.get('/v1/environments?limit=500')).body.items.find((e: any) => e.name === 'hosted').hostCount;
+      expect(await hostCount()).toBe(2);
       expect(hosts.body.items[0]).toMatchObject({ environmentId: env.id, state: 'active', roles: ['etcd', 'worker'] });
       expect(JSON.stringify(hosts.body)).not.toMatch(/credential/i);
       expect((await admin.get('/v1/hosts?labelSelector=zone%3Da')).body.items.map((h: any) => h.hostname)).toEqual(['node-1']);
       const one = await admin.get(`/v1/hosts/${reg.body.hostId}`);
       expect(one.body).toMatchObject({ hostname: 'node-1', components: [] });
+      // with components=true the list gives each host as GET /v1/hosts/{id} does (less its images)
+      const withComponents = (await admin.get('/v1/hosts?environment=hosted&components=true')).body.items;
+      const { images: _images, ...oneWithoutImages } = one.body;
+      expect(withComponents[0]).toEqual(oneWithoutImages);
+      const needsEnvironment = await admin.get('/v1/hosts?components=true');
+      expect(needsEnvironment.status).toBe(400);
+      expect(needsEnvironment.body.details).toEqual([{ field: 'components', message: expect.stringContaining('needs environment') }]);
+      expect((await admin.get('/v1/hosts?environment=hosted&components=maybe')).body.details[0].field).toBe('components');
       expect((await admin.get('/v1/hosts/nope')).status).toBe(404);
 
       expect((await admin.delete(`/v1/hosts/${reg.body.hostId}`)).status).toBe(204);
       expect((await admin.get(`/v1/hosts/${reg.body.hostId}`)).status).toBe(404);
+      expect(await hostCount()).toBe(1);
       const revoked = await apiClient(server.url, reg.body.credential).get('/v1/agent/desired');
       expect(revoked.status).toBe(401);
 

@@ -163,6 +163,8 @@ export interface RegistrationTokenCreated {
   token: string;
   expiresAt: string | null;
   maxUses: number | null;
+  /** the corral-agent line that registers a host with it, pinning the server's CA (--ca-fingerprint) */
+  agentCommand: string;
 }
 
 export interface ApiErrorResponse {

@@ -206,7 +206,7 @@ async function main(): Promise<void> {
   const kc = `kubectl --kubeconfig ${shown(kubeconfigFile)}`;
   const lines = [
     '',
-    `Corral is running at ${url}  (API docs: ${url}/docs)`,
+    `Corral is running at ${url}  (web console: ${url}/, log in with the admin API key below; API docs: ${url}/docs)`,
     `  its CA: ${tls.caFile}  (SHA-256 fingerprint ${tls.caFingerprint}); clients: --ca-file ${shown(tls.caFile)} or curl --cacert ${shown(tls.caFile)}`,
   ];
   if (real) {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
-import { ApiBearerAuth, ApiHeader, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { WAIT_RESULT_HEADER } from '@corral/contracts';
 import type { EnvironmentState } from '@corral/domain';
@@ -37,9 +37,21 @@ export class EnvironmentsController {
 
   @Get()
   @RequireScope('read')
+  @ApiOkResponse({
+    description: 'a page of environments (`continue` fetches the next); each item also has `hostCount`, the hosts registered to it now',
+    schema: {
+      type: 'object',
+      properties: {
+        items: { type: 'array', items: { type: 'object', properties: { hostCount: { type: 'integer', description: 'hosts in the environment now (not removed)' } }, additionalProperties: true } },
+        continue: { type: 'string' },
+      },
+    },
+  })
   async list(@Query() query: ListEnvironmentsQuery) {
     const page = await this.environments.list(query);
-    return { items: page.items.map(environmentView), ...(page.continue ? { continue: page.continue } : {}) };
+    const hostCounts = await this.environments.hostCounts(page.items.map((e) => e.id));
+    const items = page.items.map((e) => ({ ...environmentView(e), hostCount: hostCounts.get(e.id) ?? 0 }));
+    return { items, ...(page.continue ? { continue: page.continue } : {}) };
   }
 
   @Get(':env')

@@ -219,6 +219,16 @@ export class EnvironmentsService {
     return { items, continue: encodePageToken({ createdAt: lastRaw.cursor_time, id: last.id }) };
   }
 
+  /** How many hosts (not removed) each environment has now: the list's host count. */
+  async hostCounts(environmentIds: string[]): Promise<Map<string, number>> {
+    if (environmentIds.length === 0) return new Map();
+    const rows: { environment_id: string; count: string }[] = await this.dataSource.query(
+      `SELECT environment_id, count(*) AS count FROM hosts WHERE environment_id = ANY($1::uuid[]) AND state <> 'removed' GROUP BY environment_id`,
+      [environmentIds],
+    );
+    return new Map(rows.map((r) => [r.environment_id, Number(r.count)]));
+  }
+
   /** Finds a live environment by id or by name. */
   async get(idOrName: string): Promise<Environment> {
     const qb = this.environments.createQueryBuilder('e').where(`e.state <> 'deleted'`);

@@ -7,6 +7,7 @@ import { hostView } from './host.view';
 import { HostComponentsService } from '../components/host-components.service';
 import { SetHostComponentsDto } from '../components/dto/component-spec.dto';
 import { HostImagesService } from '../images/host-images.service';
+import { FieldValidationException } from '../common/field-validation.exception';
 
 @ApiTags('hosts')
 @ApiBearerAuth()
@@ -21,7 +22,18 @@ export class HostsController {
   @Get()
   @RequireScope('read')
   async list(@Query() query: ListHostsQuery) {
+    // components cost two queries per host: only for one environment's hosts (a page needs them together)
+    if (query.components && !query.environment) throw FieldValidationException.field('components', 'needs environment: components are listed for one environment\'s hosts');
     const hosts = await this.hosts.list(query);
+    if (query.components) {
+      const items = await Promise.all(
+        hosts.map(async (host) => {
+          const components = await this.hostComponents.sideBySide(host.id, host.state);
+          return { ...hostView(host), conditions: this.hostComponents.hostConditions(host, components), components };
+        }),
+      );
+      return { items };
+    }
     const conditions = await this.hostComponents.conditionsForHosts(hosts);
     return { items: hosts.map((host) => ({ ...hostView(host), conditions: conditions.get(host.id) })) };
   }

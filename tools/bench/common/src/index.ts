@@ -6,3 +6,4 @@ export * from './limit-probe';
 export * from './physical-limit';
 export * from './wait-until';
 export * from './redis-prefix';
+export * from './chromium';

@@ -22,6 +22,12 @@ export class ListHostsQuery {
   @IsBoolean()
   idle?: boolean;
 
+  @ApiPropertyOptional({ description: 'true (with environment): each host also has its components, desired and observed side by side, as GET /v1/hosts/{id} gives them' })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  components?: boolean;
+
   @ApiPropertyOptional({ enum: HOST_STATES })
   @IsOptional()
   @IsIn(HOST_STATES as readonly string[])

@@ -1,0 +1,54 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from 'playwright-core';
+import { REPO } from '@corral/test-hosts';
+
+/** where the tests save screenshots of the main screens (docs/web-console.md shows them) */
+export const SCREENSHOT_DIR = process.env.CORRAL_SCREENSHOT_DIR ?? join(REPO, 'docs/screenshots');
+
+export function assertConsoleBuilt(): void {
+  if (!existsSync(join(REPO, 'dist/web/index.html'))) throw new Error('dist/web/index.html is missing: run `npm run build` (it builds the console with vite) before the browser tests');
+}
+
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: options.fullPage ?? false });
+}
+
+/** axe-core's WCAG 2 A/AA rules on the page as it is; answers the violations, described */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** watches an element's text and records each distinct value (a state badge going through states) */
+export async function recordTexts(page: Page, selector: string): Promise<() => Promise<string[]>> {
+  const seen: string[] = [];
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      const text = await page.locator(selector).first().textContent({ timeout: 500 }).catch(() => null);
+      if (text && seen[seen.length - 1] !== text) seen.push(text);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return async () => {
+    stop = true;
+    await loop;
+    return seen;
+  };
+}
+
+/** elements that stick out to the right of the viewport (outside scrollable boxes): the page scrolls sideways */
+export async function overflowing(page: Page): Promise<string[]> {
+  return (await page.evaluate(`(() => {
+    const out = [];
+    const inScroller = (el) => { for (let p = el.parentElement; p; p = p.parentElement) if (['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) return true; return false; };
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.width && r.right > innerWidth + 0.5 && !inScroller(el)) out.push(el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' right=' + Math.round(r.right));
+    }
+    return out;
+  })()`)) as string[];
+}
