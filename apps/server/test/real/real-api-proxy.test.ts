@@ -224,7 +224,9 @@ describe('the Kubernetes API through Corral, on real binaries (issue 11)', () =>
     // the watch was on the cut apiserver: the proxy resumed it on another from its last resourceVersion,
     // so kubectl (which never re-establishes a watch itself) goes on, and sees a change made after the cut
     expect(watchExit).toBeUndefined();
-    await kubectl('create', 'deployment', 'after-the-cut', `--image=${BUSYBOX}`, '--', 'sleep', '3600');
+    // a bare pod: the apiserver stores it at once (a Deployment would wait for a controller-manager
+    // leader, which may have been on the cut host)
+    await kubectl('run', 'after-the-cut', `--image=${BUSYBOX}`, '--restart=Never', '--', 'sleep', '3600');
     await eventually(async () => watchOut.slice(watchLengthAtCut).includes('after-the-cut'), { timeoutMs: 30_000, what: `the resumed watch showing a pod created after the cut; stderr: ${watchErr}` });
     // the exec stream ran through the cut apiserver: it ends, saying why
     expect(streamExit).not.toBeUndefined();

@@ -65,7 +65,8 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
       throw new Error(`${(err as Error).message}\n${await diagnose()}`);
     }
     process.stdout.write(`real control plane active in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig`)).body, { mode: 0o600 });
+    // the direct (admin certificate) kubeconfig: these tests address each apiserver by its own --server
+    writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig?endpoint=direct`)).body, { mode: 0o600 });
 
     const version = JSON.parse(await kubectl('version', '-o', 'json'));
     expect(version.serverVersion.gitVersion).toBe('v1.36.3');
