@@ -153,10 +153,8 @@ export class KubeApiProxy {
       method,
       path,
       headers: forwardedHeaders(req.headers, admitted.caller),
+      // the backend's agent carries the TLS material and keeps its connections
       agent: backend.agent,
-      ca: pool.tls.caPem,
-      cert: pool.tls.certPem,
-      key: pool.tls.keyPem,
     });
     let answer: IncomingMessage | null = null;
     let scanner: Transform | null = null;
@@ -201,7 +199,8 @@ export class KubeApiProxy {
         const headers: Record<string, string | string[] | undefined> = { ...incoming.headers, [SERVED_BY_HEADER]: backend.record.hostname };
         for (const name of HOP_BY_HOP) delete headers[name];
         res.writeHead(incoming.statusCode ?? 502, headers);
-        res.flushHeaders();
+        // a stream's client must see the answer start before the first event or line arrives
+        if (watch || isStreaming(target.path)) res.flushHeaders();
       }
       if (watch && incoming.statusCode === 200 && String(incoming.headers['content-type'] ?? '').startsWith('application/json')) {
         watch.json = true;
@@ -240,6 +239,11 @@ export class KubeApiProxy {
     if (idempotent) upstream.end();
     else req.pipe(upstream);
   }
+}
+
+/** `logs?follow=true` and the like: answers that stay open and trickle. */
+function isStreaming(path: string): boolean {
+  return /[?&]follow=(1|true)(&|$)/.test(path);
 }
 
 /** A watch the proxy re-establishes on another apiserver when its own dies (JSON streams only). */

@@ -68,7 +68,9 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     CORRAL_TLS_CA_FILE: tls.caFile,
     ...env,
   };
-  const launch = () => spawn(process.execPath, [join(REPO, 'dist/apps/server/src/main.js')], { env: serverEnv, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SERVER_NODE_ARGS, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof, to see where the server's time goes
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const launch = () => spawn(process.execPath, [...nodeArgs, join(REPO, 'dist/apps/server/src/main.js')], { env: serverEnv, stdio: ['ignore', 'ignore', 'inherit'] });
   let child = launch();
   const url = `https://127.0.0.1:${port}`;
   const request = async (method: string, path: string, body?: unknown) => {

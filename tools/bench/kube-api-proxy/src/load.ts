@@ -8,6 +8,8 @@ export interface Target {
   cert?: string;
   key?: string;
   token?: string;
+  /** sent with every request, e.g. Kubernetes impersonation */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -27,7 +29,7 @@ export interface LoadResult {
 export async function runLoad(target: Target, path: string, concurrency: number, seconds: number): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: target.ca, cert: target.cert, key: target.key });
   const url = new URL(`${target.url}${path}`);
-  const headers: Record<string, string> = { accept: 'application/json', ...(target.token ? { authorization: `Bearer ${target.token}` } : {}) };
+  const headers: Record<string, string> = { accept: 'application/json', ...(target.token ? { authorization: `Bearer ${target.token}` } : {}), ...target.headers };
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + seconds * 1000;
