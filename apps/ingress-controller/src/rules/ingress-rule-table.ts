@@ -20,6 +20,7 @@ interface Entry {
  */
 export class IngressRuleTable {
   private readonly entries = new Map<string, Entry>();
+  private readonly listeners: Array<() => void> = [];
 
   /** null: every Ingress; else only Ingresses of this class or of no class */
   constructor(private readonly ingressClass: string | null = null) {}
@@ -38,13 +39,24 @@ export class IngressRuleTable {
     const createdAt = created instanceof Date ? created.toISOString() : created ? String(created) : '';
     const change = this.entries.has(key) ? 'updated' : 'added';
     this.entries.set(key, { rank: `${createdAt}\u0000${key}`, rules });
+    this.changed();
     return { owned: true, change, rules, skipped };
   }
 
   /** Drops an Ingress (informer delete); false when it was not in the table. */
   remove(namespace: string, name: string): boolean {
-    const key = ingressKey(namespace, name);
-    return this.entries.delete(key);
+    const removed = this.entries.delete(ingressKey(namespace, name));
+    if (removed) this.changed();
+    return removed;
+  }
+
+  /** Calls `listener` after every change of the rules (the load balancer follows them). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   get ingressCount(): number {

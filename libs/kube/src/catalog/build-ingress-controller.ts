@@ -4,7 +4,11 @@ import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
 import { dependsOn, inComponentDir, probe, requirePki, toArgs } from './spec-parts';
 
-/** Corral's own ingress controller; health on 10254 as ingress-nginx, traffic on the host's address. */
+/**
+ * Corral's own ingress controller; health on 10254 as ingress-nginx, traffic on the host's
+ * address through the HAProxy it runs (master-worker, its configuration in the component's
+ * directory). `haproxy` is found on the component's PATH: the agent's bin dir, then /usr/sbin.
+ */
 export function buildIngressController(input: HostComponentsInput): ComponentSpec {
   const { host } = input;
   const pki = requirePki(input.pki['ingress-controller'], 'ingress-controller', host.hostname);
@@ -20,6 +24,8 @@ export function buildIngressController(input: HostComponentsInput): ComponentSpe
       'http-port': httpPort,
       'https-port': httpsPort,
       'healthz-port': PORTS.ingressHealthz,
+      haproxy: 'haproxy',
+      'run-dir': '${componentDir}',
     }),
     files: [componentKubeconfigFile(input, 'ingress-controller', pki.client)],
     ports: [httpPort, httpsPort, PORTS.ingressHealthz],
