@@ -3,10 +3,17 @@ import { API_PROXY_USER, bootstrapObjectsHash, CLUSTER_DNS_USER, clusterBootstra
 const find = (kind: string, name: string) => clusterBootstrapObjects().find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('cluster bootstrap objects', () => {
-  it('binds the ingress controller to read-only access on Ingresses and IngressClasses', () => {
+  it('binds the ingress controller to read-only access on Ingresses, IngressClasses, Services and EndpointSlices', () => {
     const role = find('ClusterRole', 'corral:ingress-controller');
     const binding = find('ClusterRoleBinding', 'corral:ingress-controller');
-    expect(role).toMatchObject({ kind: 'ClusterRole', rules: [{ verbs: ['get', 'list', 'watch'], resources: ['ingresses', 'ingressclasses'] }] });
+    expect(role).toMatchObject({
+      kind: 'ClusterRole',
+      rules: [
+        { verbs: ['get', 'list', 'watch'], resources: ['ingresses', 'ingressclasses'] },
+        { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+      ],
+    });
     expect(binding).toMatchObject({ kind: 'ClusterRoleBinding', roleRef: { name: role!.metadata.name }, subjects: [{ kind: 'User', name: INGRESS_CONTROLLER_USER }] });
   });
 

@@ -35,7 +35,7 @@ export interface KubeDnsInput {
 /**
  * The RBAC objects Corral's own components need beyond what kube-apiserver bootstraps itself
  * (system:kube-proxy, system:node:*, the controllers' roles are upstream's): the ingress
- * controller reads Ingresses and IngressClasses cluster-wide; CoreDNS watches what its
+ * controller reads Ingresses, IngressClasses, Services and EndpointSlices cluster-wide; CoreDNS watches what its
  * `kubernetes` plugin serves; the API proxy impersonates its callers, who act as members of
  * corral:read (view) or corral:write (cluster-admin). With `dns`, also the kube-dns Service
  * (see kubeDnsObjects).
@@ -66,7 +66,11 @@ export function clusterBootstrapObjects(dns?: KubeDnsInput): BootstrapObject[] {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: 'corral:ingress-controller', labels: MANAGED_BY },
-      rules: [{ apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch'] }],
+      rules: [
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+      ],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
