@@ -30,6 +30,8 @@ ci_install_packages() {
   command -v dig >/dev/null || missing+=(bind9-dnsutils)
   command -v dnsperf >/dev/null || missing+=(dnsperf)
   command -v dnsmasq >/dev/null || missing+=(dnsmasq-base)
+  # ingress bench: wrk drives HAProxy and the backends alike
+  command -v wrk >/dev/null || missing+=(wrk)
   [ ${#missing[@]} -eq 0 ] && { echo "all there"; return 0; }
   [ "$(id -u)" -eq 0 ] || ci_fail "missing Debian packages ${missing[*]}, and not root to apt-get install them"
   echo "installing ${missing[*]}"
