@@ -7,6 +7,7 @@ import { createHealthServer } from './http/health-server';
 import { closeServer, listen } from './http/listen';
 import { createTrafficServer } from './http/traffic-server';
 import { IngressRuleTable } from './rules/ingress-rule-table';
+import { StatusPublisher } from './status/status-publisher';
 import { IngressWatcher, type IngressWatcherOptions } from './watch/ingress-watcher';
 
 /**
@@ -19,6 +20,7 @@ export class IngressController {
   private readonly healthServer: Server;
   private readonly trafficServer: Server | null;
   private readonly loadBalancer: LoadBalancer | null;
+  private readonly statusPublisher: StatusPublisher | null = null;
   private failWith: (reason: string) => void = () => undefined;
   /** resolves with the reason when the controller cannot go on (HAProxy exited) */
   readonly failed = new Promise<string>((resolve) => (this.failWith = resolve));
@@ -37,6 +39,11 @@ export class IngressController {
       const listenOn = { bindAddress: config.bindAddress, httpPort: config.httpPort, runDir: config.runDir };
       this.loadBalancer = new LoadBalancer(kubeConfig, this.table, { ...listenOn, haproxyBinary: config.haproxy, onHaproxyExit: (reason) => this.failWith(reason) }, logger);
       this.table.onChange(() => this.loadBalancer!.requestSync());
+      // status lists the addresses instances serve on; an unspecified bind address names none
+      if (!['0.0.0.0', '::'].includes(config.bindAddress)) {
+        const lb = this.loadBalancer;
+        this.statusPublisher = new StatusPublisher(kubeConfig, { address: config.bindAddress, ingressClass: config.ingressClass, serving: () => lb.serving() }, logger);
+      }
     } else {
       this.loadBalancer = null;
       this.trafficServer = createTrafficServer(this.table, this.watcher);
@@ -56,12 +63,14 @@ export class IngressController {
     } else {
       this.logger.info({ bindAddress, healthzPort, httpPort, haproxy: this.config.haproxy, runDir: this.config.runDir }, `health :${healthzPort}; HAProxy serves http ${bindAddress}:${httpPort} once Services and EndpointSlices are listed`);
       this.loadBalancer!.start();
+      this.statusPublisher?.start();
     }
     this.watcher.start();
   }
 
   async stop(): Promise<void> {
     await this.watcher.stop();
+    await this.statusPublisher?.stop();
     await this.loadBalancer?.stop();
     await Promise.all([this.trafficServer ? closeServer(this.trafficServer) : undefined, closeServer(this.healthServer)]);
   }

@@ -104,6 +104,7 @@ describe('corral-ingress-controller with --haproxy: HAProxy routes Ingress rules
   let core: k8s.CoreV1Api;
   let discovery: k8s.DiscoveryV1Api;
   let networking: k8s.NetworkingV1Api;
+  let coordination: k8s.CoordinationV1Api;
 
   const slice = (service: string, ips: string[], ready = (_ip: string) => true): k8s.V1EndpointSlice => ({
     metadata: { name: `${service}-abc`, namespace: 'shop', labels: { 'kubernetes.io/service-name': service } },
@@ -142,6 +143,7 @@ describe('corral-ingress-controller with --haproxy: HAProxy routes Ingress rules
     core = kc.makeApiClient(k8s.CoreV1Api);
     discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
     networking = kc.makeApiClient(k8s.NetworkingV1Api);
+    coordination = kc.makeApiClient(k8s.CoordinationV1Api);
     await core.createNamespace({ body: { metadata: { name: 'shop' } } });
   });
 
@@ -165,6 +167,14 @@ describe('corral-ingress-controller with --haproxy: HAProxy routes Ingress rules
     expect(await get(httpPort, '/api', 'app.example')).toEqual({ status: 200, body: 'pod-6' });
     expect((await get(httpPort, '/apix', 'app.example')).body).toMatch(/^pod-[012]$/);
     expect(await get(httpPort, '/', 'other.example')).toEqual({ status: 404, body: 'no ingress rule for this host and path\n' });
+  });
+
+  it('writes its address into the Ingress status, as the holder of the status Lease', async () => {
+    await waitFor('status lists the LB address', async () => JSON.stringify((await networking.readNamespacedIngress({ name: 'web', namespace: 'shop' })).status?.loadBalancer?.ingress) === JSON.stringify([{ ip: LB }]), 20_000);
+    const leader = await coordination.readNamespacedLease({ name: 'corral-ingress-status', namespace: 'kube-system' });
+    expect(leader.spec).toMatchObject({ holderIdentity: LB, leaseDurationSeconds: 10 });
+    const instance = await coordination.readNamespacedLease({ name: 'corral-ingress-instance-127-0-0-80', namespace: 'kube-system' });
+    expect(instance.spec?.holderIdentity).toBe(LB);
   });
 
   it('applies endpoint changes through the runtime API, without a reload, losing no request of a keep-alive client', async () => {

@@ -41,7 +41,7 @@ describe('parseControllerFlags', () => {
       httpPort: 8080,
       httpsPort: 8443,
       healthzPort: PORTS.ingressHealthz,
-      ingressClass: null,
+      ingressClass: 'corral',
       logLevel: 'info',
       haproxy: 'haproxy',
       runDir: '/var/lib/corral-agent/components/ingress-controller',

@@ -58,6 +58,11 @@ export class LoadBalancer {
     this.slices.start();
   }
 
+  /** HAProxy runs with a configuration from synced caches */
+  serving(): boolean {
+    return this.applied !== null;
+  }
+
   /** the worker's pid, or undefined before HAProxy runs */
   workerPid(): Promise<number | undefined> {
     return this.applied ? this.haproxy.workerPid() : Promise.resolve(undefined);

@@ -134,6 +134,7 @@ describe('ingress load balancing on real nodes (issue 13)', () => {
     }
     return null;
   };
+  const statusAddresses = async () => (((await kubectlJson('get', 'ingress', 'app')).status?.loadBalancer?.ingress ?? []) as { ip: string }[]).map((i) => i.ip).sort();
   const answers = async (address: string) => {
     const seen = new Set<string>();
     for (let i = 0; i < 12; i++) {
@@ -187,6 +188,9 @@ describe('ingress load balancing on real nodes (issue 13)', () => {
     const api = (await kubectlJson('get', 'pods', '-l', 'app=api')).items[0].metadata.name;
     expect(await get(address, '/api/', 'app.example')).toEqual({ status: 200, body: `api-${api}` });
     expect((await get(address, '/', 'other.example')).status).toBe(404);
+    // class corral is the default, and the status lists the instance's address
+    expect((await kubectlJson('get', 'ingressclass', 'corral')).spec.controller).toBe('corral.dev/ingress-controller');
+    await withDiagnosis(eventually(async () => (await statusAddresses()).join() === address, { timeoutMs: 30_000, intervalMs: 1000, what: `Ingress status lists ${address}` }));
   });
 
   it('scaling the Deployment 3 -> 6 under a client loop: 0 failed requests, the new pods answer', async () => {
@@ -231,7 +235,9 @@ describe('ingress load balancing on real nodes (issue 13)', () => {
       return a && a !== address ? a : null;
     }, { timeoutMs: 180_000, intervalMs: 1000, what: 'ingress controller re-placed' })))!;
     await withDiagnosis(eventually(async () => (await get(moved, '/', 'app.example').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 120_000, intervalMs: 500, what: 'the new LB address answers' }));
-    process.stdout.write(`ingress: LB host ${address} cut; ${moved} answers after ${((Date.now() - cutAt) / 1000).toFixed(1)} s (host lost after 20 s)\n`);
+    const answeredAfter = (Date.now() - cutAt) / 1000;
+    await withDiagnosis(eventually(async () => (await statusAddresses()).join() === moved, { timeoutMs: 60_000, intervalMs: 1000, what: `Ingress status lists only ${moved}` }));
+    process.stdout.write(`ingress: LB host ${address} cut; ${moved} answers after ${answeredAfter.toFixed(1)} s, status lists only it after ${((Date.now() - cutAt) / 1000).toFixed(1)} s (host lost after 20 s)\n`);
     await harness.restoreLink(victim);
   });
 });

@@ -12,9 +12,20 @@ describe('cluster bootstrap objects', () => {
         { verbs: ['get', 'list', 'watch'], resources: ['ingresses', 'ingressclasses'] },
         { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update'] },
       ],
     });
     expect(binding).toMatchObject({ kind: 'ClusterRoleBinding', roleRef: { name: role!.metadata.name }, subjects: [{ kind: 'User', name: INGRESS_CONTROLLER_USER }] });
+  });
+
+  it('makes corral the default IngressClass, naming Corral\'s controller', () => {
+    expect(find('IngressClass', 'corral')).toMatchObject({
+      apiVersion: 'networking.k8s.io/v1',
+      metadata: { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      spec: { controller: 'corral.dev/ingress-controller' },
+    });
+    expect(objectPath(find('IngressClass', 'corral')!)).toBe('/apis/networking.k8s.io/v1/ingressclasses/corral');
   });
 
   it('lets the API proxy impersonate and nothing else, and binds its callers\' groups to view and cluster-admin', () => {

@@ -1,4 +1,5 @@
 import type { ComponentSpec } from '@corral/contracts';
+import { INGRESS_CLASS } from '../bootstrap/cluster-bootstrap-objects';
 import type { HostComponentsInput } from './catalog-input';
 import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
@@ -24,6 +25,8 @@ export function buildIngressController(input: HostComponentsInput): ComponentSpe
       'http-port': httpPort,
       'https-port': httpsPort,
       'healthz-port': PORTS.ingressHealthz,
+      // the default class: Ingresses of class corral and those without a class
+      'ingress-class': INGRESS_CLASS,
       haproxy: 'haproxy',
       'run-dir': '${componentDir}',
     }),
