@@ -33,10 +33,9 @@ export class IngressController {
   ) {
     this.table = new IngressRuleTable(config.ingressClass);
     this.watcher = new IngressWatcher(kubeConfig, this.table, logger, watcherOptions);
-    this.healthServer = createHealthServer(this.watcher, this.table);
     if (config.haproxy && config.runDir) {
       this.trafficServer = null;
-      const listenOn = { bindAddress: config.bindAddress, httpPort: config.httpPort, runDir: config.runDir };
+      const listenOn = { bindAddress: config.bindAddress, httpPort: config.httpPort, httpsPort: config.httpsPort, runDir: config.runDir };
       this.loadBalancer = new LoadBalancer(kubeConfig, this.table, { ...listenOn, haproxyBinary: config.haproxy, onHaproxyExit: (reason) => this.failWith(reason) }, logger);
       this.table.onChange(() => this.loadBalancer!.requestSync());
       // status lists the addresses instances serve on; an unspecified bind address names none
@@ -48,6 +47,16 @@ export class IngressController {
       this.loadBalancer = null;
       this.trafficServer = createTrafficServer(this.table, this.watcher);
     }
+    // healthy (and so IngressReady) only while HAProxy serves, with the watch connected
+    const lb = this.loadBalancer;
+    const health = {
+      status: () => {
+        const status = this.watcher.status();
+        if (!lb || !status.healthy || lb.serving()) return status;
+        return { ...status, healthy: false, reason: 'haproxy not started yet: waiting for Services, EndpointSlices and Secrets to be listed' };
+      },
+    };
+    this.healthServer = createHealthServer(health, this.table);
   }
 
   /** Binds the listeners (rejects when one cannot bind), then starts watching. */
@@ -61,7 +70,7 @@ export class IngressController {
         `listening on ${bindAddress}: health :${healthzPort}, http :${httpPort} (answers 404/503, no proxying without --haproxy); https :${httpsPort} is not served (no TLS termination yet)`,
       );
     } else {
-      this.logger.info({ bindAddress, healthzPort, httpPort, haproxy: this.config.haproxy, runDir: this.config.runDir }, `health :${healthzPort}; HAProxy serves http ${bindAddress}:${httpPort} once Services and EndpointSlices are listed`);
+      this.logger.info({ bindAddress, healthzPort, httpPort, httpsPort, haproxy: this.config.haproxy, runDir: this.config.runDir }, `health :${healthzPort}; HAProxy serves http ${bindAddress}:${httpPort} (and https :${httpsPort} once an Ingress has a tls Secret) after Services, EndpointSlices and Secrets are listed`);
       this.loadBalancer!.start();
       this.statusPublisher?.start();
     }

@@ -1,6 +1,10 @@
 import * as k8s from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { Agent, createServer, request, type Server } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { promisify } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -42,6 +46,29 @@ function runtime(socket: string, command: string): Promise<string> {
     s.on('data', (d) => (out += d.toString()));
     s.on('end', () => resolve(out));
     s.on('error', reject);
+  });
+}
+
+/** a self-signed certificate for app.example with `cn` as its subject CN */
+async function testCertificate(dir: string, cn: string): Promise<{ crt: string; key: string }> {
+  const crt = join(dir, `${cn}.crt`);
+  const key = join(dir, `${cn}.key`);
+  await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=DNS:app.example', '-keyout', key, '-out', crt]);
+  return { crt: readFileSync(crt, 'utf8'), key: readFileSync(key, 'utf8') };
+}
+
+/** GET over TLS with SNI app.example: the certificate's CN and the body */
+function httpsGet(port: number, path: string): Promise<{ cn: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: LB, port, path, servername: 'app.example', headers: { Host: 'app.example' }, rejectUnauthorized: false, agent: false, timeout: 3000 }, (res) => {
+      const cn = String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '');
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ cn, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -99,6 +126,7 @@ describe('corral-ingress-controller with --haproxy: HAProxy routes Ingress rules
   let runDir: string;
   let cp: ControlPlane;
   let httpPort: number;
+  let httpsPort: number;
   let podPort: number;
   const pods: Server[] = [];
   let core: k8s.CoreV1Api;
@@ -133,9 +161,10 @@ describe('corral-ingress-controller with --haproxy: HAProxy routes Ingress rules
     const kubeconfig = cp.pki.kubeconfig('ingress-controller', cp.server, client);
     httpPort = await freePort(LB);
     const healthzPort = await freePort(LB);
+    httpsPort = await freePort(LB);
     startProcess(
       join(BIN_DIR, 'corral-ingress-controller'),
-      [`--kubeconfig=${kubeconfig}`, `--bind-address=${LB}`, `--http-port=${httpPort}`, `--healthz-port=${healthzPort}`, `--haproxy=${HAPROXY}`, `--run-dir=${runDir}`, '--v=2'],
+      [`--kubeconfig=${kubeconfig}`, `--bind-address=${LB}`, `--http-port=${httpPort}`, `--healthz-port=${healthzPort}`, `--https-port=${httpsPort}`, `--haproxy=${HAPROXY}`, `--run-dir=${runDir}`, '--v=2'],
       join(dir, 'controller.log'),
     );
     const kc = new k8s.KubeConfig();
@@ -210,5 +239,21 @@ describe('corral-ingress-controller with --haproxy: HAProxy routes Ingress rules
     expect(await workerPid(runDir)).not.toBe(pid);
     // each resent request was one the old worker never read; printed for the record
     process.stdout.write(`reload: ${loop.ok} requests, ${loop.resent} resent on a fresh connection, 0 failed\n`);
+  });
+
+  it('terminates TLS with the certificate of the Ingress tls Secret, and serves a replaced certificate', async () => {
+    const tlsSecret = (c: { crt: string; key: string }): k8s.V1Secret => ({
+      metadata: { name: 'app-tls', namespace: 'shop' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': Buffer.from(c.crt).toString('base64'), 'tls.key': Buffer.from(c.key).toString('base64') },
+    });
+    await core.createNamespacedSecret({ namespace: 'shop', body: tlsSecret(await testCertificate(dir, 'first')) });
+    const body = { ...ingress([['/', 'front']]), spec: { ...ingress([['/', 'front']]).spec, tls: [{ hosts: ['app.example'], secretName: 'app-tls' }] } };
+    await networking.replaceNamespacedIngress({ name: 'web', namespace: 'shop', body });
+    await waitFor('HTTPS answers', async () => (await httpsGet(httpsPort, '/').catch(() => null))?.cn === 'first', 15_000);
+    expect((await httpsGet(httpsPort, '/')).body).toMatch(/^pod-[45]$/);
+
+    await core.replaceNamespacedSecret({ name: 'app-tls', namespace: 'shop', body: tlsSecret(await testCertificate(dir, 'second')) });
+    await waitFor('the new certificate is served', async () => (await httpsGet(httpsPort, '/').catch(() => null))?.cn === 'second', 15_000);
   });
 });

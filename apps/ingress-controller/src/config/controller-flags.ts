@@ -8,7 +8,7 @@ export interface ControllerConfig {
   /** the only address every listener binds */
   bindAddress: string;
   httpPort: number;
-  /** accepted and validated; nothing listens on it until TLS termination exists */
+  /** HAProxy's HTTPS listener (with --haproxy, once an Ingress has a tls Secret) */
   httpsPort: number;
   healthzPort: number;
   /** null: every Ingress is ours; else only Ingresses of this class or of no class */
@@ -29,7 +29,7 @@ const FLAGS: FlagDef[] = [
   { name: 'kubeconfig', value: 'path', help: 'kubeconfig with the apiserver URL, its CA and this controller\'s client certificate (required)' },
   { name: 'bind-address', value: 'ip', help: 'the only address the HTTP, HTTPS and health listeners bind', default: '0.0.0.0' },
   { name: 'http-port', value: 'port', help: 'port of the plain HTTP listener', default: String(PORTS.ingressHttp) },
-  { name: 'https-port', value: 'port', help: 'port of the HTTPS listener (reserved: TLS termination is not implemented yet)', default: String(PORTS.ingressHttps) },
+  { name: 'https-port', value: 'port', help: 'port of the HTTPS listener (HAProxy, with --haproxy, once an Ingress names a tls Secret)', default: String(PORTS.ingressHttps) },
   { name: 'healthz-port', value: 'port', help: 'port of /healthz and /debug/rules', default: String(PORTS.ingressHealthz) },
   { name: 'ingress-class', value: 'name', help: 'handle only Ingresses of this class (and those without a class); default: all' },
   { name: 'haproxy', value: 'path', help: 'run this HAProxy binary as the load balancer on the http port (without it, the http port only answers 404/503 by the rules)' },

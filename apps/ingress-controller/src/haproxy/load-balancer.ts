@@ -1,14 +1,15 @@
-import { CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1EndpointSlice, type V1Service } from '@kubernetes/client-node';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1EndpointSlice, type V1Secret, type V1Service } from '@kubernetes/client-node';
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { IngressRuleTable } from '../rules/ingress-rule-table';
 import { describeError } from '../util/describe-error';
 import { ResourceCache } from '../watch/resource-cache';
 import { HaproxyProcess } from './haproxy-process';
-import { backendName, MAP_FILES, mapFileContent, renderHaproxyConfig, routingMaps, type LbListen, type RoutingMaps } from './render-haproxy-config';
+import { backendName, CERT_DIR, CRT_LIST, MAP_FILES, mapFileContent, renderHaproxyConfig, routingMaps, type LbListen, type RoutingMaps } from './render-haproxy-config';
 import { resolveEndpoints } from './resolve-endpoints';
 import { assignSlots, slotCommands, slotCount, type Slots } from './server-slots';
+import { tlsCertificates, type TlsCertificates } from './tls-certificates';
 
 export interface LoadBalancerOptions extends LbListen {
   haproxyBinary: string;
@@ -27,6 +28,7 @@ const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export class LoadBalancer {
   private readonly services: ResourceCache<V1Service>;
   private readonly slices: ResourceCache<V1EndpointSlice>;
+  private readonly secrets: ResourceCache<V1Secret>;
   private readonly haproxy: HaproxyProcess;
   private applied: { structure: string; backends: Map<string, Slots> } | null = null;
   private running: Promise<void> | null = null;
@@ -46,6 +48,7 @@ export class LoadBalancer {
     const changed = () => this.requestSync();
     this.services = new ResourceCache(kubeConfig, '/api/v1/services', () => core.listServiceForAllNamespaces(), logger, changed);
     this.slices = new ResourceCache(kubeConfig, '/apis/discovery.k8s.io/v1/endpointslices', () => discovery.listEndpointSliceForAllNamespaces(), logger, changed);
+    this.secrets = new ResourceCache(kubeConfig, '/api/v1/secrets', () => core.listSecretForAllNamespaces({ fieldSelector: 'type=kubernetes.io/tls' }), logger, changed);
     const file = (name: string) => join(options.runDir, name);
     this.haproxy = new HaproxyProcess(options.haproxyBinary, file('haproxy.cfg'), file('master.sock'), file('admin.sock'), (code, signal) =>
       options.onHaproxyExit(`haproxy exited (${signal ?? `code ${code}`})`),
@@ -53,9 +56,10 @@ export class LoadBalancer {
   }
 
   start(): void {
-    mkdirSync(this.options.runDir, { recursive: true });
+    mkdirSync(join(this.options.runDir, CERT_DIR), { recursive: true, mode: 0o700 });
     this.services.start();
     this.slices.start();
+    this.secrets.start();
   }
 
   /** HAProxy runs with a configuration from synced caches */
@@ -70,7 +74,7 @@ export class LoadBalancer {
 
   /** Called on every change of the rules, Services or EndpointSlices. */
   requestSync(): void {
-    if (this.closing || !this.services.synced || !this.slices.synced) return;
+    if (this.closing || !this.services.synced || !this.slices.synced || !this.secrets.synced) return;
     if (this.running) {
       this.again = true;
       return;
@@ -81,7 +85,7 @@ export class LoadBalancer {
   async stop(): Promise<void> {
     this.closing = true;
     await this.running;
-    await Promise.all([this.services.stop(), this.slices.stop()]);
+    await Promise.all([this.services.stop(), this.slices.stop(), this.secrets.stop()]);
     await this.haproxy.stop();
   }
 
@@ -111,8 +115,11 @@ export class LoadBalancer {
       const count = previous && previous.length >= endpoints.length ? previous.length : slotCount(endpoints.length);
       backends.set(name, assignSlots(previous, endpoints, count));
     }
-    const structure = renderHaproxyConfig(this.options, maps, new Map([...backends].map(([n, s]) => [n, s.map(() => null)]))) + JSON.stringify(maps);
-    const config = renderHaproxyConfig(this.options, maps, backends);
+    const certs = tlsCertificates(this.table.tls(), (ns, name) => this.secrets.get(name, ns), join(this.options.runDir, CERT_DIR));
+    const tls = certs.files.size > 0;
+    // a new or changed certificate reloads too: hitless, so no connection drops
+    const structure = renderHaproxyConfig(this.options, maps, new Map([...backends].map(([n, s]) => [n, s.map(() => null)])), tls) + JSON.stringify(maps) + JSON.stringify([...certs.files]);
+    const config = renderHaproxyConfig(this.options, maps, backends, tls);
 
     if (this.applied && this.applied.structure === structure) {
       const commands = [...backends].flatMap(([name, slots]) => slotCommands(name, this.applied!.backends.get(name)!, slots));
@@ -126,6 +133,7 @@ export class LoadBalancer {
       return;
     }
 
+    this.writeCertificates(certs);
     this.writeFiles(maps, config);
     const started = Date.now();
     if (this.applied === null) await this.haproxy.start();
@@ -134,13 +142,20 @@ export class LoadBalancer {
       this.stats.reloads += 1;
     }
     this.applied = { structure, backends };
-    const fields = { backends: backends.size, rules: rules.length, ms: Date.now() - started, ...(maps.skipped.length ? { skipped: maps.skipped } : {}) };
+    const fields = { backends: backends.size, rules: rules.length, ms: Date.now() - started, certificates: certs.files.size, ...(maps.skipped.length || certs.skipped.length ? { skipped: [...maps.skipped, ...certs.skipped] } : {}) };
     this.logger.info(fields, this.stats.reloads === 0 ? 'haproxy started' : 'haproxy configuration changed; reloaded');
   }
 
   private writeFiles(maps: RoutingMaps, config: string): void {
     for (const [key, name] of Object.entries(MAP_FILES)) this.writeFile(name, mapFileContent(maps[key as keyof typeof MAP_FILES]));
     this.writeFile('haproxy.cfg', config);
+  }
+
+  private writeCertificates(certs: TlsCertificates): void {
+    const dir = join(this.options.runDir, CERT_DIR);
+    for (const name of readdirSync(dir)) if (name.endsWith('.pem') && !certs.files.has(name)) rmSync(join(dir, name));
+    for (const [name, pem] of certs.files) this.writeFile(join(CERT_DIR, name), pem);
+    this.writeFile(CRT_LIST, certs.crtList);
   }
 
   /** write-then-rename: HAProxy never reads a half-written file */

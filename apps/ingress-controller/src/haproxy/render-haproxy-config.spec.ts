@@ -28,10 +28,16 @@ describe('routingMaps', () => {
 describe('renderHaproxyConfig', () => {
   it('writes one backend per Service port with its slots, empty ones disabled', () => {
     const maps = routingMaps([rule('app.example', '/', 'Prefix', 'front')]);
-    const config = renderHaproxyConfig({ bindAddress: '10.0.0.5', httpPort: 80, runDir: '/run/lb' }, maps, new Map([[backendName(rule(null, '/', 'Prefix', 'front')), [{ address: '10.42.0.7', port: 8080 }, null]]]));
+    const config = renderHaproxyConfig({ bindAddress: '10.0.0.5', httpPort: 80, httpsPort: 443, runDir: '/run/lb' }, maps, new Map([[backendName(rule(null, '/', 'Prefix', 'front')), [{ address: '10.42.0.7', port: 8080 }, null]]]));
     expect(config).toContain('    bind 10.0.0.5:80\n');
     expect(config).toContain('map_beg(/run/lb/host-prefix.map)');
     expect(config).toContain('backend shop_front_80\n    balance roundrobin\n    server s1 10.42.0.7:8080\n    server s2 127.0.0.1:1 disabled\n');
     expect(config).toContain('default_backend no-rule');
+    expect(config).not.toContain('ssl');
+  });
+
+  it('binds the HTTPS port with the crt-list once there is a certificate', () => {
+    const config = renderHaproxyConfig({ bindAddress: '10.0.0.5', httpPort: 80, httpsPort: 443, runDir: '/run/lb' }, routingMaps([]), new Map(), true);
+    expect(config).toContain('    bind 10.0.0.5:443 ssl crt-list /run/lb/certs.list\n');
   });
 });

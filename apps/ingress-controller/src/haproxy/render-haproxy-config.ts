@@ -4,6 +4,7 @@ import { serverName, type Slots } from './server-slots';
 export interface LbListen {
   bindAddress: string;
   httpPort: number;
+  httpsPort: number;
   /** where haproxy.cfg, the map files and the runtime socket live */
   runDir: string;
 }
@@ -67,15 +68,19 @@ export function routingMaps(rules: readonly IngressRule[]): RoutingMaps {
   return { hostExact: entries(maps.hostExact), hostPrefix: entries(maps.hostPrefix), anyExact: entries(maps.anyExact), anyPrefix: entries(maps.anyPrefix), defaultBackend, skipped };
 }
 
+export const CRT_LIST = 'certs.list';
+export const CERT_DIR = 'certs';
+
 export const mapFileContent = (entries: ReadonlyArray<[string, string]>): string => entries.map(([k, v]) => `${k} ${v}\n`).join('');
 
 /**
  * haproxy.cfg: one HTTP frontend that picks the backend from the map files (host + path, then
- * path alone for host-less rules, then the default backend, else 404), and one backend per
+ * path alone for host-less rules, then the default backend, else 404) on HTTP and, with `tls`,
+ * HTTPS, and one backend per
  * Service port with its server slots. Keep-alive to clients and servers; a failed connect is
  * retried on another server, so an endpoint that just went away costs no request.
  */
-export function renderHaproxyConfig(listen: LbListen, maps: RoutingMaps, backends: ReadonlyMap<string, Slots>): string {
+export function renderHaproxyConfig(listen: LbListen, maps: RoutingMaps, backends: ReadonlyMap<string, Slots>, tls = false): string {
   const file = (name: string) => `${listen.runDir}/${name}`;
   const lookup = (sample: string, conv: 'map_str' | 'map_beg', name: string) => {
     const expr = `${sample},${conv}(${file(name)})`;
@@ -98,6 +103,8 @@ export function renderHaproxyConfig(listen: LbListen, maps: RoutingMaps, backend
     '',
     'frontend http',
     `    bind ${listen.bindAddress}:${listen.httpPort}`,
+    // TLS ends here with the certificate the client's SNI selects (crt-list), only once there is one
+    ...(tls ? [`    bind ${listen.bindAddress}:${listen.httpsPort} ssl crt-list ${file(CRT_LIST)}`] : []),
     '    http-request set-var(txn.host) req.hdr(host),field(1,:),lower',
     '    http-request set-var(txn.path) path',
     '    http-request set-var(txn.hostpath) var(txn.host),concat(,txn.path,)',

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +45,21 @@ function get(address: string, path: string, host: string, agent: Agent | false =
   return once().catch((err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
     if (err.reusedSocket && err.code === 'ECONNRESET') return once();
     throw err;
+  });
+}
+
+/** GET https://address/ with SNI and Host app.example: the served certificate's CN and the body */
+function httpsGet(address: string): Promise<{ cn: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: address, port: 443, path: '/', servername: 'app.example', headers: { Host: 'app.example' }, rejectUnauthorized: false, agent: false, timeout: 5000 }, (res) => {
+      const cn = String((res.socket as TLSSocket).getPeerCertificate().subject?.CN ?? '');
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ cn, body: body.trim() }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
   });
 }
 
@@ -185,12 +202,29 @@ describe('ingress load balancing on real nodes (issue 13)', () => {
 
     const pods = ((await kubectlJson('get', 'pods', '-l', 'app=web')).items as any[]).map((p) => p.metadata.name).sort();
     expect([...(await answers(address))].sort()).toEqual(pods);
+    // the api pod may become ready after the web pods: 503 until then
+    await withDiagnosis(eventually(async () => (await get(address, '/api/', 'app.example')).status === 200, { timeoutMs: 60_000, intervalMs: 500, what: 'the api pod answers /api/' }));
     const api = (await kubectlJson('get', 'pods', '-l', 'app=api')).items[0].metadata.name;
     expect(await get(address, '/api/', 'app.example')).toEqual({ status: 200, body: `api-${api}` });
     expect((await get(address, '/', 'other.example')).status).toBe(404);
     // class corral is the default, and the status lists the instance's address
     expect((await kubectlJson('get', 'ingressclass', 'corral')).spec.controller).toBe('corral.dev/ingress-controller');
     await withDiagnosis(eventually(async () => (await statusAddresses()).join() === address, { timeoutMs: 30_000, intervalMs: 1000, what: `Ingress status lists ${address}` }));
+  });
+
+  it('TLS from the Ingress tls Secret: HTTPS answers with the test certificate', async () => {
+    const address = (await lbAddress())!;
+    const key = join(harness.workDir, 'app.key');
+    const crt = join(harness.workDir, 'app.crt');
+    await execFileAsync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=corral-ingress-test', '-addext', 'subjectAltName=DNS:app.example', '-keyout', key, '-out', crt]);
+    await kubectl('create', 'secret', 'tls', 'app-tls', `--cert=${crt}`, `--key=${key}`);
+    await kubectl('patch', 'ingress', 'app', '--type=merge', '-p', JSON.stringify({ spec: { tls: [{ hosts: ['app.example'], secretName: 'app-tls' }] } }));
+    const answer = await withDiagnosis(eventually(async () => {
+      const a = await httpsGet(address).catch(() => null);
+      return a?.cn === 'corral-ingress-test' ? a : null;
+    }, { timeoutMs: 30_000, intervalMs: 500, what: 'HTTPS with the test certificate' }));
+    const pods = ((await kubectlJson('get', 'pods', '-l', 'app=web')).items as any[]).map((p) => p.metadata.name);
+    expect(pods).toContain(answer!.body);
   });
 
   it('scaling the Deployment 3 -> 6 under a client loop: 0 failed requests, the new pods answer', async () => {

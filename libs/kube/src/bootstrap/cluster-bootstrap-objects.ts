@@ -77,6 +77,8 @@ export function clusterBootstrapObjects(dns?: KubeDnsInput): BootstrapObject[] {
         { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
         { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
         { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+        // the certificates of the Ingresses' tls sections
+        { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update'] },
       ],
     },
