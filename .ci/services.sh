@@ -32,6 +32,8 @@ ci_install_packages() {
   command -v dnsmasq >/dev/null || missing+=(dnsmasq-base)
   # the web console's browser tests and bench drive Debian's Chromium (playwright-core downloads none)
   [ -x /usr/bin/chromium ] || missing+=(chromium)
+  # ingress bench: wrk drives HAProxy and the backends alike
+  command -v wrk >/dev/null || missing+=(wrk)
   [ ${#missing[@]} -eq 0 ] && { echo "all there"; return 0; }
   [ "$(id -u)" -eq 0 ] || ci_fail "missing Debian packages ${missing[*]}, and not root to apt-get install them"
   echo "installing ${missing[*]}"

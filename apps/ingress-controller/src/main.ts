@@ -26,8 +26,13 @@ async function main(config: ControllerConfig): Promise<number> {
     await controller.stop();
     return EXIT_FAILURE;
   }
-  const signal = await stop;
-  logger.info({ signal }, 'stopping');
+  const outcome = await Promise.race([stop.then((signal) => ({ signal })), controller.failed.then((reason) => ({ reason }))]);
+  if ('reason' in outcome) {
+    logger.fatal({ reason: outcome.reason }, 'stopping: the load balancer cannot serve');
+    await controller.stop();
+    return EXIT_FAILURE;
+  }
+  logger.info({ signal: outcome.signal }, 'stopping');
   await controller.stop();
   logger.info('stopped');
   return EXIT_OK;

@@ -41,8 +41,10 @@ describe('parseControllerFlags', () => {
       httpPort: 8080,
       httpsPort: 8443,
       healthzPort: PORTS.ingressHealthz,
-      ingressClass: null,
+      ingressClass: 'corral',
       logLevel: 'info',
+      haproxy: 'haproxy',
+      runDir: '/var/lib/corral-agent/components/ingress-controller',
     });
     // the probe the agent runs targets the health listener
     expect(spec.probe).toMatchObject({ type: 'http', port: PORTS.ingressHealthz, path: '/healthz' });
@@ -67,6 +69,12 @@ describe('parseControllerFlags', () => {
   it('accepts --ingress-class, which the catalog interface lists', () => {
     expect(parseControllerFlags([KC, '--ingress-class=corral']).ingressClass).toBe('corral');
     expect(parseError([KC, '--ingress-class=Not_Valid'])).toContain('--ingress-class');
+  });
+
+  it('needs --run-dir with --haproxy, short enough for its sockets', () => {
+    expect(parseError([KC, '--haproxy=haproxy'])).toBe('--run-dir: required with --haproxy');
+    expect(parseError([KC, '--haproxy=haproxy', `--run-dir=/${'d'.repeat(90)}`])).toContain('--run-dir: too long');
+    expect(parseControllerFlags([KC, '--haproxy=/usr/sbin/haproxy', '--run-dir=/run/lb'])).toMatchObject({ haproxy: '/usr/sbin/haproxy', runDir: '/run/lb' });
   });
 
   it('rejects unknown flags, naming them', () => {

@@ -8,12 +8,16 @@ export interface ControllerConfig {
   /** the only address every listener binds */
   bindAddress: string;
   httpPort: number;
-  /** accepted and validated; nothing listens on it until TLS termination exists */
+  /** HAProxy's HTTPS listener (with --haproxy, once an Ingress has a tls Secret) */
   httpsPort: number;
   healthzPort: number;
   /** null: every Ingress is ours; else only Ingresses of this class or of no class */
   ingressClass: string | null;
   logLevel: LogLevel;
+  /** HAProxy's binary: when set, HAProxy serves the http port and routes to the Services' endpoints */
+  haproxy: string | null;
+  /** where the HAProxy configuration, map files and sockets are written */
+  runDir: string | null;
 }
 
 /**
@@ -25,9 +29,11 @@ const FLAGS: FlagDef[] = [
   { name: 'kubeconfig', value: 'path', help: 'kubeconfig with the apiserver URL, its CA and this controller\'s client certificate (required)' },
   { name: 'bind-address', value: 'ip', help: 'the only address the HTTP, HTTPS and health listeners bind', default: '0.0.0.0' },
   { name: 'http-port', value: 'port', help: 'port of the plain HTTP listener', default: String(PORTS.ingressHttp) },
-  { name: 'https-port', value: 'port', help: 'port of the HTTPS listener (reserved: TLS termination is not implemented yet)', default: String(PORTS.ingressHttps) },
+  { name: 'https-port', value: 'port', help: 'port of the HTTPS listener (HAProxy, with --haproxy, once an Ingress names a tls Secret)', default: String(PORTS.ingressHttps) },
   { name: 'healthz-port', value: 'port', help: 'port of /healthz and /debug/rules', default: String(PORTS.ingressHealthz) },
   { name: 'ingress-class', value: 'name', help: 'handle only Ingresses of this class (and those without a class); default: all' },
+  { name: 'haproxy', value: 'path', help: 'run this HAProxy binary as the load balancer on the http port (without it, the http port only answers 404/503 by the rules)' },
+  { name: 'run-dir', value: 'path', help: 'directory for the HAProxy configuration, map files and sockets (required with --haproxy)' },
   ...LOG_LEVEL_FLAGS,
 ];
 
@@ -66,6 +72,12 @@ export function parseControllerFlags(argv: readonly string[]): ControllerConfig 
     throw new FlagError(`--ingress-class: ${JSON.stringify(ingressClassRaw)} is not a valid IngressClass name (lowercase RFC 1123 subdomain)`);
   }
 
+  const haproxy = flags.last('haproxy') || null;
+  const runDir = flags.last('run-dir') || null;
+  if (haproxy !== null && runDir === null) throw new FlagError('--run-dir: required with --haproxy');
+  // HAProxy's master and runtime sockets live there, and a unix socket path has at most 107 bytes
+  if (runDir !== null && runDir.length > 80) throw new FlagError(`--run-dir: too long (${runDir.length} characters, at most 80, for the sockets in it)`);
+
   return {
     kubeconfig,
     bindAddress,
@@ -74,6 +86,8 @@ export function parseControllerFlags(argv: readonly string[]): ControllerConfig 
     healthzPort,
     ingressClass: ingressClassRaw ?? null,
     logLevel: parseLogLevel(flags),
+    haproxy,
+    runDir,
   };
 }
 

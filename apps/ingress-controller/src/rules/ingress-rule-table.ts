@@ -1,5 +1,5 @@
 import type { V1Ingress } from '@kubernetes/client-node';
-import { extractIngressRules, ingressClassOf, ingressKey, type IngressRule } from './ingress-rules';
+import { extractIngressRules, ingressClassOf, ingressKey, type IngressRule, type IngressTls } from './ingress-rules';
 import { matchRule, type RuleMatch } from './match-rule';
 
 export type ApplyOutcome =
@@ -11,6 +11,7 @@ interface Entry {
   /** creationTimestamp + key: older Ingresses win equal routes */
   rank: string;
   rules: IngressRule[];
+  tls: IngressTls[];
 }
 
 /**
@@ -20,6 +21,7 @@ interface Entry {
  */
 export class IngressRuleTable {
   private readonly entries = new Map<string, Entry>();
+  private readonly listeners: Array<() => void> = [];
 
   /** null: every Ingress; else only Ingresses of this class or of no class */
   constructor(private readonly ingressClass: string | null = null) {}
@@ -33,18 +35,29 @@ export class IngressRuleTable {
     if (this.ingressClass !== null && ingressClass !== null && ingressClass !== this.ingressClass) {
       return { owned: false, ingressClass, removed: this.remove(namespace, name) };
     }
-    const { rules, skipped } = extractIngressRules(ingress);
+    const { rules, tls, skipped } = extractIngressRules(ingress);
     const created = ingress.metadata?.creationTimestamp;
     const createdAt = created instanceof Date ? created.toISOString() : created ? String(created) : '';
     const change = this.entries.has(key) ? 'updated' : 'added';
-    this.entries.set(key, { rank: `${createdAt}\u0000${key}`, rules });
+    this.entries.set(key, { rank: `${createdAt}\u0000${key}`, rules, tls });
+    this.changed();
     return { owned: true, change, rules, skipped };
   }
 
   /** Drops an Ingress (informer delete); false when it was not in the table. */
   remove(namespace: string, name: string): boolean {
-    const key = ingressKey(namespace, name);
-    return this.entries.delete(key);
+    const removed = this.entries.delete(ingressKey(namespace, name));
+    if (removed) this.changed();
+    return removed;
+  }
+
+  /** Calls `listener` after every change of the rules (the load balancer follows them). */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
   }
 
   get ingressCount(): number {
@@ -56,6 +69,11 @@ export class IngressRuleTable {
     const all = [...this.entries.values()].flatMap((e) => e.rules.map((r) => ({ ...r })));
     const hostKey = (r: IngressRule) => (r.host === null ? '\uffff' : r.host);
     return all.sort((a, b) => cmp(hostKey(a), hostKey(b)) || cmp(a.path, b.path) || cmp(a.pathType, b.pathType) || cmp(a.namespace, b.namespace) || cmp(a.ingress, b.ingress));
+  }
+
+  /** Every spec.tls entry, oldest Ingress first (its certificate is HAProxy's default). */
+  tls(): IngressTls[] {
+    return [...this.entries.values()].sort((a, b) => cmp(a.rank, b.rank)).flatMap((e) => e.tls.map((t) => ({ ...t, hosts: [...t.hosts] })));
   }
 
   /** Which rule a request for host + path would go to (see matchRule). */

@@ -61,7 +61,13 @@ describe('extractIngressRules', () => {
   });
 
   it('has no rules for an Ingress without spec', () => {
-    expect(extractIngressRules({ metadata: { name: 'empty', namespace: 'a' } })).toEqual({ rules: [], skipped: [] });
+    expect(extractIngressRules({ metadata: { name: 'empty', namespace: 'a' } })).toEqual({ rules: [], tls: [], skipped: [] });
+  });
+
+  it('keeps the tls entries: Secret, namespace and lowercase hosts; one without a Secret is skipped', () => {
+    const out = extractIngressRules({ metadata: { name: 't', namespace: 'a' }, spec: { tls: [{ hosts: ['App.Example'], secretName: 's' }, { hosts: ['x.example'] }] } });
+    expect(out.tls).toEqual([{ namespace: 'a', secret: 's', hosts: ['app.example'] }]);
+    expect(out.skipped).toEqual(['tls[1]: no secretName']);
   });
 });
 

@@ -17,8 +17,16 @@ export interface IngressRule {
   defaultBackend?: true;
 }
 
+/** One spec.tls entry: the Secret (in the Ingress's namespace) serving these hosts (empty: its own names). */
+export interface IngressTls {
+  namespace: string;
+  secret: string;
+  hosts: string[];
+}
+
 export interface ExtractedRules {
   rules: IngressRule[];
+  tls: IngressTls[];
   /** why parts of the Ingress were left out, for the log */
   skipped: string[];
 }
@@ -84,7 +92,12 @@ export function extractIngressRules(ingress: V1Ingress): ExtractedRules {
       rules.push({ ...base, host, path, pathType, ...backend });
     }
   }
-  return { rules, skipped };
+  const tls: IngressTls[] = [];
+  for (const [i, t] of (ingress.spec?.tls ?? []).entries()) {
+    if (!t.secretName) skipped.push(`tls[${i}]: no secretName`);
+    else tls.push({ namespace, secret: t.secretName, hosts: (t.hosts ?? []).map((h) => h.toLowerCase()).filter((h) => HOST.test(h)) });
+  }
+  return { rules, tls, skipped };
 }
 
 type Backend = NonNullable<NonNullable<V1Ingress['spec']>['defaultBackend']>;

@@ -10,6 +10,8 @@ type Api = ReturnType<typeof apiClient>;
 /** Which component a process is, from its command line (real etcd, stand-ins, ingress controller). */
 export function componentOfCommand(cmdline: string): string | null {
   if (cmdline.startsWith('/usr/bin/etcd')) return 'etcd';
+  // the ingress controller's HAProxy (its config path names the component directory) is part of it
+  if (/^(\S*\/)?haproxy /.test(cmdline)) return null;
   if (cmdline.includes('kube-stand-ins/src/apiserver/')) return 'kube-apiserver';
   if (cmdline.includes('kube-scheduler-main')) return 'kube-scheduler';
   if (cmdline.includes('kube-controller-manager-main')) return 'kube-controller-manager';

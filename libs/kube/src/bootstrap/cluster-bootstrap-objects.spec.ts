@@ -3,11 +3,30 @@ import { API_PROXY_USER, bootstrapObjectsHash, CLUSTER_DNS_USER, clusterBootstra
 const find = (kind: string, name: string) => clusterBootstrapObjects().find((o) => o.kind === kind && o.metadata.name === name);
 
 describe('cluster bootstrap objects', () => {
-  it('binds the ingress controller to read-only access on Ingresses and IngressClasses', () => {
+  it('binds the ingress controller to read-only access on Ingresses, IngressClasses, Services and EndpointSlices', () => {
     const role = find('ClusterRole', 'corral:ingress-controller');
     const binding = find('ClusterRoleBinding', 'corral:ingress-controller');
-    expect(role).toMatchObject({ kind: 'ClusterRole', rules: [{ verbs: ['get', 'list', 'watch'], resources: ['ingresses', 'ingressclasses'] }] });
+    expect(role).toMatchObject({
+      kind: 'ClusterRole',
+      rules: [
+        { verbs: ['get', 'list', 'watch'], resources: ['ingresses', 'ingressclasses'] },
+        { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+        { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update'] },
+      ],
+    });
     expect(binding).toMatchObject({ kind: 'ClusterRoleBinding', roleRef: { name: role!.metadata.name }, subjects: [{ kind: 'User', name: INGRESS_CONTROLLER_USER }] });
+  });
+
+  it('makes corral the default IngressClass, naming Corral\'s controller', () => {
+    expect(find('IngressClass', 'corral')).toMatchObject({
+      apiVersion: 'networking.k8s.io/v1',
+      metadata: { annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      spec: { controller: 'corral.dev/ingress-controller' },
+    });
+    expect(objectPath(find('IngressClass', 'corral')!)).toBe('/apis/networking.k8s.io/v1/ingressclasses/corral');
   });
 
   it('lets the API proxy impersonate and nothing else, and binds its callers\' groups to view and cluster-admin', () => {

@@ -5,9 +5,13 @@ import { KUBE_ACCESS_GROUPS } from '@corral/domain';
 export interface BootstrapObject {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   [field: string]: unknown;
 }
+
+/** Corral's IngressClass, the environment's default class, and the controller name it names */
+export const INGRESS_CLASS = 'corral';
+export const INGRESS_CONTROLLER_NAME = 'corral.dev/ingress-controller';
 
 /** the identity (certificate CN) of Corral's ingress controller, as certificate-profiles issues it */
 export const INGRESS_CONTROLLER_USER = 'corral:ingress-controller';
@@ -35,7 +39,9 @@ export interface KubeDnsInput {
 /**
  * The RBAC objects Corral's own components need beyond what kube-apiserver bootstraps itself
  * (system:kube-proxy, system:node:*, the controllers' roles are upstream's): the ingress
- * controller reads Ingresses and IngressClasses cluster-wide; CoreDNS watches what its
+ * controller reads Ingresses, IngressClasses, Services and EndpointSlices cluster-wide, and
+ * `corral` is the default IngressClass, naming it; it writes Ingress status, its instances and
+ * the status leader holding Leases; CoreDNS watches what its
  * `kubernetes` plugin serves; the API proxy impersonates its callers, who act as members of
  * corral:read (view) or corral:write (cluster-admin). With `dns`, also the kube-dns Service
  * (see kubeDnsObjects).
@@ -66,7 +72,15 @@ export function clusterBootstrapObjects(dns?: KubeDnsInput): BootstrapObject[] {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: 'corral:ingress-controller', labels: MANAGED_BY },
-      rules: [{ apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch'] }],
+      rules: [
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'ingressclasses'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['services'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+        { apiGroups: ['networking.k8s.io'], resources: ['ingresses/status'], verbs: ['update'] },
+        // the certificates of the Ingresses' tls sections
+        { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update'] },
+      ],
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -74,6 +88,12 @@ export function clusterBootstrapObjects(dns?: KubeDnsInput): BootstrapObject[] {
       metadata: { name: 'corral:ingress-controller', labels: MANAGED_BY },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'corral:ingress-controller' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: INGRESS_CONTROLLER_USER }],
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'IngressClass',
+      metadata: { name: INGRESS_CLASS, labels: MANAGED_BY, annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' } },
+      spec: { controller: INGRESS_CONTROLLER_NAME },
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',

@@ -1,10 +1,15 @@
 import type { ComponentSpec } from '@corral/contracts';
+import { INGRESS_CLASS } from '../bootstrap/cluster-bootstrap-objects';
 import type { HostComponentsInput } from './catalog-input';
 import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
 import { dependsOn, inComponentDir, probe, requirePki, toArgs } from './spec-parts';
 
-/** Corral's own ingress controller; health on 10254 as ingress-nginx, traffic on the host's address. */
+/**
+ * Corral's own ingress controller; health on 10254 as ingress-nginx, traffic on the host's
+ * address through the HAProxy it runs (master-worker, its configuration in the component's
+ * directory). `haproxy` is found on the component's PATH: the agent's bin dir, then /usr/sbin.
+ */
 export function buildIngressController(input: HostComponentsInput): ComponentSpec {
   const { host } = input;
   const pki = requirePki(input.pki['ingress-controller'], 'ingress-controller', host.hostname);
@@ -20,6 +25,10 @@ export function buildIngressController(input: HostComponentsInput): ComponentSpe
       'http-port': httpPort,
       'https-port': httpsPort,
       'healthz-port': PORTS.ingressHealthz,
+      // the default class: Ingresses of class corral and those without a class
+      'ingress-class': INGRESS_CLASS,
+      haproxy: 'haproxy',
+      'run-dir': '${componentDir}',
     }),
     files: [componentKubeconfigFile(input, 'ingress-controller', pki.client)],
     ports: [httpPort, httpsPort, PORTS.ingressHealthz],

@@ -5,7 +5,7 @@ import { GENERATED_UPSTREAM_FLAGS } from './upstream-flags.generated';
  * Corral's own ingress controller has no Kubernetes upstream: this is the interface
  * tools/ and the real binary implement, named after ingress-nginx's flags where one exists.
  */
-const CORRAL_INGRESS_CONTROLLER = ['kubeconfig', 'bind-address', 'http-port', 'https-port', 'healthz-port', 'ingress-class', 'v'];
+const CORRAL_INGRESS_CONTROLLER = ['kubeconfig', 'bind-address', 'http-port', 'https-port', 'healthz-port', 'ingress-class', 'haproxy', 'run-dir', 'v'];
 
 /** binary name (or "binary subcommand") -> the flag names its --help documents */
 /** Corral's pod network daemon (apps/pod-network) */

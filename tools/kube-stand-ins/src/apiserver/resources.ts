@@ -63,6 +63,16 @@ export const RESOURCES: ResourceDef[] = [
     group: 'discovery.k8s.io',
   },
   {
+    // the ingress controller's instance and status-leader Leases
+    ...core({ name: 'leases', singularName: 'lease', kind: 'Lease', namespaced: true, storagePath: 'leases' }),
+    group: 'coordination.k8s.io',
+  },
+  {
+    // Corral applies its IngressClass (server-side apply creates it)
+    ...core({ name: 'ingressclasses', singularName: 'ingressclass', kind: 'IngressClass', namespaced: false, storagePath: 'ingressclasses', createOnUpdate: true }),
+    group: 'networking.k8s.io',
+  },
+  {
     group: 'networking.k8s.io',
     version: 'v1',
     name: 'ingresses',

@@ -3,7 +3,8 @@ import { openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
+// also when compiled into dist/ (the ingress bench runs this harness from there)
+export const REPO_ROOT = join(__dirname, '..', '..', '..', '..').replace(/\/dist$/, '');
 export const BIN_DIR = join(REPO_ROOT, 'tools', 'kube-stand-ins', 'bin');
 export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
 

@@ -1,0 +1,43 @@
+import type { V1Lease } from '@kubernetes/client-node';
+import fc from 'fast-check';
+import { INSTANCE_LEASE_PREFIX, leaderAction, liveInstanceAddresses, statusDiffers } from './lease-decisions';
+
+const lease = (name: string, holder: string | undefined, renewedMs: number, seconds = 10): V1Lease => ({
+  metadata: { name },
+  spec: { holderIdentity: holder, leaseDurationSeconds: seconds, renewTime: new Date(renewedMs) },
+});
+
+describe('liveInstanceAddresses', () => {
+  it('lists the holders of instance Leases renewed within their duration, once each, sorted', () => {
+    const now = 100_000;
+    const leases = [lease(`${INSTANCE_LEASE_PREFIX}b`, '10.0.0.2', now - 1_000), lease(`${INSTANCE_LEASE_PREFIX}a`, '10.0.0.1', now - 5_000), lease(`${INSTANCE_LEASE_PREFIX}c`, '10.0.0.3', now - 11_000), lease('other', '10.0.0.9', now)];
+    expect(liveInstanceAddresses(leases, now)).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+
+  it('never lists an expired Lease, whatever the times', () => {
+    fc.assert(
+      fc.property(fc.nat(1_000_000), fc.nat(1_000_000), fc.integer({ min: 1, max: 60 }), (renewed, now, seconds) => {
+        const live = liveInstanceAddresses([lease(`${INSTANCE_LEASE_PREFIX}x`, '10.0.0.1', renewed, seconds)], now);
+        expect(live.length === 1).toBe(renewed + seconds * 1000 > now);
+      }),
+    );
+  });
+});
+
+describe('leaderAction', () => {
+  it('creates an absent Lease, renews its own, takes an expired one and follows a live holder', () => {
+    expect(leaderAction(undefined, 'a', 0)).toBe('create');
+    expect(leaderAction(lease('l', 'a', 0), 'a', 50_000)).toBe('take');
+    expect(leaderAction(lease('l', 'b', 0), 'a', 50_000)).toBe('take');
+    expect(leaderAction(lease('l', 'b', 45_000), 'a', 50_000)).toBe('follow');
+  });
+});
+
+describe('statusDiffers', () => {
+  it('compares the addresses as a set', () => {
+    const ingress = { status: { loadBalancer: { ingress: [{ ip: '10.0.0.2' }, { ip: '10.0.0.1' }] } } };
+    expect(statusDiffers(ingress, ['10.0.0.1', '10.0.0.2'])).toBe(false);
+    expect(statusDiffers(ingress, ['10.0.0.1'])).toBe(true);
+    expect(statusDiffers({}, [])).toBe(false);
+  });
+});
