@@ -18,15 +18,17 @@ describe('ApiserverPool', () => {
     pool.close();
   });
 
-  it('falls back to an apiserver that answers probes when none is reported healthy, and to none when none answers', () => {
+  it('when none is usable, tries the one whose probes failed least rather than refusing', () => {
     const pool = new ApiserverPool('env', 'demo', TLS, () => undefined);
     pool.update([record(1, false), record(2, false)], TLS);
     const [one, two] = pool.list();
     one.probeOk = false;
-    two.probeOk = true;
-    expect(pool.pick()?.record.hostname).toBe('node-2');
+    one.failuresInARow = 3;
     two.probeOk = false;
-    expect(pool.pick()).toBeNull();
+    two.failuresInARow = 1;
+    expect(pool.pick()?.record.hostname).toBe('node-2');
+    expect(pool.pick(new Set([two]))?.record.hostname).toBe('node-1');
+    expect(pool.pick(new Set([one, two]))).toBeNull();
     pool.close();
   });
 

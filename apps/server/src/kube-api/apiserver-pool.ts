@@ -45,9 +45,8 @@ export class ApiserverBackend {
     return this.record.reportedHealthy && this.probeOk !== false;
   }
 
-  /** Answers the proxy's probes, whatever its agent last reported (the fallback when no backend is usable). */
-  get answering(): boolean {
-    return this.probeOk === true;
+  get failures(): number {
+    return this.failuresInARow;
   }
 
   track(stream: OpenStream): () => void {
@@ -104,16 +103,10 @@ export class ApiserverPool {
     this.backends = next;
   }
 
-  /** The backend for the next request; falls back to any backend answering probes when none is reported healthy. */
+  /** The backend for the next request (pickApiserver: usable ones first, else the one failing least). */
   pick(exclude: ReadonlySet<ApiserverBackend> = new Set()): ApiserverBackend | null {
     const candidates = this.backends.filter((b) => !exclude.has(b));
-    const picked =
-      pickApiserver(candidates, this.currentId) ??
-      pickApiserver(
-        candidates.map((b) => ({ id: b.id, usable: b.answering, backend: b })),
-        this.currentId,
-      )?.backend ??
-      null;
+    const picked = pickApiserver(candidates, this.currentId);
     if (picked && exclude.size === 0) this.currentId = picked.id;
     this.lastUsedAt = Date.now();
     return picked;
@@ -130,6 +123,7 @@ export class ApiserverPool {
   /** A request could not reach the backend: no new requests until a probe succeeds again. */
   reportFailure(backend: ApiserverBackend): void {
     backend.probeOk = false;
+    backend.failuresInARow = Math.max(backend.failuresInARow, 1);
   }
 
   async probeAll(): Promise<void> {

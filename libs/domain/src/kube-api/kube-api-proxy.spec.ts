@@ -49,17 +49,18 @@ describe('isReadOnlyKubeRequest', () => {
 });
 
 describe('pickApiserver', () => {
-  const backend = fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd'), usable: fc.boolean() });
+  const backend = fc.record({ id: fc.constantFrom('a', 'b', 'c', 'd'), usable: fc.boolean(), failures: fc.nat(5) });
 
-  it('keeps the current backend while usable, else the first usable, never an unusable one', () => {
+  it('keeps the current backend while usable, else the first usable, else the one failing least', () => {
     fc.assert(
       fc.property(fc.uniqueArray(backend, { selector: (b) => b.id }), fc.option(fc.constantFrom('a', 'b', 'c', 'd')), (backends, current) => {
         const picked = pickApiserver(backends, current);
-        if (!backends.some((b) => b.usable)) return expect(picked).toBeNull();
-        expect(picked?.usable).toBe(true);
+        if (backends.length === 0) return expect(picked).toBeNull();
         const currentBackend = backends.find((b) => b.id === current);
-        if (currentBackend?.usable) expect(picked).toBe(currentBackend);
-        else expect(picked).toBe(backends.find((b) => b.usable));
+        if (currentBackend?.usable) return expect(picked).toBe(currentBackend);
+        const firstUsable = backends.find((b) => b.usable);
+        if (firstUsable) return expect(picked).toBe(firstUsable);
+        expect(picked!.failures).toBe(Math.min(...backends.map((b) => b.failures)));
       }),
     );
   });

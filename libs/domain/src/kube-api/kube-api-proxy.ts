@@ -43,18 +43,23 @@ export function isReadOnlyKubeRequest(method: string, path: string, upgrade: boo
 export interface ApiserverBackend {
   /** stable identity of the backend, e.g. the host id */
   id: string;
-  /** the last probe of the proxy found it ready, and its agent reports it running and healthy */
+  /** its agent reports it healthy and the proxy's last probe of it passed */
   usable: boolean;
+  /** the proxy's probes that failed in a row */
+  failures: number;
 }
 
 /**
  * The backend new requests go to: the current one while it stays usable (one apiserver serves
  * a client's requests in order, its watch cache stays warm), else the first usable one in the
- * given order. Null when none is usable.
+ * given order. When none is usable (a loaded control plane can fail every probe for a moment),
+ * the one with the fewest failed probes in a row: trying it beats refusing. Null only for none.
  */
 export function pickApiserver<T extends ApiserverBackend>(backends: readonly T[], currentId: string | null): T | null {
   const current = currentId === null ? undefined : backends.find((b) => b.id === currentId && b.usable);
-  return current ?? backends.find((b) => b.usable) ?? null;
+  const usable = current ?? backends.find((b) => b.usable);
+  if (usable) return usable;
+  return backends.reduce<T | null>((best, b) => (best === null || b.failures < best.failures ? b : best), null);
 }
 
 export type KubeAccess = 'read' | 'write';

@@ -97,10 +97,15 @@ rules:
   - level: Metadata
 `;
 
-/** Every etcd member's client URL, the one on this host first (locality), the rest by name. */
+/**
+ * The etcd member on this host alone when there is one (a stacked control plane, as kubeadm runs
+ * it): an apiserver whose etcd client also spread requests over remote members hangs for the
+ * client's keepalive timeout (~10 s) when one of those hosts is cut off, while an apiserver that
+ * loses its own member is simply unhealthy and the server's API proxy moves on. Apiservers on hosts
+ * without a member get every member, by name.
+ */
 function etcdServers(input: HostComponentsInput): string {
-  return [...input.etcd.members]
-    .sort((a, b) => Number(b.address === input.host.address) - Number(a.address === input.host.address) || a.name.localeCompare(b.name))
-    .map((member) => httpsUrl(member.address, PORTS.etcdClient))
-    .join(',');
+  const local = input.etcd.members.filter((member) => member.address === input.host.address);
+  const members = local.length > 0 ? local : [...input.etcd.members].sort((a, b) => a.name.localeCompare(b.name));
+  return members.map((member) => httpsUrl(member.address, PORTS.etcdClient)).join(',');
 }

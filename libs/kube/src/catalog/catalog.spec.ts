@@ -190,9 +190,9 @@ describe('component catalog', () => {
     }
   });
 
-  it('points the apiserver at every etcd member, its own first', () => {
+  it('points the apiserver at the etcd member on its own host (a stacked control plane)', () => {
     const apiserver = byName(specsOf(fixture.inputs[1]!), 'kube-apiserver');
-    expect(flag(apiserver, 'etcd-servers')).toBe('https://127.0.0.3:2379,https://127.0.0.2:2379,https://127.0.0.4:2379');
+    expect(flag(apiserver, 'etcd-servers')).toBe('https://127.0.0.3:2379');
     expect(flag(apiserver, 'service-cluster-ip-range')).toBe('10.43.0.0/16');
     expect(flag(apiserver, 'service-account-issuer')).toBe('https://kubernetes.default.svc.cluster.local');
     expect(apiserver.probe).toMatchObject({ type: 'https', port: 6443, path: '/readyz' });
