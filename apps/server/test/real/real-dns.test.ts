@@ -149,6 +149,8 @@ describe('per-host cluster DNS on real nodes (issue 13)', () => {
       for (const server of [LINK_LOCAL, host.address]) {
         expect(await digShort(i, server, fqdn('hello'))).toEqual([helloIp]);
       }
+      // the EndpointSlice follows the pods' readiness a moment after the StatefulSet counts them ready
+      await eventually(async () => JSON.stringify(await digShort(i, LINK_LOCAL, fqdn('web'))) === JSON.stringify(webIps), { timeoutMs: 15_000, intervalMs: 250, what: `web's ready pod IPs from node-${i + 1}'s DNS` });
       expect(await digShort(i, LINK_LOCAL, fqdn('web'))).toEqual(webIps);
       expect(await digShort(i, LINK_LOCAL, `web-0.web.default.svc.${DOMAIN}`)).toEqual([web0.status.podIP]);
       const srv = await digShort(i, LINK_LOCAL, 'SRV', `_http._tcp.${fqdn('web')}`);
