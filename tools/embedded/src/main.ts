@@ -226,7 +226,9 @@ async function main(): Promise<void> {
       `  ${kc} expose deployment hello --port 80 --target-port 8080`,
       `  ${kc} get pods -o wide`,
       `  ${kc} run probe --rm -i --image=${busybox} --restart=Never -- \\`,
-      `      wget -qO- http://$(${kc} get svc hello -o jsonpath='{.spec.clusterIP}')`,
+      `      sh -c 'nslookup hello.default.svc.cluster.local; wget -qO- http://hello'`,
+      `  ${kc} create ingress hello --rule='hello.example/*=hello:80'`,
+      `  curl -s -H 'Host: hello.example' http://$(${kc} get ingress hello -o jsonpath='{.status.loadBalancer.ingress[0].ip}')/`,
       `  curl -s --cacert ${shown(tls.caFile)} -H "Authorization: Bearer $(cat ${shown(adminKeyFile)})" ${url}/v1/environments/${DEMO_ENV}/events`,
       `Agent logs: ${join(DATA, 'agent-node-*.log')}; component logs (removed at exit): ${componentLogs}`,
     );
