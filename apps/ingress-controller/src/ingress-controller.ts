@@ -41,7 +41,9 @@ export class IngressController {
       // status lists the addresses instances serve on; an unspecified bind address names none
       if (!['0.0.0.0', '::'].includes(config.bindAddress)) {
         const lb = this.loadBalancer;
-        this.statusPublisher = new StatusPublisher(kubeConfig, { address: config.bindAddress, ingressClass: config.ingressClass, serving: () => lb.serving() }, logger);
+        // each instance routes only the Ingresses assigned to it among the live instances (corral.dev/scale)
+        const onLiveInstances = (live: string[]) => this.table.setInstances(config.bindAddress, live);
+        this.statusPublisher = new StatusPublisher(kubeConfig, { address: config.bindAddress, ingressClass: config.ingressClass, serving: () => lb.serving(), onLiveInstances }, logger);
       }
     } else {
       this.loadBalancer = null;

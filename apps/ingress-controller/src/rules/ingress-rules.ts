@@ -1,4 +1,5 @@
 import type { V1Ingress } from '@kubernetes/client-node';
+import { INGRESS_SCALE_ANNOTATION, parseIngressScale, type IngressScale } from '@corral/domain';
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
@@ -39,6 +40,16 @@ const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
 const HOST = new RegExp(`^(\\*\\.)?${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 
 export const ingressKey = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+/** How many LB instances serve the Ingress (corral.dev/scale; invalid values serve as 1, with the reason). */
+export function ingressScaleOf(ingress: V1Ingress): IngressScale {
+  return parseIngressScale(ingress.metadata?.annotations?.[INGRESS_SCALE_ANNOTATION]);
+}
+
+/** What rendezvous hashing assigns instances by: the uid (a recreated Ingress may move), else namespace/name. */
+export function ingressIdentity(ingress: V1Ingress): string {
+  return ingress.metadata?.uid ?? ingressKey(ingress.metadata?.namespace ?? 'default', ingress.metadata?.name ?? '');
+}
 
 /** spec.ingressClassName, else the kubernetes.io/ingress.class annotation, else null. */
 export function ingressClassOf(ingress: V1Ingress): string | null {
