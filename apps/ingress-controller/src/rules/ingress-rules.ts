@@ -32,8 +32,6 @@ export interface ExtractedRules {
   skipped: string[];
 }
 
-/** the legacy annotation ingress controllers still honour next to spec.ingressClassName */
-export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 
 const PATH_TYPES: readonly PathType[] = ['Exact', 'Prefix', 'ImplementationSpecific'];
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
@@ -51,10 +49,7 @@ export function ingressIdentity(ingress: V1Ingress): string {
   return ingress.metadata?.uid ?? ingressKey(ingress.metadata?.namespace ?? 'default', ingress.metadata?.name ?? '');
 }
 
-/** spec.ingressClassName, else the kubernetes.io/ingress.class annotation, else null. */
-export function ingressClassOf(ingress: V1Ingress): string | null {
-  return ingress.spec?.ingressClassName ?? ingress.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] ?? null;
-}
+export { ingressClassOf } from '@corral/domain';
 
 /** The routable rules of an Ingress; malformed parts are skipped with a reason, never guessed. */
 export function extractIngressRules(ingress: V1Ingress): ExtractedRules {

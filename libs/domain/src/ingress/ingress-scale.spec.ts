@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseIngressScale, planIngressScale } from './ingress-scale';
+import { ingressScaleRequests, parseIngressScale, planIngressScale } from './ingress-scale';
 
 describe('parseIngressScale', () => {
   it.each([
@@ -73,5 +73,23 @@ describe('planIngressScale', () => {
         },
       ),
     );
+  });
+});
+
+describe('ingressScaleRequests', () => {
+  it('reads the Ingresses of the class or of none, by class name first, then the legacy annotation', () => {
+    const requests = ingressScaleRequests(
+      [
+        { metadata: { name: 'a', namespace: 'shop', annotations: { 'corral.dev/scale': '2' } } },
+        { metadata: { name: 'b', namespace: 'shop', annotations: { 'corral.dev/scale': '3' } }, spec: { ingressClassName: 'corral' } },
+        { metadata: { name: 'c', namespace: 'shop', annotations: { 'corral.dev/scale': '5', 'kubernetes.io/ingress.class': 'nginx' } } },
+        { metadata: { name: 'd', namespace: 'shop', annotations: { 'kubernetes.io/ingress.class': 'corral' } }, spec: { ingressClassName: 'nginx' } },
+      ],
+      'corral',
+    );
+    expect(requests).toEqual([
+      { key: 'shop/a', annotation: '2' },
+      { key: 'shop/b', annotation: '3' },
+    ]);
   });
 });

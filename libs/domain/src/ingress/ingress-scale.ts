@@ -3,6 +3,27 @@ export const INGRESS_SCALE_ANNOTATION = 'corral.dev/scale';
 /** a host labelled corral.dev/ingress=true may run (and is preferred for) load balancer instances */
 export const INGRESS_HOST_LABEL = 'corral.dev/ingress';
 
+/** the legacy annotation ingress controllers still honour next to spec.ingressClassName */
+export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+
+/** The fields of a networking.k8s.io/v1 Ingress these decisions read. */
+export interface IngressObject {
+  metadata?: { name?: string; namespace?: string; annotations?: Record<string, string> };
+  spec?: { ingressClassName?: string };
+}
+
+/** spec.ingressClassName, else the kubernetes.io/ingress.class annotation, else null. */
+export function ingressClassOf(ingress: IngressObject): string | null {
+  return ingress.spec?.ingressClassName ?? ingress.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] ?? null;
+}
+
+/** The scale requests of the Ingresses a controller of `ingressClass` serves (that class, or none). */
+export function ingressScaleRequests(ingresses: readonly IngressObject[], ingressClass: string): IngressScaleRequest[] {
+  return ingresses
+    .filter((i) => [null, ingressClass].includes(ingressClassOf(i)))
+    .map((i) => ({ key: `${i.metadata?.namespace ?? 'default'}/${i.metadata?.name ?? ''}`, annotation: i.metadata?.annotations?.[INGRESS_SCALE_ANNOTATION] }));
+}
+
 export type IngressScale = { valid: true; scale: number } | { valid: false; scale: 1; reason: string };
 
 const WHOLE_NUMBER = /^[0-9]+$/;
