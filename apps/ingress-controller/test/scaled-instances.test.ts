@@ -106,6 +106,31 @@ describe('corral.dev/scale: Ingresses spread over the live LB instances', () => 
     await settlesOn(1);
   });
 
+  it('the apiserver away: every instance stays healthy and keeps routing what it routed', async () => {
+    await annotate('2');
+    await settlesOn(2);
+    const listed = await statusAddresses();
+    const healthz = (address: string) =>
+      new Promise<number>((resolve) => {
+        const req = request({ host: address, port: httpPort + 1, path: '/healthz', timeout: 2000, agent: false }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', () => resolve(0));
+        req.end();
+      });
+    await cp.stopApiserver();
+    try {
+      // past the watch's reconnect grace (5 s) and a Lease's duration (10 s)
+      await new Promise((r) => setTimeout(r, 12_000));
+      expect(await Promise.all(INSTANCES.map(healthz))).toEqual([200, 200, 200]);
+      expect(await serving()).toEqual(listed);
+    } finally {
+      await cp.startApiserver();
+    }
+    await settlesOn(2);
+  });
+
   it('a killed instance: its Ingress moves to a live one and the status follows', async () => {
     await annotate('2');
     await settlesOn(2);

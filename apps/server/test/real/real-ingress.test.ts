@@ -325,6 +325,11 @@ describe('scaled Ingress on real nodes (issue 13)', () => {
       await withDiagnosis(eventually(async () => (await statusAddresses()).join() === survivor, { timeoutMs: 60_000, intervalMs: 500, what: `Ingress status lists only ${survivor}` }));
       const droppedAfter = (Date.now() - cutAt) / 1000;
       expect((await answers(survivor)).size).toBeGreaterThanOrEqual(2);
+      const answering = (await withDiagnosis(eventually(async () => {
+        for (const a of await lbAddresses()) if (a !== survivor && a !== cut && (await answersOk(a))) return a;
+        return null;
+      }, { timeoutMs: 180_000, intervalMs: 500, what: 'a re-placed instance answering' })))!;
+      const answeringAfter = (Date.now() - cutAt) / 1000;
       const after = await instancesSettle(2, 180_000);
       const replaced = after.find((a) => a !== survivor)!;
       expect(after).toContain(survivor);
@@ -335,9 +340,14 @@ describe('scaled Ingress on real nodes (issue 13)', () => {
       await loop;
       process.stdout.write(
         `ingress: LB host ${cut} cut: the status lists only the working ${survivor} after ${droppedAfter.toFixed(1)} s; ` +
-          `instance re-placed on ${replaced}, answering and listed after ${replacedAfter.toFixed(1)} s (host lost after 20 s); ` +
+          `instance re-placed on ${answering}, answering after ${answeringAfter.toFixed(1)} s (host lost after 20 s), both instances listed after ${replacedAfter.toFixed(1)} s; ` +
           `a client of ${survivor} meanwhile: ${survivorLoop.ok} ok, ${survivorLoop.failed} failed (5 s client timeout), the last ${survivorLoop.lastFailureAfter.toFixed(1)} s after the cut\n`,
       );
+      // where the time went: the environment's timeline since the cut
+      const timeline = ((await admin.get(`/v1/environments/${ENV}/events?tail=200`)).body.items as Array<{ reason: string; message: string; createdAt: string }>)
+        .filter((e) => Date.parse(e.createdAt) >= cutAt)
+        .map((e) => `  +${((Date.parse(e.createdAt) - cutAt) / 1000).toFixed(1)} s ${e.reason}: ${e.message.slice(0, 160)}`);
+      process.stdout.write(`ingress: events since the cut\n${timeline.join('\n')}\n`);
       // only the first seconds, before the checks take the cut host's pods out, may fail
       expect(survivorLoop.lastFailureAfter).toBeLessThan(droppedAfter);
     } finally {
