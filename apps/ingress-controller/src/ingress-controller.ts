@@ -41,19 +41,24 @@ export class IngressController {
       // status lists the addresses instances serve on; an unspecified bind address names none
       if (!['0.0.0.0', '::'].includes(config.bindAddress)) {
         const lb = this.loadBalancer;
-        this.statusPublisher = new StatusPublisher(kubeConfig, { address: config.bindAddress, ingressClass: config.ingressClass, serving: () => lb.serving() }, logger);
+        // each instance routes only the Ingresses assigned to it among the live instances (corral.dev/scale)
+        const onLiveInstances = (live: string[]) => this.table.setInstances(config.bindAddress, live);
+        this.statusPublisher = new StatusPublisher(kubeConfig, { address: config.bindAddress, ingressClass: config.ingressClass, serving: () => lb.serving(), onLiveInstances }, logger);
       }
     } else {
       this.loadBalancer = null;
       this.trafficServer = createTrafficServer(this.table, this.watcher);
     }
-    // healthy (and so IngressReady) only while HAProxy serves, with the watch connected
+    // With HAProxy, healthy (and so IngressReady) exactly while it serves: a lost apiserver link
+    // leaves it serving the last configuration, and restarting it would only stop the traffic
+    // until an apiserver answers again. Without HAProxy, healthy while the watch is connected.
     const lb = this.loadBalancer;
     const health = {
       status: () => {
         const status = this.watcher.status();
-        if (!lb || !status.healthy || lb.serving()) return status;
-        return { ...status, healthy: false, reason: 'haproxy not started yet: waiting for Services, EndpointSlices and Secrets to be listed' };
+        if (!lb) return status;
+        if (!lb.serving()) return { ...status, healthy: false, reason: status.healthy ? 'haproxy not started yet: waiting for Services, EndpointSlices and Secrets to be listed' : status.reason };
+        return status.healthy ? status : { ...status, healthy: true, reason: `haproxy serves its last configuration; ${status.reason}` };
       },
     };
     this.healthServer = createHealthServer(health, this.table);

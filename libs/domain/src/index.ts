@@ -21,3 +21,5 @@ export * from './retry/backoff';
 export * from './retry/sleep';
 export * from './kube-api/kube-api-proxy';
 export * from './transport/server-url-policy';
+export * from './ingress/ingress-scale';
+export * from './ingress/assign-ingress-instances';

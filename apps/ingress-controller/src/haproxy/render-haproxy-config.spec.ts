@@ -34,6 +34,9 @@ describe('renderHaproxyConfig', () => {
     expect(config).toContain('backend shop_front_80\n    balance roundrobin\n    server s1 10.42.0.7:8080\n    server s2 127.0.0.1:1 disabled\n');
     expect(config).toContain('default_backend no-rule');
     expect(config).not.toContain('ssl');
+    // servers of a dead host leave the rotation after 2 failed checks, not after the node's grace period
+    expect(config).toContain('defaults\n    mode http\n');
+    expect(config).toMatch(/^ {4}default-server check inter 1s fall 2 rise 1$/m);
   });
 
   it('binds the HTTPS port with the crt-list once there is a certificate', () => {

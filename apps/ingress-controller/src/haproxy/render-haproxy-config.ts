@@ -78,7 +78,10 @@ export const mapFileContent = (entries: ReadonlyArray<[string, string]>): string
  * path alone for host-less rules, then the default backend, else 404) on HTTP and, with `tls`,
  * HTTPS, and one backend per
  * Service port with its server slots. Keep-alive to clients and servers; a failed connect is
- * retried on another server, so an endpoint that just went away costs no request.
+ * retried on another server, so an endpoint that just went away costs no request. Every server
+ * in use is checked (TCP connect each second): one whose host died stops getting requests after
+ * two failed checks, long before its EndpointSlice says so (the node's grace period), so
+ * requests do not wait on its connect timeout meanwhile.
  */
 export function renderHaproxyConfig(listen: LbListen, maps: RoutingMaps, backends: ReadonlyMap<string, Slots>, tls = false): string {
   const file = (name: string) => `${listen.runDir}/${name}`;
@@ -100,6 +103,7 @@ export function renderHaproxyConfig(listen: LbListen, maps: RoutingMaps, backend
     '    option redispatch 1',
     '    retries 3',
     '    retry-on conn-failure empty-response',
+    '    default-server check inter 1s fall 2 rise 1',
     '',
     'frontend http',
     `    bind ${listen.bindAddress}:${listen.httpPort}`,

@@ -85,3 +85,51 @@ describe('IngressRuleTable', () => {
     );
   });
 });
+
+describe('IngressRuleTable with live instances (corral.dev/scale)', () => {
+  const scaled = (name: string, scale?: string): V1Ingress => {
+    const base = ingress('shop', name, `${name}.test`, [['/', name]]);
+    return { ...base, metadata: { ...base.metadata, uid: `uid-${name}`, annotations: scale === undefined ? {} : { 'corral.dev/scale': scale } } };
+  };
+  const hostsOf = (table: IngressRuleTable) => table.rules().map((r) => r.host);
+  const live = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+
+  it('routes every Ingress until the live instances are known', () => {
+    const table = new IngressRuleTable();
+    for (let i = 0; i < 6; i++) table.apply(scaled(`app${i}`));
+    expect(hostsOf(table)).toHaveLength(6);
+  });
+
+  it('each Ingress is routed by exactly `scale` of the live instances, and each instance sees only its own', () => {
+    const tables = live.map(() => new IngressRuleTable());
+    const ingresses = Array.from({ length: 12 }, (_, i) => scaled(`app${i}`, String((i % 3) + 1)));
+    for (const [i, table] of tables.entries()) {
+      for (const x of ingresses) table.apply(x);
+      table.setInstances(live[i]!, live);
+    }
+    for (const [i, x] of ingresses.entries()) {
+      const routedBy = tables.filter((t) => hostsOf(t).includes(`${x.metadata!.name}.test`)).length;
+      expect(routedBy).toBe((i % 3) + 1);
+    }
+    expect(tables[0]!.match('app0.test', '/').kind === 'no-host').toBe(!hostsOf(tables[0]!).includes('app0.test'));
+  });
+
+  it('an invalid scale is reported and served by one instance', () => {
+    const table = new IngressRuleTable();
+    const outcome = table.apply(scaled('app', 'abc'));
+    expect(outcome).toMatchObject({ owned: true, scale: 1 });
+    expect(outcome.owned && outcome.skipped.join()).toContain('corral.dev/scale "abc" is not a whole number: served by 1 instance');
+  });
+
+  it('tells its listeners only when the live set changes', () => {
+    const table = new IngressRuleTable();
+    let changes = 0;
+    table.onChange(() => changes++);
+    table.setInstances('10.0.0.1', live);
+    table.setInstances('10.0.0.1', [...live].reverse());
+    table.setInstances('10.0.0.1', ['10.0.0.2', '10.0.0.3']); // itself always counts
+    expect(changes).toBe(1);
+    table.setInstances('10.0.0.1', ['10.0.0.2']);
+    expect(changes).toBe(2);
+  });
+});

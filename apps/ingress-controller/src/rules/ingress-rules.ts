@@ -1,4 +1,5 @@
 import type { V1Ingress } from '@kubernetes/client-node';
+import { INGRESS_SCALE_ANNOTATION, parseIngressScale, type IngressScale } from '@corral/domain';
 
 export type PathType = 'Exact' | 'Prefix' | 'ImplementationSpecific';
 
@@ -31,8 +32,6 @@ export interface ExtractedRules {
   skipped: string[];
 }
 
-/** the legacy annotation ingress controllers still honour next to spec.ingressClassName */
-export const INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 
 const PATH_TYPES: readonly PathType[] = ['Exact', 'Prefix', 'ImplementationSpecific'];
 const DNS_LABEL = '[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?';
@@ -40,10 +39,17 @@ const HOST = new RegExp(`^(\\*\\.)?${DNS_LABEL}(\\.${DNS_LABEL})*$`);
 
 export const ingressKey = (namespace: string, name: string): string => `${namespace}/${name}`;
 
-/** spec.ingressClassName, else the kubernetes.io/ingress.class annotation, else null. */
-export function ingressClassOf(ingress: V1Ingress): string | null {
-  return ingress.spec?.ingressClassName ?? ingress.metadata?.annotations?.[INGRESS_CLASS_ANNOTATION] ?? null;
+/** How many LB instances serve the Ingress (corral.dev/scale; invalid values serve as 1, with the reason). */
+export function ingressScaleOf(ingress: V1Ingress): IngressScale {
+  return parseIngressScale(ingress.metadata?.annotations?.[INGRESS_SCALE_ANNOTATION]);
 }
+
+/** What rendezvous hashing assigns instances by: the uid (a recreated Ingress may move), else namespace/name. */
+export function ingressIdentity(ingress: V1Ingress): string {
+  return ingress.metadata?.uid ?? ingressKey(ingress.metadata?.namespace ?? 'default', ingress.metadata?.name ?? '');
+}
+
+export { ingressClassOf } from '@corral/domain';
 
 /** The routable rules of an Ingress; malformed parts are skipped with a reason, never guessed. */
 export function extractIngressRules(ingress: V1Ingress): ExtractedRules {

@@ -1,6 +1,6 @@
-import type { V1Lease } from '@kubernetes/client-node';
+import type { V1Ingress, V1Lease } from '@kubernetes/client-node';
 import fc from 'fast-check';
-import { INSTANCE_LEASE_PREFIX, leaderAction, liveInstanceAddresses, statusDiffers } from './lease-decisions';
+import { ingressStatusAddresses, INSTANCE_LEASE_PREFIX, leaderAction, liveInstanceAddresses, statusDiffers } from './lease-decisions';
 
 const lease = (name: string, holder: string | undefined, renewedMs: number, seconds = 10): V1Lease => ({
   metadata: { name },
@@ -39,5 +39,30 @@ describe('statusDiffers', () => {
     expect(statusDiffers(ingress, ['10.0.0.1', '10.0.0.2'])).toBe(false);
     expect(statusDiffers(ingress, ['10.0.0.1'])).toBe(true);
     expect(statusDiffers({}, [])).toBe(false);
+  });
+});
+
+describe('ingressStatusAddresses', () => {
+  const live = ['10.0.0.1', '10.0.0.2', '10.0.0.3'];
+  const ing = (scale?: string, uid = 'u1'): V1Ingress => ({ metadata: { name: 'web', namespace: 'shop', uid, annotations: scale === undefined ? {} : { 'corral.dev/scale': scale } } });
+
+  it('lists corral.dev/scale live instances (1 without it or when invalid, all live when more), sorted', () => {
+    expect(ingressStatusAddresses(ing(), live)).toHaveLength(1);
+    expect(ingressStatusAddresses(ing('abc'), live)).toHaveLength(1);
+    const two = ingressStatusAddresses(ing('2'), live);
+    expect(two).toHaveLength(2);
+    expect(two).toEqual([...two].sort());
+    expect(ingressStatusAddresses(ing('9'), live)).toEqual(live);
+    expect(ingressStatusAddresses(ing('2'), [])).toEqual([]);
+  });
+
+  it('only ever lists live instances', () => {
+    fc.assert(
+      fc.property(fc.uuid(), fc.integer({ min: 1, max: 5 }), fc.uniqueArray(fc.ipV4(), { maxLength: 5 }), (uid, scale, addresses) => {
+        const listed = ingressStatusAddresses(ing(String(scale), uid), addresses);
+        expect(listed).toHaveLength(Math.min(scale, addresses.length));
+        for (const a of listed) expect(addresses).toContain(a);
+      }),
+    );
   });
 });

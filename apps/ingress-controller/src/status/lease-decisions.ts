@@ -1,4 +1,6 @@
 import type { V1Ingress, V1Lease } from '@kubernetes/client-node';
+import { assignIngressInstances } from '@corral/domain';
+import { ingressIdentity, ingressScaleOf } from '../rules/ingress-rules';
 
 /** every instance (one HAProxy on one host) holds a Lease of this name prefix, its holder its address */
 export const INSTANCE_LEASE_PREFIX = 'corral-ingress-instance-';
@@ -21,6 +23,14 @@ export function isLeaseLive(lease: V1Lease, now: number): boolean {
 export function liveInstanceAddresses(leases: readonly V1Lease[], now: number): string[] {
   const live = leases.filter((l) => l.metadata?.name?.startsWith(INSTANCE_LEASE_PREFIX) && isLeaseLive(l, now));
   return [...new Set(live.map((l) => l.spec!.holderIdentity!))].sort();
+}
+
+/**
+ * What status.loadBalancer.ingress of one Ingress lists: the live instances assigned to it
+ * (corral.dev/scale of them, by rendezvous hashing, as every instance computes it).
+ */
+export function ingressStatusAddresses(ingress: V1Ingress, live: readonly string[]): string[] {
+  return assignIngressInstances(ingressIdentity(ingress), ingressScaleOf(ingress).scale, live).sort();
 }
 
 /** What `me` does with the leader Lease: take it (absent, expired or its own) or leave it to its live holder. */

@@ -2,7 +2,7 @@ import { ApiException, CoordinationV1Api, NetworkingV1Api, V1MicroTime, type Kub
 import type { Logger } from 'pino';
 import { ingressClassOf } from '../rules/ingress-rules';
 import { describeError } from '../util/describe-error';
-import { INSTANCE_LEASE_PREFIX, leaderAction, liveInstanceAddresses, STATUS_LEADER_LEASE, statusDiffers } from './lease-decisions';
+import { ingressStatusAddresses, INSTANCE_LEASE_PREFIX, leaderAction, liveInstanceAddresses, STATUS_LEADER_LEASE, statusDiffers } from './lease-decisions';
 
 const NAMESPACE = 'kube-system';
 const LEASE_SECONDS = 10;
@@ -15,13 +15,20 @@ export interface StatusPublisherOptions {
   ingressClass: string | null;
   /** true while this instance's HAProxy serves */
   serving: () => boolean;
+  /** the addresses of the live instances, after every look at the Leases (every 2 s) */
+  onLiveInstances?: (addresses: string[]) => void;
 }
+
+/** how long stop() waits for the apiserver when handing its Leases back */
+const RELEASE_TIMEOUT_MS = 2_000;
 
 /**
  * Ingress status from Leases in kube-system: every instance renews its own Lease while its
- * HAProxy serves; the holder of the leader Lease writes status.loadBalancer.ingress of every
- * Ingress of the class with exactly the addresses of the live instance Leases. An instance that
- * dies stops renewing, and within the Lease duration (10 s) the leader drops its address.
+ * HAProxy serves and reads every instance's Lease (the live ones decide which Ingresses each
+ * instance routes); the holder of the leader Lease writes status.loadBalancer.ingress of every
+ * Ingress of the class with exactly the addresses of the live instances assigned to it
+ * (corral.dev/scale of them). An instance that dies stops renewing, and within the Lease
+ * duration (10 s) the leader drops its address; one that stops deletes its Leases at once.
  */
 export class StatusPublisher {
   private readonly coordination: CoordinationV1Api;
@@ -31,6 +38,7 @@ export class StatusPublisher {
   private running: Promise<void> | null = null;
   private closing = false;
   private leading = false;
+  private renewedOwn = false;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -50,6 +58,16 @@ export class StatusPublisher {
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.release();
+  }
+
+  /** Hands back this instance's Leases, so the others stop counting it now rather than in 10 s. */
+  private async release(): Promise<void> {
+    const names = [...(this.renewedOwn ? [this.instanceLease] : []), ...(this.leading ? [STATUS_LEADER_LEASE] : [])];
+    const released = Promise.all(names.map((name) => this.coordination.deleteNamespacedLease({ name, namespace: NAMESPACE }).catch(() => undefined)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([released, new Promise((resolve) => (timer = setTimeout(resolve, RELEASE_TIMEOUT_MS)))]);
+    clearTimeout(timer);
   }
 
   private schedule(delayMs: number): void {
@@ -65,22 +83,24 @@ export class StatusPublisher {
   }
 
   private async tick(): Promise<void> {
-    if (this.options.serving()) await this.renew(this.instanceLease);
-    const leader = await this.read(STATUS_LEADER_LEASE);
+    if (this.options.serving()) this.renewedOwn = (await this.renew(this.instanceLease)) || this.renewedOwn;
+    const leases = (await this.coordination.listNamespacedLease({ namespace: NAMESPACE })).items;
+    const live = liveInstanceAddresses(leases, Date.now());
+    this.options.onLiveInstances?.(live);
+    const leader = leases.find((l) => l.metadata?.name === STATUS_LEADER_LEASE);
     const action = leaderAction(leader, this.options.address, Date.now());
     const leading = action !== 'follow' && (await this.renew(STATUS_LEADER_LEASE, leader, action === 'create'));
     if (leading !== this.leading) this.logger.info({ lease: STATUS_LEADER_LEASE }, leading ? 'leading: this instance writes Ingress status' : 'not leading Ingress status');
     this.leading = leading;
-    if (leading) await this.publish();
+    if (leading) await this.publish(live);
   }
 
-  private async publish(): Promise<void> {
-    const leases = (await this.coordination.listNamespacedLease({ namespace: NAMESPACE })).items;
-    const addresses = liveInstanceAddresses(leases, Date.now());
+  private async publish(live: string[]): Promise<void> {
     const ingresses = (await this.networking.listIngressForAllNamespaces()).items;
     for (const ingress of ingresses) {
       const cls = ingressClassOf(ingress);
       if (this.options.ingressClass !== null && cls !== null && cls !== this.options.ingressClass) continue;
+      const addresses = ingressStatusAddresses(ingress, live);
       if (!statusDiffers(ingress, addresses)) continue;
       const { name, namespace } = ingress.metadata as { name: string; namespace: string };
       const body = { ...ingress, status: { loadBalancer: { ingress: addresses.map((ip) => ({ ip })) } } };

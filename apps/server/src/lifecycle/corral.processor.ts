@@ -11,6 +11,7 @@ import { ProvisioningService } from '../provisioning/provisioning.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { EtcdSnapshotService } from '../provisioning/etcd/etcd-snapshot.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
+import { INGRESS_SCALE_CHECK_MS, IngressScaleService } from '../provisioning/ingress-scale.service';
 
 const RESYNC_MS = 1000;
 
@@ -30,12 +31,14 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly jobs: JobsQueue,
     private readonly snapshots: EtcdSnapshotService,
     private readonly monitoring: MonitoringService,
+    private readonly ingressScale: IngressScaleService,
   ) {
     super();
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
+    await this.queue.upsertJobScheduler('ingress-scale-check', { every: INGRESS_SCALE_CHECK_MS }, { name: 'ingress-scale-check', data: {} });
   }
 
   /** Lets running jobs finish while the connections they use are still open (those close at application shutdown). */
@@ -71,6 +74,9 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
         return;
       case 'monitor-tick':
         await this.monitoring.tick();
+        return;
+      case 'ingress-scale-check':
+        await this.ingressScale.checkAll();
         return;
       default:
         this.logger.warn(`unknown job ${job.name} dropped`);

@@ -5,6 +5,7 @@ import { CORRAL_CONFIG } from '../config/config.module';
 import type { CorralConfig } from '../config/corral-config';
 import { CORRAL_QUEUE } from '../queue/jobs';
 import { MONITOR_TICK_MS } from './monitoring.service';
+import { INGRESS_SCALE_CHECK_MS } from '../provisioning/ingress-scale.service';
 
 const ENSURE_EVERY_MS = 60_000;
 
@@ -38,5 +39,6 @@ export class JobSchedules implements OnApplicationBootstrap, OnModuleDestroy {
     await this.queue.upsertJobScheduler('monitor-tick', { every: MONITOR_TICK_MS }, { name: 'monitor-tick', data: {} });
     // same definition as the worker's own registration at start
     await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
+    await this.queue.upsertJobScheduler('ingress-scale-check', { every: INGRESS_SCALE_CHECK_MS }, { name: 'ingress-scale-check', data: {} });
   }
 }

@@ -1,4 +1,5 @@
 import { ClusterBootstrapService } from './cluster-bootstrap.service';
+import { IngressScaleService } from './ingress-scale.service';
 import { Module } from '@nestjs/common';
 import { ProvisioningService } from './provisioning.service';
 import { EnvironmentPkiService } from './environment-pki.service';
@@ -18,7 +19,7 @@ import { QueueModule } from '../queue/queue.module';
 @Module({
   imports: [HostsModule, HostPoolModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, SnapshotsModule],
   controllers: [CertificatesController],
-  providers: [ProvisioningService, ClusterBootstrapService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
-  exports: [ProvisioningService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService],
+  providers: [ProvisioningService, ClusterBootstrapService, IngressScaleService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
+  exports: [ProvisioningService, IngressScaleService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService],
 })
 export class ProvisioningModule {}

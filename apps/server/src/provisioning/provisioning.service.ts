@@ -39,8 +39,8 @@ import { EtcdJoin, existingClusterJoin, readEtcdJoin } from './etcd/etcd-join';
 import { EtcdRestoreService } from './etcd/etcd-restore.service';
 import { SnapshotStore } from '../snapshots/snapshot-store.service';
 import { ClusterBootstrapService } from './cluster-bootstrap.service';
+import { BASE_INGRESS_REPLICAS, IngressScaleService } from './ingress-scale.service';
 
-const INGRESS_REPLICAS = 1;
 const APISERVER_PORT = 6443;
 const key = (hostId: string, name: string) => `${hostId}/${name}`;
 
@@ -67,6 +67,7 @@ export class ProvisioningService {
     private readonly snapshots: SnapshotStore,
     private readonly restorer: EtcdRestoreService,
     private readonly clusterObjects: ClusterBootstrapService,
+    private readonly ingressScale: IngressScaleService,
   ) {}
 
   /** Returns true when the environment has converged; false asks the caller to look again soon. */
@@ -94,6 +95,9 @@ export class ProvisioningService {
       .filter((s) => kindOf.has(key(s.hostId, s.name)))
       .map((s) => ({ ...s, kind: kindOf.get(key(s.hostId, s.name))!, lastLogLines: s.lastLogLines }));
     const statusOf = new Map(statuses.map((s) => [key(s.hostId, s.name), s]));
+    // corral.dev/scale; when no apiserver lists the Ingresses, as many as placed (a lost one is still re-placed)
+    const scale = await this.ingressScale.plan(env, hosts, components, statuses);
+    const ingressReplicas = scale?.replicas ?? Math.max(BASE_INGRESS_REPLICAS, current.filter((p) => p.kind === 'ingress-controller').length);
 
     // A member counts as healthy only when it reports healthy on the spec written for it: a
     // member just added (no report yet) or restarting holds the next membership change back.
@@ -107,7 +111,7 @@ export class ProvisioningService {
     );
     const replan = (from: Placement[]) =>
       planPlacement({
-        spec: { etcdMembers: env.etcdMembers as 1 | 3 | 5, ingressReplicas: INGRESS_REPLICAS },
+        spec: { etcdMembers: env.etcdMembers as 1 | 3 | 5, ingressReplicas },
         hosts: hosts.map(toPlannerHost),
         current: from,
         etcdMemberHealth,
@@ -217,12 +221,13 @@ export class ProvisioningService {
       placement: placement.map((p) => ({ ...p, specHash: desiredHash.get(`${p.hostId}/${p.kind}`) })),
       componentStatuses,
       hostsSufficient: plan.sufficiency,
-      ingressReplicas: INGRESS_REPLICAS,
+      ingressReplicas,
       conditions: env.conditions,
       hosts: hosts.map((h) => ({ id: h.id, hostname: h.hostname, address: addressOf(h), state: h.state })),
       now,
     });
     const extra = this.repairConditions(plan, outcome.problem, rollout.waitingFor);
+    if (scale) extra.push(scale.condition);
     const healthyApiServers = controlPlaneHosts
       .filter((h) => h.state === 'active' && statusOf.get(key(h.id, 'kube-apiserver'))?.healthy)
       .map((h) => `https://${addressOf(h)}:${APISERVER_PORT}`);
@@ -353,9 +358,15 @@ export class ProvisioningService {
     return out;
   }
 
-  /** A refusal is an event when it starts or its reason changes, not on every look. */
+  /** A refusal is an event when it starts or its reason changes, not on every look; a scale problem when its message changes. */
   private async recordRefusals(env: Environment, conditions: ConditionInput[]): Promise<void> {
     for (const c of conditions) {
+      if (c.type === 'IngressScale') {
+        if (c.status === 'False' && getCondition(env.conditions, c.type)?.message !== c.message) {
+          await this.events.record({ environmentId: env.id, type: 'Warning', reason: c.reason === 'InvalidScale' ? 'IngressScaleInvalid' : 'IngressScaleCapped', message: c.message });
+        }
+        continue;
+      }
       if (c.status !== 'False' || !['QuorumAtRisk', 'TooManyUnhealthy', 'EtcdUnreachable', 'MembershipChangeRefused'].includes(c.reason)) continue;
       const before: Condition | undefined = getCondition(env.conditions, c.type);
       if (before?.reason === c.reason) continue;

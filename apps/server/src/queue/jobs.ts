@@ -11,6 +11,8 @@ export interface JobPayloads {
   'etcd-snapshot': { environmentId: string };
   /** periodic: resync reconciles, schedule snapshots, flag expiring certificates */
   'monitor-tick': Record<string, never>;
+  /** periodic: reconcile environments whose Ingresses ask for another corral.dev/scale */
+  'ingress-scale-check': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 

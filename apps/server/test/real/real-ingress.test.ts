@@ -12,10 +12,12 @@ import { apiClient } from '../support/api-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 
 /**
- * Issue 13's ingress load balancing on real binaries (the part built so far): the ingress
- * controller runs Debian's HAProxy on its host, routing an Ingress's host and path rules straight
- * to the pod IPs of the Services' EndpointSlices; endpoint changes go through HAProxy's runtime
- * API; a lost LB host has the controller, and so HAProxy, re-placed.
+ * Issue 13's scaled Ingress on real binaries (3 namespace hosts, real kubelets and containerd):
+ * `corral.dev/scale: "2"` runs two HAProxy instances (each an ingress controller) on two distinct
+ * hosts, routing the Ingress's host and path rules straight to the pod IPs of the Services'
+ * EndpointSlices, with TLS from its Secret; the status lists exactly the instances serving it;
+ * scale 3 and 1 follow; a cut LB host has its instance re-placed; endpoint changes go through
+ * HAProxy's runtime API with no failed request.
  */
 const execFileAsync = promisify(execFile);
 
@@ -112,7 +114,7 @@ spec: { selector: { app: api }, ports: [{ name: http, port: 80, targetPort: http
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
-metadata: { name: app }
+metadata: { name: app, annotations: { corral.dev/scale: "2" } }
 spec:
   rules:
     - host: app.example
@@ -122,7 +124,7 @@ spec:
           - { path: /api, pathType: Prefix, backend: { service: { name: api, port: { name: http } } } }
 `;
 
-describe('ingress load balancing on real nodes (issue 13)', () => {
+describe('scaled Ingress on real nodes (issue 13)', () => {
   let harness: HostHarness;
   let server: TestServer;
   let binDir: string;
@@ -137,21 +139,26 @@ describe('ingress load balancing on real nodes (issue 13)', () => {
   const diagnose = async () => {
     const view = (await admin.get(`/v1/environments/${ENV}`)).body;
     const pods = await kubectl('get', 'pods', '-A', '-o', 'wide').catch((err: Error) => err.message);
-    return `state ${view.state}; conditions ${JSON.stringify(view.conditions?.filter((c: { status: string }) => c.status !== 'True'))}\n${pods}`;
+    const status = await statusAddresses().catch((err: Error) => err.message);
+    return `state ${view.state}; conditions ${JSON.stringify(view.conditions?.filter((c: { status: string; type: string }) => c.status !== 'True' || c.type === 'IngressScale'))}; LB hosts ${await lbAddresses().catch(() => '?')}; status ${status}\n${pods}`;
   };
   const withDiagnosis = async <T>(p: Promise<T>): Promise<T> =>
     p.catch(async (err) => {
       throw new Error(`${(err as Error).message}\n${await diagnose()}`);
     });
-  /** the address of the host whose ingress controller (and HAProxy) is healthy */
-  const lbAddress = async (): Promise<string | null> => {
-    for (const h of (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items as { id: string; addresses: string[] }[]) {
+  /** the addresses of the active hosts whose ingress controller (and so HAProxy) is healthy, sorted */
+  const lbAddresses = async (): Promise<string[]> => {
+    const found: string[] = [];
+    for (const h of (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items as { id: string; addresses: string[]; state: string }[]) {
+      if (h.state !== 'active') continue;
       const c = (await admin.get(`/v1/hosts/${h.id}`)).body.components.find((x: { kind: string }) => x.kind === 'ingress-controller');
-      if (c?.observed?.healthy) return h.addresses[0]!;
+      if (c?.observed?.healthy) found.push(h.addresses[0]!);
     }
-    return null;
+    return found.sort();
   };
   const statusAddresses = async () => (((await kubectlJson('get', 'ingress', 'app')).status?.loadBalancer?.ingress ?? []) as { ip: string }[]).map((i) => i.ip).sort();
+  const scaleTo = (n: string) => kubectl('annotate', 'ingress', 'app', '--overwrite', `corral.dev/scale=${n}`);
+  /** the web pods answering 12 requests to one address (each answer 200) */
   const answers = async (address: string) => {
     const seen = new Set<string>();
     for (let i = 0; i < 12; i++) {
@@ -161,6 +168,14 @@ describe('ingress load balancing on real nodes (issue 13)', () => {
     }
     return seen;
   };
+  const answersOk = async (address: string) => (await get(address, '/', 'app.example').catch(() => ({ status: 0 }))).status === 200;
+  /** n healthy instances on n distinct hosts, the status listing exactly them, each answering */
+  const instancesSettle = async (n: number, timeoutMs = 120_000): Promise<string[]> =>
+    (await withDiagnosis(eventually(async () => {
+      const lbs = await lbAddresses();
+      if (lbs.length !== n || (await statusAddresses()).join() !== lbs.join()) return null;
+      return (await Promise.all(lbs.map(answersOk))).every(Boolean) ? lbs : null;
+    }, { timeoutMs, intervalMs: 1000, what: `${n} LB instance(s), listed in the Ingress status, answering` })))!;
 
   beforeAll(async () => {
     const upstream = kubeBinDir();
@@ -177,7 +192,7 @@ describe('ingress load balancing on real nodes (issue 13)', () => {
     await server?.close();
   });
 
-  it('HAProxy on the LB host routes the Ingress to the pods of 2 Services', async () => {
+  it('scale "2": two HAProxy instances on two hosts, both in the status, each routing to the pods of 2 Services', async () => {
     expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
     const serverUrl = server.urlAt(harness.serverAddress);
@@ -196,82 +211,149 @@ describe('ingress load balancing on real nodes (issue 13)', () => {
     writeFileSync(join(harness.workDir, 'workloads.yaml'), WORKLOADS);
     appliedAt = Date.now();
     await kubectl('apply', '-f', join(harness.workDir, 'workloads.yaml'));
-    const address = (await withDiagnosis(eventually(lbAddress, { timeoutMs: 60_000, intervalMs: 1000, what: 'a healthy ingress controller' })))!;
-    await withDiagnosis(eventually(async () => (await answers(address).catch(() => new Set())).size === 3, { timeoutMs: 180_000, intervalMs: 1000, what: '3 web pods answer through HAProxy' }));
-    process.stdout.write(`ingress: apply -> 3 pods answering through HAProxy at ${address} in ${((Date.now() - appliedAt) / 1000).toFixed(1)} s\n`);
+    const lbs = await instancesSettle(2, 180_000);
+    for (const address of lbs) await withDiagnosis(eventually(async () => (await answers(address).catch(() => new Set())).size === 3, { timeoutMs: 180_000, intervalMs: 1000, what: `3 web pods answer through HAProxy at ${address}` }));
+    process.stdout.write(`ingress: apply -> 2 instances (${lbs.join(', ')}) with 3 pods answering through each in ${((Date.now() - appliedAt) / 1000).toFixed(1)} s\n`);
 
     const pods = ((await kubectlJson('get', 'pods', '-l', 'app=web')).items as any[]).map((p) => p.metadata.name).sort();
-    expect([...(await answers(address))].sort()).toEqual(pods);
     // the api pod may become ready after the web pods: 503 until then
-    await withDiagnosis(eventually(async () => (await get(address, '/api/', 'app.example')).status === 200, { timeoutMs: 60_000, intervalMs: 500, what: 'the api pod answers /api/' }));
+    await withDiagnosis(eventually(async () => (await Promise.all(lbs.map((a) => get(a, '/api/', 'app.example')))).every((a) => a.status === 200), { timeoutMs: 60_000, intervalMs: 500, what: 'the api pod answers /api/' }));
     const api = (await kubectlJson('get', 'pods', '-l', 'app=api')).items[0].metadata.name;
-    expect(await get(address, '/api/', 'app.example')).toEqual({ status: 200, body: `api-${api}` });
-    expect((await get(address, '/', 'other.example')).status).toBe(404);
-    // class corral is the default, and the status lists the instance's address
+    for (const address of lbs) {
+      expect([...(await answers(address))].sort()).toEqual(pods);
+      expect(await get(address, '/api/', 'app.example')).toEqual({ status: 200, body: `api-${api}` });
+      expect((await get(address, '/', 'other.example')).status).toBe(404);
+    }
+    // class corral is the default; the environment says how many instances and why
     expect((await kubectlJson('get', 'ingressclass', 'corral')).spec.controller).toBe('corral.dev/ingress-controller');
-    await withDiagnosis(eventually(async () => (await statusAddresses()).join() === address, { timeoutMs: 30_000, intervalMs: 1000, what: `Ingress status lists ${address}` }));
+    const conditions = (await admin.get(`/v1/environments/${ENV}`)).body.conditions as Array<{ type: string; status: string; message: string }>;
+    expect(conditions).toEqual(expect.arrayContaining([
+      expect.objectContaining({ type: 'IngressScale', status: 'True', message: '2 load balancer instance(s): the largest corral.dev/scale is 2 (default/app)' }),
+      expect.objectContaining({ type: 'IngressReady', status: 'True', message: '2 ingress component(s) healthy' }),
+    ]));
   });
 
-  it('TLS from the Ingress tls Secret: HTTPS answers with the test certificate', async () => {
-    const address = (await lbAddress())!;
+  it('TLS from the Ingress tls Secret: HTTPS on every instance answers with the test certificate', async () => {
+    const lbs = await lbAddresses();
     const key = join(harness.workDir, 'app.key');
     const crt = join(harness.workDir, 'app.crt');
     await execFileAsync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=corral-ingress-test', '-addext', 'subjectAltName=DNS:app.example', '-keyout', key, '-out', crt]);
     await kubectl('create', 'secret', 'tls', 'app-tls', `--cert=${crt}`, `--key=${key}`);
     await kubectl('patch', 'ingress', 'app', '--type=merge', '-p', JSON.stringify({ spec: { tls: [{ hosts: ['app.example'], secretName: 'app-tls' }] } }));
-    const answer = await withDiagnosis(eventually(async () => {
-      const a = await httpsGet(address).catch(() => null);
-      return a?.cn === 'corral-ingress-test' ? a : null;
-    }, { timeoutMs: 30_000, intervalMs: 500, what: 'HTTPS with the test certificate' }));
     const pods = ((await kubectlJson('get', 'pods', '-l', 'app=web')).items as any[]).map((p) => p.metadata.name);
-    expect(pods).toContain(answer!.body);
+    for (const address of lbs) {
+      const answer = await withDiagnosis(eventually(async () => {
+        const a = await httpsGet(address).catch(() => null);
+        return a?.cn === 'corral-ingress-test' ? a : null;
+      }, { timeoutMs: 30_000, intervalMs: 500, what: `HTTPS with the test certificate at ${address}` }));
+      expect(pods).toContain(answer!.body);
+    }
   });
 
-  it('scaling the Deployment 3 -> 6 under a client loop: 0 failed requests, the new pods answer', async () => {
-    const address = (await lbAddress())!;
+  it('scale "3" then "1": the instances and the status follow', async () => {
+    let at = Date.now();
+    await scaleTo('3');
+    const three = await instancesSettle(3);
+    expect(three).toEqual(harness.hosts.map((h) => h.address).sort());
+    process.stdout.write(`ingress: scale 2 -> 3: 3 instances listed and answering after ${((Date.now() - at) / 1000).toFixed(1)} s\n`);
+    at = Date.now();
+    await scaleTo('1');
+    const [one] = await instancesSettle(1);
+    expect(three).toContain(one);
+    process.stdout.write(`ingress: scale 3 -> 1: 1 instance (${one}) listed and answering after ${((Date.now() - at) / 1000).toFixed(1)} s\n`);
+    expect((await answers(one!)).size).toBeGreaterThanOrEqual(2);
+    await scaleTo('2');
+    await instancesSettle(2);
+  });
+
+  it('scaling the Deployment 3 -> 6 under a client loop on both instances: 0 failed requests, the new pods answer', async () => {
+    const lbs = await lbAddresses();
+    expect(lbs).toHaveLength(2);
     const agent = new Agent({ keepAlive: true, maxSockets: 2 });
-    const seen = new Set<string>();
+    const seen = lbs.map(() => new Set<string>());
     const failures: string[] = [];
     let ok = 0;
     let running = true;
     const loop = (async () => {
-      while (running) {
+      for (let i = 0; running; i++) {
+        const at = i % lbs.length;
         try {
-          const a = await get(address, '/', 'app.example', agent);
+          const a = await get(lbs[at]!, '/', 'app.example', agent);
           if (a.status === 200) {
             ok += 1;
-            seen.add(a.body);
-          } else failures.push(`${a.status} ${a.body}`);
+            seen[at]!.add(a.body);
+          } else failures.push(`${lbs[at]}: ${a.status} ${a.body}`);
         } catch (err) {
-          failures.push((err as Error).message);
+          failures.push(`${lbs[at]}: ${(err as Error).message}`);
         }
       }
     })();
     try {
       await kubectl('scale', 'deployment', 'web', '--replicas=6');
-      await withDiagnosis(eventually(async () => seen.size === 6, { timeoutMs: 180_000, intervalMs: 1000, what: '6 web pods answer through HAProxy' }));
+      await withDiagnosis(eventually(async () => seen.every((s) => s.size === 6), { timeoutMs: 180_000, intervalMs: 1000, what: '6 web pods answer through both instances' }));
     } finally {
       running = false;
       await loop;
       agent.destroy();
     }
-    process.stdout.write(`ingress: scale 3 -> 6 under load: ${ok} requests, ${failures.length} failed\n`);
+    process.stdout.write(`ingress: scale 3 -> 6 under load on ${lbs.join(' and ')}: ${ok} requests, ${failures.length} failed\n`);
     expect(failures).toEqual([]);
   });
 
-  it('a cut LB host: the controller and its HAProxy are re-placed, and the new address answers', async () => {
-    const address = (await lbAddress())!;
-    const victim = harness.hosts.findIndex((h) => h.address === address);
+  it('a cut LB host: its instance is re-placed, the status follows, and the time to a working address is measured', async () => {
+    const before = await lbAddresses();
+    const cut = before[0]!;
+    const survivor = before[1]!;
+    const victim = harness.hosts.findIndex((h) => h.address === cut);
     const cutAt = Date.now();
     await harness.cutLink(victim);
-    const moved = (await withDiagnosis(eventually(async () => {
-      const a = await lbAddress();
-      return a && a !== address ? a : null;
-    }, { timeoutMs: 180_000, intervalMs: 1000, what: 'ingress controller re-placed' })))!;
-    await withDiagnosis(eventually(async () => (await get(moved, '/', 'app.example').catch(() => ({ status: 0 }))).status === 200, { timeoutMs: 120_000, intervalMs: 500, what: 'the new LB address answers' }));
-    const answeredAfter = (Date.now() - cutAt) / 1000;
-    await withDiagnosis(eventually(async () => (await statusAddresses()).join() === moved, { timeoutMs: 60_000, intervalMs: 1000, what: `Ingress status lists only ${moved}` }));
-    process.stdout.write(`ingress: LB host ${address} cut; ${moved} answers after ${answeredAfter.toFixed(1)} s, status lists only it after ${((Date.now() - cutAt) / 1000).toFixed(1)} s (host lost after 20 s)\n`);
+    // a client of the surviving instance meanwhile: requests sent to pods of the cut host wait for
+    // HAProxy's connect timeout until its checks take those servers out
+    let running = true;
+    const survivorLoop = { ok: 0, failed: 0, lastFailureAfter: 0 };
+    const loop = (async () => {
+      while (running) {
+        if (await answersOk(survivor)) survivorLoop.ok += 1;
+        else {
+          survivorLoop.failed += 1;
+          survivorLoop.lastFailureAfter = (Date.now() - cutAt) / 1000;
+        }
+      }
+    })();
+    try {
+      // the status drops the cut instance once its Lease expires
+      await withDiagnosis(eventually(async () => (await statusAddresses()).join() === survivor, { timeoutMs: 60_000, intervalMs: 500, what: `Ingress status lists only ${survivor}` }));
+      const droppedAfter = (Date.now() - cutAt) / 1000;
+      expect((await answers(survivor)).size).toBeGreaterThanOrEqual(2);
+      const answering = (await withDiagnosis(eventually(async () => {
+        for (const a of await lbAddresses()) if (a !== survivor && a !== cut && (await answersOk(a))) return a;
+        return null;
+      }, { timeoutMs: 180_000, intervalMs: 500, what: 'a re-placed instance answering' })))!;
+      const answeringAfter = (Date.now() - cutAt) / 1000;
+      const after = await instancesSettle(2, 180_000);
+      const replaced = after.find((a) => a !== survivor)!;
+      expect(after).toContain(survivor);
+      expect(replaced).not.toBe(cut);
+      const replacedAfter = (Date.now() - cutAt) / 1000;
+      expect((await answers(replaced)).size).toBeGreaterThanOrEqual(2);
+      running = false;
+      await loop;
+      process.stdout.write(
+        `ingress: LB host ${cut} cut: the status lists only the working ${survivor} after ${droppedAfter.toFixed(1)} s; ` +
+          `instance re-placed on ${answering}, answering after ${answeringAfter.toFixed(1)} s (host lost after 20 s), both instances listed after ${replacedAfter.toFixed(1)} s; ` +
+          `a client of ${survivor} meanwhile: ${survivorLoop.ok} ok, ${survivorLoop.failed} failed (5 s client timeout), the last ${survivorLoop.lastFailureAfter.toFixed(1)} s after the cut\n`,
+      );
+      // where the time went: the environment's timeline since the cut
+      const timeline = ((await admin.get(`/v1/environments/${ENV}/events?tail=200`)).body.items as Array<{ reason: string; message: string; createdAt: string }>)
+        .filter((e) => Date.parse(e.createdAt) >= cutAt)
+        .map((e) => `  +${((Date.parse(e.createdAt) - cutAt) / 1000).toFixed(1)} s ${e.reason}: ${e.message.slice(0, 160)}`);
+      process.stdout.write(`ingress: events since the cut\n${timeline.join('\n')}\n`);
+      // only the first seconds, before the checks take the cut host's pods out, may fail
+      expect(survivorLoop.lastFailureAfter).toBeLessThan(droppedAfter);
+    } finally {
+      running = false;
+      await loop;
+    }
     await harness.restoreLink(victim);
   });
 });

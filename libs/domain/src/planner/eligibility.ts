@@ -1,6 +1,7 @@
 import type { ComponentKind, HostRole } from '@corral/contracts';
 import { compareIds } from '../shared/compare-ids';
 import type { PlannerHost } from './planner-types';
+import { INGRESS_HOST_LABEL } from '../ingress/ingress-scale';
 
 
 export const CONTROL_PLANE_KINDS = ['kube-apiserver', 'kube-scheduler', 'kube-controller-manager'] as const;
@@ -12,7 +13,12 @@ export function hasRole(host: PlannerHost, role: HostRole): boolean {
   return host.roles.length === 0 || host.roles.includes(role);
 }
 
-/** Ingress controllers run on hosts that may take control-plane or worker duty. */
+/** a host its operator marked for load balancers (label corral.dev/ingress=true) */
+export function isIngressHost(host: PlannerHost): boolean {
+  return host.labels?.[INGRESS_HOST_LABEL] === 'true';
+}
+
+/** Ingress controllers run on hosts labelled corral.dev/ingress=true or that may take control-plane or worker duty. */
 export function canRunKind(host: PlannerHost, kind: ComponentKind): boolean {
   switch (kind) {
     case 'etcd':
@@ -22,7 +28,7 @@ export function canRunKind(host: PlannerHost, kind: ComponentKind): boolean {
     case 'kube-controller-manager':
       return hasRole(host, 'controlplane');
     case 'ingress-controller':
-      return hasRole(host, 'controlplane') || hasRole(host, 'worker');
+      return isIngressHost(host) || hasRole(host, 'controlplane') || hasRole(host, 'worker');
     case 'containerd':
     case 'pod-network':
     case 'kubelet':

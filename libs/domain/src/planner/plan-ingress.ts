@@ -1,11 +1,12 @@
 import { compareIds } from '../shared/compare-ids';
-import { availability, canRunKind, rankCandidates } from './eligibility';
+import { availability, canRunKind, isIngressHost, rankCandidates } from './eligibility';
 import type { PlannerHost } from './planner-types';
 
 /**
  * Hosts for the ingress controller replicas, one per host: keep current valid replicas
  * (active hosts first, then disconnected ones in their grace period), then add the
- * best-ranked active eligible hosts (explicit worker role, fewest components, id).
+ * best-ranked active eligible hosts (labelled corral.dev/ingress=true, explicit worker role,
+ * fewest components, id). Fewer replicas than placed drop the last kept ones.
  */
 export function planIngress(
   hosts: readonly PlannerHost[],
@@ -22,6 +23,8 @@ export function planIngress(
     eligible.filter((h) => !current.has(h.id) && availability(h) === 'active'),
     load,
     'worker',
-  ).map((h) => h.id);
+  )
+    .sort((a, b) => Number(isIngressHost(b)) - Number(isIngressHost(a)))
+    .map((h) => h.id);
   return [...kept, ...fresh].slice(0, replicas);
 }

@@ -1,0 +1,76 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { apiClient } from './support/api-client';
+import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
+import { startLocalAgents } from './support/local-agents';
+import { runKubectl } from './support/kubectl';
+
+jest.setTimeout(240_000);
+
+/**
+ * corral.dev/scale seen from the server (Kubernetes stand-ins, loopback hosts): the largest scale
+ * of the environment's Ingresses is how many ingress controllers (one HAProxy each) it places on
+ * distinct hosts, capped by the hosts; invalid values are named in the IngressScale condition and
+ * an event, and served as 1.
+ */
+describe('corral.dev/scale places as many ingress controllers as the Ingresses ask for', () => {
+  let server: TestServer;
+  let agents: ReturnType<typeof startLocalAgents>;
+  let admin: ReturnType<typeof apiClient>;
+  let kubectl: (...args: string[]) => Promise<string>;
+
+  const controllerHosts = async () => (await server.sql<{ host_id: string }>(`SELECT host_id FROM components WHERE kind = 'ingress-controller' ORDER BY host_id`)).map((r) => r.host_id);
+  const scaleCondition = async () => ((await admin.get('/v1/environments/scaled')).body.conditions as Array<{ type: string; status: string; reason: string; message: string }>).find((c) => c.type === 'IngressScale');
+  const annotate = (name: string, scale: string) => kubectl('annotate', 'ingress', name, '--overwrite', `corral.dev/scale=${scale}`);
+  const settles = (count: number, reason: string) =>
+    eventually(async () => (await controllerHosts()).length === count && (await scaleCondition())?.reason === reason, { timeoutMs: 60_000, intervalMs: 500, what: `${count} ingress controller(s), IngressScale ${reason}` });
+
+  beforeAll(async () => {
+    server = await startTestServer(isolatedConfig({}));
+    admin = apiClient(server.url, server.adminKey);
+  });
+  afterAll(async () => {
+    await agents?.stopAll();
+    agents?.cleanup();
+    await server?.close();
+  });
+
+  it('follows the largest scale, caps it at the hosts, names invalid values', async () => {
+    expect((await admin.post('/v1/environments', { name: 'scaled', etcd: { members: 1 } })).status).toBe(201);
+    const token = (await admin.post('/v1/environments/scaled/registration-tokens', { maxUses: 3 })).body.token;
+    agents = startLocalAgents(3, { server: server.url, token });
+    await eventually(async () => (await admin.get('/v1/environments/scaled')).body.state === 'active', { timeoutMs: 120_000, intervalMs: 500, what: 'environment active' });
+    const kcFile = join(agents.root, 'scaled.kubeconfig');
+    writeFileSync(kcFile, (await admin.get('/v1/environments/scaled/kubeconfig')).body, { mode: 0o600 });
+    kubectl = (...args: string[]) => runKubectl(kcFile, args);
+    expect(await controllerHosts()).toHaveLength(1);
+
+    // kubectl create ingress speaks protobuf, which the stand-in apiserver does not; apply sends JSON
+    const ingress = (name: string, cls: string) => `{"apiVersion":"networking.k8s.io/v1","kind":"Ingress","metadata":{"name":"${name}"},"spec":{"ingressClassName":"${cls}","rules":[{"host":"${name}.example","http":{"paths":[{"path":"/","pathType":"Prefix","backend":{"service":{"name":"web","port":{"number":80}}}}]}}]}}`;
+    writeFileSync(join(agents.root, 'ingresses.json'), `{"apiVersion":"v1","kind":"List","items":[${ingress('app', 'corral')},${ingress('other', 'nginx')}]}`);
+    await kubectl('create', '--validate=false', '-f', join(agents.root, 'ingresses.json'));
+    await annotate('app', '2');
+    await settles(2, 'Applied');
+    expect((await scaleCondition())?.message).toBe('2 load balancer instance(s): the largest corral.dev/scale is 2 (default/app)');
+    // an Ingress of another class does not count
+    await annotate('other', '3');
+    await annotate('app', '3');
+    await settles(3, 'Applied');
+    expect(new Set(await controllerHosts()).size).toBe(3);
+
+    await annotate('app', '1000000');
+    await settles(3, 'ScaleCapped');
+    expect((await scaleCondition())?.message).toContain('default/app asks for 1000000 instances, but only 3 active host(s)');
+
+    await annotate('app', 'abc');
+    await settles(1, 'InvalidScale');
+    expect((await scaleCondition())?.message).toContain('default/app: corral.dev/scale "abc" is not a whole number; served by 1 instance');
+    const events = (await admin.get('/v1/environments/scaled/events')).body.items as Array<{ reason: string; message: string }>;
+    expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'IngressScaleInvalid', message: expect.stringContaining('default/app') })]));
+    expect(events).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'ComponentUnplaced', message: expect.stringMatching(/remove ingress-controller on .*: more than requested/) })]));
+    expect((await admin.get('/v1/environments/scaled')).body.state).toBe('active');
+
+    await kubectl('delete', 'ingress', 'app');
+    await settles(1, 'Applied');
+  });
+});
