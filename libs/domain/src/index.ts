@@ -23,3 +23,4 @@ export * from './kube-api/kube-api-proxy';
 export * from './transport/server-url-policy';
 export * from './ingress/ingress-scale';
 export * from './ingress/assign-ingress-instances';
+export * from './shared/rendezvous';

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { rendezvousOrder } from '@corral/domain';
 import type { HostComponentsInput } from './catalog-input';
 import { PORTS } from './component-ports';
 import { httpsUrl } from './spec-parts';
@@ -15,15 +15,7 @@ export function selectApiServerEndpoint(input: Pick<HostComponentsInput, 'host' 
 }
 
 export function rendezvousPick(endpoints: readonly string[], key: string, forWhom = key): string {
-  let best: string | undefined;
-  let bestScore = '';
-  for (const endpoint of endpoints) {
-    const score = createHash('sha256').update(`${key}\n${endpoint}`).digest('hex');
-    if (best === undefined || score > bestScore) {
-      best = endpoint;
-      bestScore = score;
-    }
-  }
+  const [best] = rendezvousOrder(key, endpoints);
   if (best === undefined) throw new Error(`${forWhom}: no kube-apiserver endpoint to connect to`);
   return best;
 }
