@@ -625,7 +625,7 @@ describe('API fuzzing: no 5xx, one error shape, no writes on rejection', () => {
     const name = `fixture-${Math.random().toString(36).slice(2, 10)}`;
     const env = await admin.post('/v1/environments', { name, labels: { team: 'fuzz' } });
     expect(env.status).toBe(201);
-    const token = await admin.post(`/v1/environments/${name}/registration-tokens`, { ttl: '24h' });
+    const token = await admin.post(`/v1/environments/${name}/registration-tokens`, { ttl: '24h', maxUses: 100000 });
     expect(token.status).toBe(201);
     return { envName: name, envId: env.body.id, tokenId: token.body.id, token: token.body.token };
   }

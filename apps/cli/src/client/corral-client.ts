@@ -8,6 +8,7 @@ import type {
   EnvironmentWaitResponse,
   HostComponentRow,
   HostImageRow,
+  HostRole,
   HostResource,
   ImageResource,
   ListResponse,
@@ -121,7 +122,7 @@ export class CorralClient {
     return this.json<ListResponse<PoolResource>>('GET', '/v1/pools', { retry: true });
   }
 
-  createToken(scope: { environment?: string; pool?: string }, body: { ttl?: string; maxUses?: number }) {
+  createToken(scope: { environment?: string; pool?: string }, body: { ttl?: string; maxUses?: number; roles?: HostRole[] }) {
     const path = scope.pool ? `/v1/pools/${enc(scope.pool)}/registration-tokens` : `/v1/environments/${enc(scope.environment!)}/registration-tokens`;
     return this.json<RegistrationTokenCreated>('POST', path, { body });
   }

@@ -5,6 +5,7 @@ import type { DesiredState, RegisterResponse } from '@corral/contracts';
 import { Public } from '../auth/auth.decorators';
 import { HostAuth, HostRequest } from '../hosts/host-credential.guard';
 import { HostsService } from '../hosts/hosts.service';
+import { HostRegistrationService } from '../hosts/host-registration.service';
 import { DesiredStateService } from '../components/desired-state.service';
 import { DesiredStateNotifier } from '../components/desired-state-notifier';
 import { StatusIngestionService } from '../components/status-ingestion.service';
@@ -21,6 +22,7 @@ import { HostImagesService } from '../images/host-images.service';
 export class AgentController {
   constructor(
     private readonly hosts: HostsService,
+    private readonly registration: HostRegistrationService,
     private readonly desired: DesiredStateService,
     private readonly notifier: DesiredStateNotifier,
     private readonly statuses: StatusIngestionService,
@@ -46,11 +48,11 @@ export class AgentController {
     sendSnapshotData(res, snapshot, await this.snapshots.data(snapshot.id), `etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
   }
 
-  /** Registers a host with a registration token; the credential is shown only here. */
+  /** Registers a host with a registration token; the credential is shown only here (409: hostname held; 403: role not allowed by the token). */
   @Post('register')
   @Public()
   register(@Body() body: RegisterHostDto): Promise<RegisterResponse> {
-    return this.hosts.register(body);
+    return this.registration.register(body);
   }
 
   /** Long-poll: answers at once when the host's revision is newer than `after`, else on change, else on timeout. */

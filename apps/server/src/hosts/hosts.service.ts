@@ -1,63 +1,25 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Not, Repository } from 'typeorm';
 import { nextHostState } from '@corral/domain';
 import { Host } from './host.entity';
 import { ListHostsQuery } from './dto/list-hosts.query';
-import type { RegisterHostDto } from '../agent-protocol/dto/register-host.dto';
-import { RegistrationTokensService } from '../registration-tokens/registration-tokens.service';
 import { EnvironmentsService } from '../environments/environments.service';
 import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
-import { generateSecret, hashSecret } from '../crypto/secrets';
+import { hashSecret } from '../crypto/secrets';
 import { isUuid } from '../common/uuid-param.pipe';
 import { whereLabelsMatch } from '../common/label-selector-sql';
 
 @Injectable()
 export class HostsService {
-  private readonly logger = new Logger(HostsService.name);
-
   constructor(
     @InjectRepository(Host) private readonly hosts: Repository<Host>,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly tokens: RegistrationTokensService,
     private readonly environments: EnvironmentsService,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
   ) {}
-
-  async register(dto: RegisterHostDto): Promise<{ hostId: string; credential: string; environmentId: string | null; pool: string | null }> {
-    const credential = generateSecret('hc');
-    const host = await this.dataSource.transaction(async (manager) => {
-      const scope = await this.tokens.consume(dto.token, manager);
-      const saved = await manager.getRepository(Host).save(
-        manager.getRepository(Host).create({
-          environmentId: scope.environmentId,
-          pool: scope.pool,
-          hostname: dto.hostname,
-          addresses: dto.addresses,
-          labels: dto.labels ?? {},
-          roles: [...new Set(dto.roles ?? [])],
-          agentVersion: dto.agentVersion ?? null,
-          state: 'active',
-          lastHeartbeatAt: new Date(),
-          credentialHash: hashSecret(credential),
-          desiredRevision: 1,
-          observedRevision: 0,
-        }),
-      );
-      await this.events.record(
-        { environmentId: saved.environmentId, hostId: saved.id, reason: 'HostRegistered', message: `host ${saved.hostname} (${saved.addresses.join(', ')}) registered` },
-        manager,
-      );
-      return saved;
-    });
-    if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
-    // a new pool host may be what an environment is waiting for
-    // (best effort: the periodic sweep tries again, and the agent must not register twice)
-    if (host.pool) await this.environments.claimHostsForWaiting(host.pool).catch((err) => this.logger.warn(`pool claim after registration: ${(err as Error).message}`));
-    return { hostId: host.id, credential, environmentId: host.environmentId, pool: host.pool };
-  }
 
   /** The host a credential belongs to, unless the host was removed. */
   async authenticate(credential: string): Promise<Host | null> {
