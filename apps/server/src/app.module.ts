@@ -17,6 +17,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { CryptoModule } from './crypto/crypto.module';
+import { FairUseModule } from './fair-use/fair-use.module';
 import { ImagesModule } from './images/images.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 
@@ -43,6 +44,7 @@ export class AppModule {
         }),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema, config.databasePoolSize)),
         CryptoModule,
+        FairUseModule,
         AuthModule,
         ProvisioningModule,
         EnvironmentsModule,

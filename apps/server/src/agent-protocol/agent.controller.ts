@@ -16,6 +16,7 @@ import { JobsQueue } from '../queue/jobs-queue.service';
 import { SnapshotStore } from '../snapshots/snapshot-store.service';
 import { sendSnapshotData } from '../snapshots/send-snapshot-data';
 import { HostImagesService } from '../images/host-images.service';
+import { ConnectionCaps } from '../fair-use/connection-caps.service';
 
 @ApiTags('agent')
 @Controller('v1/agent')
@@ -29,6 +30,7 @@ export class AgentController {
     private readonly jobs: JobsQueue,
     private readonly snapshots: SnapshotStore,
     private readonly hostImages: HostImagesService,
+    private readonly caps: ConnectionCaps,
   ) {}
 
   /**
@@ -66,10 +68,13 @@ export class AgentController {
     const aborted = new AbortController();
     res.on('close', () => aborted.abort());
     let state = await this.desired.forHost(hostId);
-    while (state.revision <= after && Date.now() < deadline && !aborted.signal.aborted) {
-      await this.notifier.waitForChange(hostId, deadline - Date.now(), aborted.signal);
+    if (state.revision > after || Date.now() >= deadline) return state;
+    const held = await this.caps.hold({ kind: 'host', id: hostId }, 'long-poll', aborted.signal);
+    while (state.revision <= after && Date.now() < deadline && !held.aborted) {
+      await this.notifier.waitForChange(hostId, deadline - Date.now(), held);
       state = await this.desired.forHost(hostId);
     }
+    aborted.abort();
     return state;
   }
 
