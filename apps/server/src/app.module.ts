@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigModule } from './config/config.module';
 import type { CorralConfig } from './config/corral-config';
 import { dataSourceOptions } from './persistence/data-source-options';
+import { agentDatabaseModule } from './persistence/agent-database';
 import { KubeApiModule } from './kube-api/kube-api.module';
 import { AuthModule } from './auth/auth.module';
 import { EnvironmentsModule } from './environments/environments.module';
@@ -43,6 +44,7 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema, config.databasePoolSize)),
+        agentDatabaseModule(config),
         CryptoModule,
         FairUseModule,
         AuthModule,

@@ -85,9 +85,10 @@ export class AgentController {
   @HttpCode(204)
   async status(@Body() body: StatusReportDto, @Req() req: HostRequest): Promise<void> {
     const host = req.corralHost!;
+    // the sign of life first: however long ingestion takes, the host is not taken for silent
+    await this.hosts.heartbeat(host, body.agentVersion, body.observedRevision);
     const changed = await this.statuses.ingest(host, body);
     if (body.images) await this.hostImages.ingest(host, body.images);
-    await this.hosts.heartbeat(host, body.agentVersion, body.observedRevision);
     if (changed && host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, QueryRunner, Repository } from 'typeorm';
 import { CorralEvent, EventType } from './event.entity';
+import { AGENT_DATABASE } from '../persistence/agent-database';
 import { EnvironmentEventsNotifier } from './environment-events-notifier';
 import type { CommitHorizon } from './event-cursor';
 
@@ -24,12 +25,18 @@ export class EventsService implements OnModuleInit {
   constructor(
     @InjectRepository(CorralEvent) private readonly events: Repository<CorralEvent>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource(AGENT_DATABASE) private readonly agentDatabase: DataSource,
     private readonly notifier: EnvironmentEventsNotifier,
   ) {}
 
   onModuleInit(): void {
-    // a reader woken before the commit would not see the row yet: announce after it
-    this.dataSource.subscribers.push({
+    // a reader woken before the commit would not see the row yet: announce after it (on both
+    // pools: status ingestion records its events on the agent protocol's own)
+    for (const dataSource of [this.dataSource, this.agentDatabase]) this.announceAfterCommit(dataSource);
+  }
+
+  private announceAfterCommit(dataSource: DataSource): void {
+    dataSource.subscribers.push({
       afterTransactionCommit: ({ queryRunner }) => {
         if (queryRunner.isTransactionActive) return; // a savepoint: the outer transaction has not committed
         const ids = this.pending.get(queryRunner);

@@ -10,20 +10,22 @@ import { JobsQueue } from '../queue/jobs-queue.service';
 import { hashSecret } from '../crypto/secrets';
 import { isUuid } from '../common/uuid-param.pipe';
 import { whereLabelsMatch } from '../common/label-selector-sql';
+import { AGENT_DATABASE } from '../persistence/agent-database';
 
 @Injectable()
 export class HostsService {
   constructor(
     @InjectRepository(Host) private readonly hosts: Repository<Host>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource(AGENT_DATABASE) private readonly agentDatabase: DataSource,
     private readonly environments: EnvironmentsService,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
   ) {}
 
-  /** The host a credential belongs to, unless the host was removed. */
+  /** The host a credential belongs to, unless the host was removed (on the agent protocol's own pool). */
   async authenticate(credential: string): Promise<Host | null> {
-    return this.hosts.findOne({ where: { credentialHash: hashSecret(credential), state: Not('removed') } });
+    return this.agentDatabase.getRepository(Host).findOne({ where: { credentialHash: hashSecret(credential), state: Not('removed') } });
   }
 
   async list(query: ListHostsQuery): Promise<Host[]> {
@@ -59,12 +61,13 @@ export class HostsService {
     if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
   }
 
-  /** A sign of life from the agent: refreshes the heartbeat and brings a silent host back. */
+  /** A sign of life from the agent (on the agent protocol's own pool): refreshes the heartbeat and brings a silent host back. */
   async heartbeat(host: Host, agentVersion: string, observedRevision: number): Promise<void> {
     const now = new Date();
-    await this.hosts.update(host.id, { lastHeartbeatAt: now, agentVersion, observedRevision });
+    const hosts = this.agentDatabase.getRepository(Host);
+    await hosts.update(host.id, { lastHeartbeatAt: now, agentVersion, observedRevision });
     if (host.state !== 'active') {
-      const changed = await this.hosts.update({ id: host.id, state: host.state }, { state: 'active' });
+      const changed = await hosts.update({ id: host.id, state: host.state }, { state: 'active' });
       if (changed.affected) {
         await this.events.record({ environmentId: host.environmentId, hostId: host.id, reason: 'HostActive', message: `host ${host.hostname} is heard from again (was ${host.state})` });
         if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
