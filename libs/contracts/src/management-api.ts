@@ -195,6 +195,8 @@ export interface EnvironmentEventView {
   reason: string;
   message: string;
   createdAt: string;
+  /** a component's event whose reason occurred more than once: how often (older ones past the repeat cap are pruned) */
+  repeatCount?: number;
   /** how the stream classifies it */
   kind: Exclude<EnvironmentStreamKind, 'environment' | 'end'>;
   /** kind state: the state the environment moved to */

@@ -33,7 +33,7 @@ export class EnvironmentsController {
   @Post()
   @RequireScope('write')
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'retries with the same key and body answer the first success (Idempotent-Replayed: true); another body: 422; while the first runs: 409. Kept 24h.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'retries with the same key and body answer the first success (Idempotent-Replayed: true); another body: 422; while the first runs: 409. Kept CORRAL_IDEMPOTENCY_RETENTION (24h).' })
   async create(@Body() body: CreateEnvironmentDto) {
     return environmentView(await this.environments.create(body));
   }

@@ -11,8 +11,10 @@ import { ProvisioningService } from '../provisioning/provisioning.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { EtcdSnapshotService } from '../provisioning/etcd/etcd-snapshot.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
+import { RetentionService } from './retention.service';
 
 const RESYNC_MS = 1000;
+const RETENTION_EVERY_MS = 10 * 60_000;
 
 /** Thin dispatcher: each job names a service call; retries and backoff come from the queue. */
 // a crashed worker's job is picked up again after lockDuration, not BullMQ's default 30 s
@@ -30,12 +32,14 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly jobs: JobsQueue,
     private readonly snapshots: EtcdSnapshotService,
     private readonly monitoring: MonitoringService,
+    private readonly retention: RetentionService,
   ) {
     super();
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
+    await this.queue.upsertJobScheduler('retention', { every: RETENTION_EVERY_MS }, { name: 'retention', data: {} });
   }
 
   /** Lets running jobs finish while the connections they use are still open (those close at application shutdown). */
@@ -71,6 +75,9 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
         return;
       case 'monitor-tick':
         await this.monitoring.tick();
+        return;
+      case 'retention':
+        await this.retention.prune();
         return;
       default:
         this.logger.warn(`unknown job ${job.name} dropped`);

@@ -11,6 +11,8 @@ export interface JobPayloads {
   'etcd-snapshot': { environmentId: string };
   /** periodic: resync reconciles, schedule snapshots, flag expiring certificates */
   'monitor-tick': Record<string, never>;
+  /** periodic: prunes events past CORRAL_EVENT_RETENTION and expired Idempotency-Keys */
+  retention: Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 
