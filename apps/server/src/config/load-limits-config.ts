@@ -19,7 +19,7 @@ export interface LimitsConfig {
   idempotencyRetentionMs: number;
   /** PostgreSQL connections kept for the agent protocol alone, so API load cannot delay heartbeats (CORRAL_AGENT_DB_POOL_SIZE) */
   agentDatabasePoolSize: number;
-  /** serve /metrics on this port without a key (CORRAL_METRICS_PORT); null: on the API port, with an admin key */
+  /** serve /metrics on this port without a key (CORRAL_METRICS_PORT); null: only on the API port, to API keys */
   metricsPort: number | null;
 }
 
