@@ -81,8 +81,9 @@ describe('host registration', () => {
     expect(second.body.credential).not.toBe(first.body.credential);
     expect((await apiClient(server.url, first.body.credential).get('/v1/agent/desired')).status).toBe(401);
     expect((await apiClient(server.url, second.body.credential).get('/v1/agent/desired')).status).toBe(200);
-    // another id is another host: the token is spent
+    // another id, or the same id for another hostname, is another host: the token is spent
     expect((await register(token, 'retried', { registrationId: 'other-0123456789abcdef' })).status).toBe(401);
+    expect((await register(token, 'renamed', { registrationId })).status).toBe(401);
   });
 
   it('a token may bind roles: a host asking for more gets 403, a host asking for none gets the token\'s', async () => {

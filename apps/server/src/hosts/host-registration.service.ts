@@ -41,7 +41,7 @@ export class HostRegistrationService {
     const { host, replaced } = await this.dataSource
       .transaction(async (manager) => {
         const token = await this.tokens.lockForRegistration(dto.token, manager);
-        const retried = dto.registrationId ? await this.retriedRegistration(manager, token, dto.registrationId) : null;
+        const retried = dto.registrationId ? await this.retriedRegistration(manager, token, dto.registrationId, dto.hostname) : null;
         if (retried) {
           await manager.getRepository(Host).update(retried.id, { credentialHash: hashSecret(credential) });
           return { host: retried, replaced: [] as Host[] };
@@ -93,14 +93,15 @@ export class HostRegistrationService {
     return { hostId: host.id, credential, environmentId: host.environmentId, pool: host.pool };
   }
 
-  /** The live host an earlier attempt of this registration created with this token, if any. */
-  private retriedRegistration(manager: EntityManager, token: RegistrationToken, registrationId: string): Promise<Host | null> {
+  /** The live host an earlier attempt of this registration (same id, token and hostname) created, if any. */
+  private retriedRegistration(manager: EntityManager, token: RegistrationToken, registrationId: string, hostname: string): Promise<Host | null> {
     return manager
       .getRepository(Host)
       .createQueryBuilder('h')
       .setLock('pessimistic_write')
       .where('h.registration_key_hash = :hash', { hash: hashSecret(registrationId) })
       .andWhere('h.registration_token_id = :tokenId', { tokenId: token.id })
+      .andWhere('h.hostname = :hostname', { hostname })
       .andWhere(`h.state <> 'removed'`)
       .getOne();
   }
