@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { apiClient } from './support/api-client';
-import { TestServer, startTestServer } from './support/test-server';
+import { TestServer, eventually, startTestServer } from './support/test-server';
 import { HostIdentity1764400000000 } from '../src/persistence/migrations/1764400000000-host-identity';
 
 /** Registration and identity: unique hostnames, tokens used once by default, roles bound to tokens, retried registrations. */
@@ -105,6 +105,20 @@ describe('host registration', () => {
       expect(bad.status).toBe(400);
       expect(bad.body.details[0].field).toBe('roles');
     }
+  });
+
+  it('a pool claim passes over an idle host whose name the environment already holds', async () => {
+    const created = await admin.post('/v1/environments', { name: 'claimer', etcd: { members: 1 }, hosts: { pool: 'names', count: 1 }, waitForHosts: true });
+    expect(created.status).toBe(201);
+    expect((await register((await envToken('claimer')).token, 'dup')).status).toBe(201);
+    const pool = (await admin.post('/v1/pools/names/registration-tokens', {})).body.token;
+    const twin = await register(pool, 'dup');
+    expect(twin.status).toBe(201);
+    const fresh = await register(pool, 'fresh');
+    expect(fresh.status).toBe(201);
+    const placed = async (id: string) => (await server.sql<{ environment_id: string | null }>('SELECT environment_id FROM hosts WHERE id = $1', [id]))[0].environment_id;
+    await eventually(async () => (await placed(fresh.body.hostId)) === created.body.id, { what: 'the host named fresh claimed' });
+    expect(await placed(twin.body.hostId)).toBeNull();
   });
 
   it('the migration keeps hosts that already share a name as they are, outside the unique index', async () => {
