@@ -1,3 +1,4 @@
+import Redis from 'ioredis';
 import { apiClient } from './support/api-client';
 import { openEventStream } from './support/sse-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
@@ -6,16 +7,24 @@ import { TestServer, eventually, isolatedConfig, startTestServer } from './suppo
 describe('fair use', () => {
   let server: TestServer;
   let admin: ReturnType<typeof apiClient>;
+  let redis: Redis;
   const newKey = async (name: string) => (await admin.post('/v1/api-keys', { name, scopes: ['read'] })).body as { id: string; key: string };
+  /** waits until the principal holds `count` leases of the kind (a request in flight has taken its slot) */
+  const holding = (kind: string, principalId: string, count: number) =>
+    eventually(async () => (await redis.zcard(`${server.config.redisPrefix}:fair-use:held:${kind}:${principalId}`)) === count, { what: `${count} ${kind} lease(s)` });
   const eventsUrl = () => `${server.url}/v1/environments/fair/events`;
 
   beforeAll(async () => {
     server = await startTestServer(isolatedConfig({ CORRAL_MAX_STREAMS_PER_KEY: '2', CORRAL_MAX_WAITS_PER_KEY: '1', CORRAL_MAX_LONG_POLLS_PER_HOST: '1' }));
     admin = apiClient(server.url, server.adminKey);
+    redis = new Redis(server.config.redisUrl);
     // three etcd members and no host: it stays pending, so waits wait
     expect((await admin.post('/v1/environments', { name: 'fair', etcd: { members: 3 } })).status).toBe(201);
   });
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    redis?.disconnect();
+    await server?.close();
+  });
 
   it('a key over its cap of event streams gets 429 with Retry-After; a closed stream frees its slot', async () => {
     const { key } = await newKey('streamer');
@@ -43,10 +52,10 @@ describe('fair use', () => {
   });
 
   it('caps waitFor waits per key and desired-state long-polls per host', async () => {
-    const { key } = await newKey('waiter');
-    const client = apiClient(server.url, key);
+    const waiter = await newKey('waiter');
+    const client = apiClient(server.url, waiter.key);
     const waiting = client.get('/v1/environments/fair?waitFor=active&timeout=3');
-    await new Promise((r) => setTimeout(r, 300));
+    await holding('wait', waiter.id, 1);
     const second = await client.get('/v1/environments/fair?waitFor=active&timeout=3');
     expect(second.status).toBe(429);
     expect(second.headers.get('retry-after')).toBe('5');
@@ -59,7 +68,7 @@ describe('fair use', () => {
     const agent = apiClient(server.url, host.credential);
     const revision = (await agent.get('/v1/agent/desired')).body.revision;
     const polling = agent.get(`/v1/agent/desired?after=${revision}&wait=3`);
-    await new Promise((r) => setTimeout(r, 300));
+    await holding('long-poll', host.hostId, 1);
     const twice = await agent.get(`/v1/agent/desired?after=${revision}&wait=3`);
     expect(twice.status).toBe(429);
     expect(twice.body.message).toContain('CORRAL_MAX_LONG_POLLS_PER_HOST');
@@ -74,12 +83,14 @@ describe('fair use', () => {
     await stream.waitFor(() => true);
     expect(stream.status).toBe(200);
     const waiting = apiClient(server.url, doomed.key).get('/v1/environments/fair?waitFor=active&timeout=60');
-    await new Promise((r) => setTimeout(r, 300));
+    await holding('wait', doomed.id, 1);
     const deletedAt = Date.now();
     expect((await admin.delete(`/v1/api-keys/${doomed.id}`)).status).toBe(204);
     await eventually(async () => stream.ended, { timeoutMs: 5000, what: 'the stream to end' });
     await waiting;
     expect(Date.now() - deletedAt).toBeLessThan(5000);
+    await holding('stream', doomed.id, 0);
+    await holding('wait', doomed.id, 0);
     expect((await apiClient(server.url, doomed.key).get('/v1/environments')).status).toBe(401);
   });
 });
