@@ -130,6 +130,7 @@ describe('corral-agent process against a protocol test double', () => {
       labels: { zone: 'a' },
       roles: ['etcd', 'worker'],
       agentVersion: '0.1.0',
+      registrationId: expect.stringMatching(/^[A-Za-z0-9_-]{32}$/),
     });
     await waitFor('first status', () => server.lastReport, 10_000, 100, () => first.output());
     expect(server.lastReport).toEqual({ agentVersion: '0.1.0', observedRevision: 0, components: [] });

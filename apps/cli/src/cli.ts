@@ -135,7 +135,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--pool <pool>', 'hosts registering with it join this pool')
     .option('--env <environment>', 'hosts registering with it join this environment')
     .option('--ttl <duration>', 'how long it is valid (default 24h)')
-    .option('--max-uses <n>', 'how many hosts may register with it')
+    .option('--max-uses <n>', 'how many hosts may register with it (default 1 for --env, unlimited for --pool)')
+    .option('--roles <roles>', 'comma-separated roles its hosts may take (etcd,controlplane,worker); default any')
     .action(run((flags) => tokenCreate(ctx, flags)));
   program.command('pool').description('host pools').command('list').description('list pools with idle and claimed hosts').action(run(() => poolList(ctx)));
   const image = program.command('image').description('OCI image archives every host running containerd imports (no registry needed)');

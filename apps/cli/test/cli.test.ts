@@ -130,8 +130,8 @@ describe('corral CLI against a running server', () => {
     const hostTable = (await corral(['host', 'list', '--pool', 'ci', '-o', 'table'])).stdout;
     expect(hostTable.split('\n')[0]).toMatch(/^NAME +STATE +HEALTHY +POOL +ENVIRONMENT +ADDRESS +HEARTBEAT +AGE$/);
     expect(hostTable).toMatch(/^\S+ +active +True +ci +ci-ok +/m);
-    const token = json(await corral(['token', 'create', '--pool', 'ci', '--max-uses', '1']));
-    expect(token).toMatchObject({ token: expect.stringMatching(/^crl_rt_/), maxUses: 1 });
+    const token = json(await corral(['token', 'create', '--pool', 'ci', '--max-uses', '1', '--roles', 'worker']));
+    expect(token).toMatchObject({ token: expect.stringMatching(/^crl_rt_/), maxUses: 1, roles: ['worker'] });
 
     const extended = json(await corral(['env', 'extend', 'ci-ok', '--ttl', '2h']));
     expect(Date.parse(extended.expiresAt) - Date.now()).toBeGreaterThan(7100_000);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { ConfigModule } from './config/config.module';
 import type { CorralConfig } from './config/corral-config';
 import { dataSourceOptions } from './persistence/data-source-options';
+import { agentDatabaseModule } from './persistence/agent-database';
 import { KubeApiModule } from './kube-api/kube-api.module';
 import { AuthModule } from './auth/auth.module';
 import { EnvironmentsModule } from './environments/environments.module';
@@ -17,6 +18,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { CryptoModule } from './crypto/crypto.module';
+import { FairUseModule } from './fair-use/fair-use.module';
 import { ImagesModule } from './images/images.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 
@@ -42,7 +44,9 @@ export class AppModule {
           },
         }),
         TypeOrmModule.forRoot(dataSourceOptions(config.databaseUrl, config.databaseSchema, config.databasePoolSize)),
+        agentDatabaseModule(config),
         CryptoModule,
+        FairUseModule,
         AuthModule,
         ProvisioningModule,
         EnvironmentsModule,

@@ -222,12 +222,14 @@ describe('management API against real PostgreSQL and Redis', () => {
   });
 
   describe('operations endpoints', () => {
-    it('serves health, metrics and OpenAPI without a key', async () => {
+    it('serves health and OpenAPI without a key, metrics to any key', async () => {
       const anon = apiClient(server.url);
       const health = await anon.get('/healthz');
       expect(health.status).toBe(200);
       expect(health.body.info).toMatchObject({ database: { status: 'up' }, redis: { status: 'up' } });
-      const metrics = await anon.get('/metrics');
+      expect((await anon.get('/metrics')).status).toBe(401);
+      const reader = (await admin.post('/v1/api-keys', { name: 'scraper', scopes: ['read'] })).body.key;
+      const metrics = await apiClient(server.url, reader).get('/metrics');
       expect(metrics.status).toBe(200);
       expect(metrics.body).toContain('corral_http_request_duration_seconds_bucket');
       expect(metrics.body).toMatch(/corral_queue_jobs\{state="waiting"\}/);

@@ -20,6 +20,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:tls';
 import { apiClient } from './support/api-client';
 import { TestServer, isolatedConfig, startTestServer } from './support/test-server';
+import { digestQuery } from './support/schema-digest';
 
 // CORRAL_FUZZ_SEED / CORRAL_FUZZ_RUNS explore further; the suite's own run is fixed
 const SEED = Number(process.env.CORRAL_FUZZ_SEED ?? 20251126);
@@ -580,38 +581,6 @@ function pollutedPrototype(): string[] {
   return ['polluted', 'scopes', 'isAdmin'].filter((k) => probe[k] !== undefined);
 }
 
-/**
- * One SQL query giving an md5 per table of the schema, rows ordered by primary key. api_keys'
- * last_used_at is left out: stamping a key as used when it authenticates a request that is then
- * refused is bookkeeping, not a change the request made.
- */
-async function digestQuery(server: TestServer): Promise<string> {
-  const columns = await server.sql<{ table_name: string; column_name: string }>(
-    `SELECT c.table_name, c.column_name FROM information_schema.columns c
-       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
-      WHERE c.table_schema = current_schema() ORDER BY c.table_name, c.ordinal_position`,
-  );
-  const keys = await server.sql<{ table_name: string; column_name: string }>(
-    `SELECT tc.table_name, k.column_name FROM information_schema.table_constraints tc
-       JOIN information_schema.key_column_usage k ON k.constraint_schema = tc.constraint_schema AND k.constraint_name = tc.constraint_name
-      WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema() ORDER BY tc.table_name, k.ordinal_position`,
-  );
-  const tables = new Map<string, string[]>();
-  for (const { table_name, column_name } of columns) {
-    if (table_name === 'api_keys' && column_name === 'last_used_at') continue;
-    tables.set(table_name, [...(tables.get(table_name) ?? []), `t.${quote(column_name)}`]);
-  }
-  const parts = [...tables].map(([table, cols]) => {
-    const pk = keys.filter((k) => k.table_name === table).map((k) => `t.${quote(k.column_name)}`);
-    const order = pk.length ? pk.join(', ') : `row(${cols.join(', ')})::text`;
-    return `(SELECT md5(coalesce(string_agg(row(${cols.join(', ')})::text, E'\\n' ORDER BY ${order}), '')) FROM ${quote(table)} t) AS ${quote(table)}`;
-  });
-  return `SELECT ${parts.join(',\n')}`;
-}
-function quote(identifier: string): string {
-  return `"${identifier.replace(/"/g, '""')}"`;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 describe('API fuzzing: no 5xx, one error shape, no writes on rejection', () => {
@@ -625,7 +594,7 @@ describe('API fuzzing: no 5xx, one error shape, no writes on rejection', () => {
     const name = `fixture-${Math.random().toString(36).slice(2, 10)}`;
     const env = await admin.post('/v1/environments', { name, labels: { team: 'fuzz' } });
     expect(env.status).toBe(201);
-    const token = await admin.post(`/v1/environments/${name}/registration-tokens`, { ttl: '24h' });
+    const token = await admin.post(`/v1/environments/${name}/registration-tokens`, { ttl: '24h', maxUses: 100000 });
     expect(token.status).toBe(201);
     return { envName: name, envId: env.body.id, tokenId: token.body.id, token: token.body.token };
   }

@@ -8,6 +8,8 @@ export interface RegisterRequest {
   labels?: Record<string, string>;
   roles?: HostRole[];
   agentVersion?: string;
+  /** random, kept while one registration is retried: a retry whose answer was lost gets the same host back */
+  registrationId?: string;
 }
 export interface RegisterResponse {
   hostId: string;

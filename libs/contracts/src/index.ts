@@ -2,3 +2,4 @@ export * from './component-spec';
 export * from './agent-protocol';
 export * from './management-api';
 export * from './placeholders';
+export * from './spec-rules';

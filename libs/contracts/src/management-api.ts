@@ -2,6 +2,7 @@
  * Wire types of the management API (/v1) that clients such as the `corral` CLI read and send.
  * Times are ISO-8601 strings. Fields are only ever added, never renamed or removed.
  */
+import type { HostRole } from './agent-protocol';
 
 export const ENVIRONMENT_STATE_NAMES = ['pending', 'provisioning', 'active', 'degraded', 'upgrading', 'deleting', 'deleted', 'error'] as const;
 export type EnvironmentStateName = (typeof ENVIRONMENT_STATE_NAMES)[number];
@@ -163,6 +164,8 @@ export interface RegistrationTokenCreated {
   token: string;
   expiresAt: string | null;
   maxUses: number | null;
+  /** the roles its hosts may take; null: any */
+  roles: HostRole[] | null;
   /** the corral-agent line that registers a host with it, pinning the server's CA (--ca-fingerprint) */
   agentCommand: string;
 }
@@ -192,6 +195,8 @@ export interface EnvironmentEventView {
   reason: string;
   message: string;
   createdAt: string;
+  /** a component's event whose reason occurred more than once: how often (older ones past the repeat cap are pruned) */
+  repeatCount?: number;
   /** how the stream classifies it */
   kind: Exclude<EnvironmentStreamKind, 'environment' | 'end'>;
   /** kind state: the state the environment moved to */

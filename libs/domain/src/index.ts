@@ -24,3 +24,4 @@ export * from './transport/server-url-policy';
 export * from './ingress/ingress-scale';
 export * from './ingress/assign-ingress-instances';
 export * from './shared/rendezvous';
+export * from './registration/grant-host-roles';

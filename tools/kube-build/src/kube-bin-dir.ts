@@ -83,6 +83,7 @@ const CORRAL_BINARIES: Record<string, string> = {
   'corral-ingress-controller': 'tools/kube-stand-ins/bin/corral-ingress-controller',
   'corral-pod-network': 'apps/pod-network/bin/corral-pod-network',
   'corral-coredns': 'tools/cluster-dns/bin/corral-coredns',
+  'corral-cri-check': 'bin/corral-cri-check',
 };
 
 /**

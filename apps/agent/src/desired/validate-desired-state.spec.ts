@@ -28,6 +28,10 @@ describe('validateDesiredState', () => {
     expect(validateDesiredState(good())).toEqual(good());
     expect(validateDesiredState({ ...good(), images: [IMAGE] })).toEqual({ ...good(), images: [IMAGE] });
     expect(validateDesiredState({ hostId: 'h', revision: 0, components: [] }).revision).toBe(0);
+    const probed = good();
+    (probed.components[0].spec as any).probe = { type: 'exec', command: ['${binDir}/ctr', 'version'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 };
+    (probed.components[0].spec as any).env = { GODEBUG: 'x' };
+    expect(validateDesiredState(probed)).toEqual(probed);
   });
 
   it.each<[string, (d: any) => void, RegExp]>([
@@ -38,6 +42,12 @@ describe('validateDesiredState', () => {
     ['file without mode', (d) => delete d.components[0].spec.files[0].mode, /octal mode/],
     ['probe without port', (d) => delete d.components[0].spec.probe.port, /needs a port/],
     ['exec probe without command', (d) => (d.components[0].spec.probe = { type: 'exec', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /needs a command/],
+    ['an exec probe outside --bin-dir', (d) => (d.components[0].spec.probe = { type: 'exec', command: ['/bin/sh', '-c', 'true'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /probe\.command executable "\/bin\/sh" must be a file name in the agent's --bin-dir/],
+    ['an exec probe climbing out of ${binDir}', (d) => (d.components[0].spec.probe = { type: 'exec', command: ['${binDir}/../sh'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /--bin-dir/],
+    ['LD_PRELOAD in env', (d) => (d.components[0].spec.env = { LD_PRELOAD: '/tmp/x.so' }), /spec\.env name LD_PRELOAD may not be set/],
+    ['PATH in env', (d) => (d.components[0].spec.env = { PATH: '/tmp' }), /PATH may not be set/],
+    ['LD_LIBRARY_PATH in an init step env', (d) => (d.components[0].spec.init = [{ name: 'i', binary: 'etcdutl', args: [], output: 'x', env: { LD_LIBRARY_PATH: '/tmp' } }]), /init\[0\]\.env name LD_LIBRARY_PATH/],
+    ['an env value that is no string', (d) => (d.components[0].spec.env = { A: 1 }), /spec\.env A must be a string/],
     ['unknown probe', (d) => (d.components[0].spec.probe.type = 'grpc'), /probe.type/],
     ['images not an array', (d) => (d.images = {}), /images must be an array/],
     ['an image id that is no path segment', (d) => (d.images = [{ ...IMAGE, id: '../../x' }]), /images\[0\]\.id/],

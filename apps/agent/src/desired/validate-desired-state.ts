@@ -1,4 +1,4 @@
-import type { DesiredState } from '@corral/contracts';
+import { envProblem, probeCommandProblem, type DesiredState } from '@corral/contracts';
 
 const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 const PROBE_TYPES = ['http', 'https', 'tcp', 'exec'];
@@ -27,8 +27,14 @@ export function validateDesiredState(value: unknown): DesiredState {
     if (!isObject(s)) throw new Error(`${at}.spec is not an object`);
     if (typeof s.binary !== 'string' || s.binary === '') throw new Error(`${at}.spec.binary must be a non-empty string`);
     if (!isStringArray(s.args)) throw new Error(`${at}.spec.args must be an array of strings`);
-    if (s.env !== undefined && (!isObject(s.env) || !Object.values(s.env).every((v) => typeof v === 'string'))) {
-      throw new Error(`${at}.spec.env must map names to strings`);
+    const envRefusal = s.env === undefined ? null : envProblem(s.env);
+    if (envRefusal) throw new Error(`${at}.spec.env ${envRefusal}`);
+    if (s.init !== undefined) {
+      if (!Array.isArray(s.init)) throw new Error(`${at}.spec.init must be an array`);
+      s.init.forEach((step, j) => {
+        const stepEnvRefusal = !isObject(step) || step.env === undefined ? null : envProblem(step.env);
+        if (stepEnvRefusal) throw new Error(`${at}.spec.init[${j}].env ${stepEnvRefusal}`);
+      });
     }
     if (!Array.isArray(s.files)) throw new Error(`${at}.spec.files must be an array`);
     s.files.forEach((f, j) => {
@@ -58,6 +64,8 @@ export function validateDesiredState(value: unknown): DesiredState {
       if (p.type === 'exec' ? !isStringArray(p.command) || p.command.length === 0 : !Number.isInteger(p.port)) {
         throw new Error(`${at}.spec.probe needs ${p.type === 'exec' ? 'a command' : 'a port'}`);
       }
+      const commandRefusal = p.type === 'exec' ? probeCommandProblem(p.command) : null;
+      if (commandRefusal) throw new Error(`${at}.spec.probe.command ${commandRefusal}`);
     }
   });
   if (d.images !== undefined) {

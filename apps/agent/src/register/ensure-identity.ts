@@ -1,4 +1,5 @@
 import type { HostRole } from '@corral/contracts';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AgentApiClient, HttpError, UnauthorizedError } from '../client/agent-api-client';
 import { IdentityStore, type HostIdentity } from '../state-dir/host-identity';
@@ -47,6 +48,9 @@ export async function ensureIdentity(
     throw new FatalAgentError('this host has not registered yet: --token (or CORRAL_TOKEN) is required for the first start', 2);
   }
   const backoff = new Backoff();
+  // one id for every attempt of this registration: a retry whose first answer was lost on the
+  // way gets the same host back instead of a 409 for its own hostname (or a used-up token)
+  const registrationId = randomBytes(24).toString('base64url');
   while (!signal.aborted) {
     try {
       const res = await client.register(
@@ -57,6 +61,7 @@ export async function ensureIdentity(
           labels: input.labels,
           roles: input.roles,
           agentVersion: input.agentVersion,
+          registrationId,
         },
         signal,
       );
@@ -83,9 +88,10 @@ export async function ensureIdentity(
           EXIT_TLS,
         );
       }
-      if (err instanceof UnauthorizedError || (err instanceof HttpError && err.status === 403)) {
+      if (err instanceof UnauthorizedError) {
         throw new FatalAgentError('the server rejected the registration token (expired, used up or wrong)', 3);
       }
+      if (err instanceof HttpError && err.status === 403) throw new FatalAgentError(`registration refused: ${err.message}`, 3);
       if (err instanceof HttpError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429) {
         throw new FatalAgentError(`registration refused: ${err.message}`, 1);
       }

@@ -162,7 +162,8 @@ export class ComponentRunner {
       mkdirSync(this.ctx.componentDir, { recursive: true, mode: 0o700 });
       const result = await runProbe(
         { type: 'exec', command: step.command, timeoutSeconds: step.timeoutSeconds, intervalSeconds: 1, failureThreshold: 1 },
-        { resolveCommand: (name: string) => this.ctx.driver.resolveBinary(name), cwd: this.ctx.componentDir, env: this.processEnv() },
+        // teardown steps are the server's cleanup scripts (iptables, ctr loops): any absolute path
+        { resolveCommand: (command: string) => (command.startsWith('/') ? command : this.ctx.driver.resolveBinary(command)), cwd: this.ctx.componentDir, env: this.processEnv() },
       );
       const what = `teardown (${when}) ${step.command[0]}`;
       this.ctx.log.appendLine(`--- corral-agent ${new Date().toISOString()}: ${what}: ${result.ok ? 'done' : `failed: ${result.message}`}`);
@@ -369,7 +370,7 @@ export class ComponentRunner {
     const probe = this.spec.probe!;
     const threshold = Math.max(1, probe.failureThreshold);
     const context = {
-      resolveCommand: (name: string) => this.ctx.driver.resolveBinary(name),
+      resolveCommand: (command: string) => this.ctx.driver.resolveInBinDir(command),
       cwd: this.ctx.componentDir,
       env: this.processEnv(),
     };

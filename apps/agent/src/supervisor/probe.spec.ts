@@ -12,6 +12,7 @@ import { runProbe, type ProbeContext } from './probe';
 const timing = { intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 };
 const context: ProbeContext = {
   resolveCommand: (name) => {
+    if (name.startsWith('/')) return name;
     if (name === 'ok-check') return '/bin/true';
     throw new Error(`binary ${name} not found`);
   },

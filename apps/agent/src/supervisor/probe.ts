@@ -11,8 +11,8 @@ export interface ProbeResult {
 }
 
 export interface ProbeContext {
-  /** resolves a bare exec command name in --bin-dir; absolute paths are used as they are */
-  resolveCommand(name: string): string;
+  /** the path to run for an exec command (argv[0]); throws when the command is not allowed */
+  resolveCommand(command: string): string;
   cwd: string;
   env: Record<string, string>;
 }
@@ -93,7 +93,7 @@ function tcpProbe(probe: ProbeSpec, timeoutMs: number): Promise<ProbeResult> {
 function execProbe(probe: ProbeSpec, timeoutMs: number, context: ProbeContext): Promise<ProbeResult> {
   const [command, ...args] = probe.command ?? [];
   if (!command) throw new Error('exec probe has no command');
-  const path = command.startsWith('/') ? command : context.resolveCommand(command);
+  const path = context.resolveCommand(command);
   return new Promise((resolve) => {
     const child = spawn(path, args, { cwd: context.cwd, env: context.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { within } from '../util/abortable';
 import { readProcStat } from './proc-stat';
 import type { RotatingLogFile } from './rotating-log-file';
@@ -61,6 +61,19 @@ export class ProcessDriver {
   }
 
   /** Absolute path of an executable named `binary` in --bin-dir, or a BinaryNotFoundError. */
+  /**
+   * An exec probe's executable: a plain name, or an absolute path directly in --bin-dir (what
+   * `${binDir}/<name>` expands to); any other path is refused, so a desired state cannot make the
+   * agent run arbitrary host programs as a probe.
+   */
+  resolveInBinDir(command: string): string {
+    if (!command.startsWith('/')) return this.resolveBinary(command);
+    if (dirname(resolve(command)) !== resolve(this.options.binDir)) {
+      throw new BinaryNotFoundError(`${command} is outside the bin dir ${this.options.binDir}`);
+    }
+    return this.resolveBinary(basename(resolve(command)));
+  }
+
   resolveBinary(binary: string): string {
     if (!binary || binary.includes('/') || binary === '.' || binary === '..') {
       throw new BinaryNotFoundError(`binary ${JSON.stringify(binary)} must be a plain file name in the bin dir`);

@@ -8,6 +8,7 @@ import type {
   EnvironmentWaitResponse,
   HostComponentRow,
   HostImageRow,
+  HostRole,
   HostResource,
   ImageResource,
   ListResponse,
@@ -25,13 +26,13 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** an image upload may be hundreds of MiB */
 const UPLOAD_TIMEOUT_MS = 30 * 60_000;
 const ATTEMPTS = 5;
-/** answers worth retrying: the server or a proxy in front of it is briefly unavailable */
-const RETRYABLE = new Set([502, 503, 504]);
+/** answers worth retrying: the server or a proxy in front of it is briefly unavailable, or the key is over a limit (429, after its Retry-After) */
+const RETRYABLE = new Set([429, 502, 503, 504]);
 
 interface RequestOptions {
   body?: unknown;
   headers?: Record<string, string>;
-  /** may be sent again after a network error or 502/503/504 (GETs, and POSTs with an Idempotency-Key) */
+  /** may be sent again after a network error or 429/502/503/504 (GETs, and POSTs with an Idempotency-Key) */
   retry?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -121,7 +122,7 @@ export class CorralClient {
     return this.json<ListResponse<PoolResource>>('GET', '/v1/pools', { retry: true });
   }
 
-  createToken(scope: { environment?: string; pool?: string }, body: { ttl?: string; maxUses?: number }) {
+  createToken(scope: { environment?: string; pool?: string }, body: { ttl?: string; maxUses?: number; roles?: HostRole[] }) {
     const path = scope.pool ? `/v1/pools/${enc(scope.pool)}/registration-tokens` : `/v1/environments/${enc(scope.environment!)}/registration-tokens`;
     return this.json<RegistrationTokenCreated>('POST', path, { body });
   }

@@ -5,6 +5,7 @@ import type { DesiredState, RegisterResponse } from '@corral/contracts';
 import { Public } from '../auth/auth.decorators';
 import { HostAuth, HostRequest } from '../hosts/host-credential.guard';
 import { HostsService } from '../hosts/hosts.service';
+import { HostRegistrationService } from '../hosts/host-registration.service';
 import { DesiredStateService } from '../components/desired-state.service';
 import { DesiredStateNotifier } from '../components/desired-state-notifier';
 import { StatusIngestionService } from '../components/status-ingestion.service';
@@ -15,18 +16,21 @@ import { JobsQueue } from '../queue/jobs-queue.service';
 import { SnapshotStore } from '../snapshots/snapshot-store.service';
 import { sendSnapshotData } from '../snapshots/send-snapshot-data';
 import { HostImagesService } from '../images/host-images.service';
+import { ConnectionCaps } from '../fair-use/connection-caps.service';
 
 @ApiTags('agent')
 @Controller('v1/agent')
 export class AgentController {
   constructor(
     private readonly hosts: HostsService,
+    private readonly registration: HostRegistrationService,
     private readonly desired: DesiredStateService,
     private readonly notifier: DesiredStateNotifier,
     private readonly statuses: StatusIngestionService,
     private readonly jobs: JobsQueue,
     private readonly snapshots: SnapshotStore,
     private readonly hostImages: HostImagesService,
+    private readonly caps: ConnectionCaps,
   ) {}
 
   /**
@@ -46,11 +50,11 @@ export class AgentController {
     sendSnapshotData(res, snapshot, await this.snapshots.data(snapshot.id), `etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
   }
 
-  /** Registers a host with a registration token; the credential is shown only here. */
+  /** Registers a host with a registration token; the credential is shown only here (409: hostname held; 403: role not allowed by the token). */
   @Post('register')
   @Public()
   register(@Body() body: RegisterHostDto): Promise<RegisterResponse> {
-    return this.hosts.register(body);
+    return this.registration.register(body);
   }
 
   /** Long-poll: answers at once when the host's revision is newer than `after`, else on change, else on timeout. */
@@ -64,10 +68,13 @@ export class AgentController {
     const aborted = new AbortController();
     res.on('close', () => aborted.abort());
     let state = await this.desired.forHost(hostId);
-    while (state.revision <= after && Date.now() < deadline && !aborted.signal.aborted) {
-      await this.notifier.waitForChange(hostId, deadline - Date.now(), aborted.signal);
+    if (state.revision > after || Date.now() >= deadline) return state;
+    const held = await this.caps.hold({ kind: 'host', id: hostId }, 'long-poll', aborted.signal);
+    while (state.revision <= after && Date.now() < deadline && !held.aborted) {
+      await this.notifier.waitForChange(hostId, deadline - Date.now(), held);
       state = await this.desired.forHost(hostId);
     }
+    aborted.abort();
     return state;
   }
 
@@ -78,9 +85,10 @@ export class AgentController {
   @HttpCode(204)
   async status(@Body() body: StatusReportDto, @Req() req: HostRequest): Promise<void> {
     const host = req.corralHost!;
+    // the sign of life first: however long ingestion takes, the host is not taken for silent
+    await this.hosts.heartbeat(host, body.agentVersion, body.observedRevision);
     const changed = await this.statuses.ingest(host, body);
     if (body.images) await this.hostImages.ingest(host, body.images);
-    await this.hosts.heartbeat(host, body.agentVersion, body.observedRevision);
     if (changed && host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
   }
 }

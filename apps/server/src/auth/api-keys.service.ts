@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { ApiKey, ApiKeyScope } from './api-key.entity';
 import { generateSecret, hashSecret } from '../crypto/secrets';
+import { KeyRevocations } from '../fair-use/key-revocations';
 
 export interface CreatedApiKey {
   id: string;
@@ -17,7 +18,10 @@ export interface CreatedApiKey {
 export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
 
-  constructor(@InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>) {}
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    private readonly revocations: KeyRevocations,
+  ) {}
 
   async create(name: string, scopes: ApiKeyScope[]): Promise<CreatedApiKey> {
     const key = generateSecret('ak');
@@ -56,5 +60,7 @@ export class ApiKeysService {
     const result = await this.keys.delete({ id });
     if (!result.affected) throw new NotFoundException(`API key ${id} not found`);
     this.logger.log({ apiKeyId: id }, 'API key deleted');
+    // every replica ends what the key still holds open (streams, waits, Kubernetes API requests)
+    await this.revocations.publish(id);
   }
 }

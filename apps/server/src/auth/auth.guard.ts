@@ -4,16 +4,19 @@ import { AUTH_METADATA, AuthRequirement } from './auth.decorators';
 import { ApiKeysService } from './api-keys.service';
 import type { AuthenticatedRequest } from './authenticated-request';
 import { scopesAllow } from './scopes';
+import { RateLimiter } from '../fair-use/rate-limiter.service';
 
 /**
  * Global guard: every route declares how it is authenticated. A route that declares nothing
- * needs the admin scope, so a forgotten decorator fails closed.
+ * needs the admin scope, so a forgotten decorator fails closed. An authenticated key's request
+ * counts toward its rate limit (429 past it).
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
+    private readonly rateLimiter: RateLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -34,6 +37,7 @@ export class AuthGuard implements CanActivate {
     if (!scopesAllow(key.scopes, requirement.scope)) {
       throw new ForbiddenException(`this API key lacks the "${requirement.scope}" scope`);
     }
+    await this.rateLimiter.take(key.id);
     return true;
   }
 }

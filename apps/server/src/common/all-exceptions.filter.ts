@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
 import { ApiErrorBody } from './api-error';
 import { FieldValidationException } from './field-validation.exception';
+import { TooManyRequestsException } from '../fair-use/too-many-requests.exception';
 
 /**
  * Maps every error to the one JSON shape. Errors raised by the HTTP layer before Nest
@@ -18,6 +19,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toBody(exception);
     if (body.statusCode >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (response.headersSent) return;
+    if (exception instanceof TooManyRequestsException) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     // explicitly: res.json() keeps a content type a route declared for its success (YAML kubeconfig)
     response.status(body.statusCode).type('application/json').json(body);
   }

@@ -5,6 +5,7 @@ import type { ObservedComponent, StatusReport } from '@corral/contracts';
 import { ComponentStatus } from './component-status.entity';
 import type { Host } from '../hosts/host.entity';
 import { EventsService, NewEvent } from '../events/events.service';
+import { AGENT_DATABASE } from '../persistence/agent-database';
 
 /**
  * Takes an agent's full snapshot: replaces the host's observed state and records an event for
@@ -13,7 +14,8 @@ import { EventsService, NewEvent } from '../events/events.service';
 @Injectable()
 export class StatusIngestionService {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    // the agent protocol's own pool: API load cannot hold up a host's report
+    @InjectDataSource(AGENT_DATABASE) private readonly dataSource: DataSource,
     private readonly events: EventsService,
   ) {}
 

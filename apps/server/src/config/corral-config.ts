@@ -1,3 +1,5 @@
+import type { LimitsConfig } from './load-limits-config';
+
 export type ServerRole = 'api' | 'worker' | 'all';
 
 /** Every setting the server reads, validated once at boot. Nothing else reads process.env. */
@@ -40,6 +42,8 @@ export interface CorralConfig {
   tls: { certFile: string; keyFile: string; caFile: string | null } | null;
   /** the URL clients reach this server at (CORRAL_PUBLIC_URL), for kubeconfigs and registration commands; null: as the request came */
   publicUrl: string | null;
+  /** fair use, retention, the agent protocol's own database pool, the metrics port */
+  limits: LimitsConfig;
 }
 
 export class ConfigError extends Error {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parseDuration } from '@corral/domain';
 import { ConfigError, CorralConfig, ServerRole } from './corral-config';
 import { parseByteSize } from '@corral/domain';
+import { loadLimitsConfig } from './load-limits-config';
 
 const ROLES: ServerRole[] = ['api', 'worker', 'all'];
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -109,6 +110,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   if (tlsCaFile && !tlsCertFile) problems.push('CORRAL_TLS_CA_FILE needs CORRAL_TLS_CERT_FILE and CORRAL_TLS_KEY_FILE');
   const publicUrl = env.CORRAL_PUBLIC_URL?.trim() ? url('CORRAL_PUBLIC_URL', ['https:', 'http:']).replace(/\/+$/, '') : null;
 
+  const limits = loadLimitsConfig(env, problems);
+
   if (problems.length) throw new ConfigError(problems);
   return {
     databaseUrl,
@@ -136,5 +139,6 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     logLevel: str('CORRAL_LOG_LEVEL', 'info'),
     tls: tlsCertFile && tlsKeyFile ? { certFile: resolve(tlsCertFile), keyFile: resolve(tlsKeyFile), caFile: tlsCaFile ? resolve(tlsCaFile) : null } : null,
     publicUrl,
+    limits,
   };
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { WAIT_RESULT_HEADER } from '@corral/contracts';
 import type { EnvironmentState } from '@corral/domain';
 import { RequireScope } from '../auth/auth.decorators';
@@ -15,6 +15,8 @@ import { EnvironmentWaiter } from './environment-waiter.service';
 import { EventsService } from '../events/events.service';
 import { EnvironmentEventStream, eventView } from '../events/environment-event-stream';
 import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
+import { ConnectionCaps } from '../fair-use/connection-caps.service';
+import type { AuthenticatedRequest } from '../auth/authenticated-request';
 
 @ApiTags('environments')
 @ApiBearerAuth()
@@ -25,12 +27,13 @@ export class EnvironmentsController {
     private readonly events: EventsService,
     private readonly waiter: EnvironmentWaiter,
     private readonly stream: EnvironmentEventStream,
+    private readonly caps: ConnectionCaps,
   ) {}
 
   @Post()
   @RequireScope('write')
   @UseInterceptors(IdempotencyInterceptor)
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'retries with the same key and body answer the first success (Idempotent-Replayed: true); another body: 422; while the first runs: 409. Kept 24h.' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'retries with the same key and body answer the first success (Idempotent-Replayed: true); another body: 422; while the first runs: 409. Kept CORRAL_IDEMPOTENCY_RETENTION (24h).' })
   async create(@Body() body: CreateEnvironmentDto) {
     return environmentView(await this.environments.create(body));
   }
@@ -56,10 +59,10 @@ export class EnvironmentsController {
 
   @Get(':env')
   @RequireScope('read')
-  async get(@Param('env') env: string, @Query() query: GetEnvironmentQuery, @Res({ passthrough: true }) res: Response) {
+  async get(@Param('env') env: string, @Query() query: GetEnvironmentQuery, @Req() req: AuthenticatedRequest, @Res({ passthrough: true }) res: Response) {
     const environment = await this.environments.get(env);
     if (!query.waitFor) return environmentView(environment);
-    const aborted = abortOnClose(res);
+    const aborted = await this.caps.hold(req.principal!, 'wait', abortOnClose(res));
     const answer = await this.waiter.waitFor(environment, query.waitFor as EnvironmentState, (query.timeout ?? DEFAULT_WAIT_SECONDS) * 1000, aborted);
     res.setHeader(WAIT_RESULT_HEADER, answer.wait!.result);
     return answer;
@@ -85,7 +88,7 @@ export class EnvironmentsController {
   @Get(':env/events')
   @RequireScope('read')
   @ApiProduces('application/json', 'text/event-stream')
-  async listEvents(@Param('env') env: string, @Query() query: ListEventsQuery, @Req() req: Request, @Res() res: Response): Promise<void> {
+  async listEvents(@Param('env') env: string, @Query() query: ListEventsQuery, @Req() req: AuthenticatedRequest, @Res() res: Response): Promise<void> {
     const environment = await this.environments.get(env);
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       const items = query.tail ? await this.events.lastForEnvironment(environment.id, query.tail) : await this.events.listForEnvironment(environment.id, query.after ?? '0', query.limit ?? 500);
@@ -93,6 +96,7 @@ export class EnvironmentsController {
       return;
     }
     const lastEventId = req.headers['last-event-id'];
+    const held = await this.caps.hold(req.principal!, 'stream', abortOnClose(res));
     await this.stream.serve(res, {
       environmentId: environment.id,
       after: (typeof lastEventId === 'string' && /^\d{1,19}$/.test(lastEventId.trim()) ? lastEventId.trim() : query.after) ?? '0',
@@ -100,7 +104,7 @@ export class EnvironmentsController {
         const fresh = await this.environments.get(environment.id).catch(() => null);
         return fresh ? environmentView(fresh) : null;
       },
-      signal: abortOnClose(res),
+      signal: held,
     });
   }
 }

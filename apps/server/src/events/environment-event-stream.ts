@@ -34,6 +34,7 @@ export function eventView(event: CorralEvent): EnvironmentEventView {
     reason: event.reason,
     message: event.message,
     createdAt: event.createdAt.toISOString(),
+    ...(event.repeatCount > 1 ? { repeatCount: event.repeatCount } : {}),
     ...classifyEvent(event),
   };
 }

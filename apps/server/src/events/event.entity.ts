@@ -12,5 +12,7 @@ export class CorralEvent {
   @Column('text') type: EventType;
   @Column('text') reason: string;
   @Column('text') message: string;
+  /** a component's event: how many times its reason occurred, counting those pruned past the repeat cap */
+  @Column('int', { name: 'repeat_count', default: 1 }) repeatCount: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -1,7 +1,10 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, MoreThan, QueryRunner, Repository } from 'typeorm';
 import { CorralEvent, EventType } from './event.entity';
+import { AGENT_DATABASE } from '../persistence/agent-database';
 import { EnvironmentEventsNotifier } from './environment-events-notifier';
 import type { CommitHorizon } from './event-cursor';
 
@@ -15,6 +18,8 @@ export interface NewEvent {
 }
 
 /** Writes and reads the timeline. Every state change goes through record(). */
+const PRUNE_BATCH = 10_000;
+
 @Injectable()
 export class EventsService implements OnModuleInit {
   private readonly logger = new Logger('Events');
@@ -24,12 +29,19 @@ export class EventsService implements OnModuleInit {
   constructor(
     @InjectRepository(CorralEvent) private readonly events: Repository<CorralEvent>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource(AGENT_DATABASE) private readonly agentDatabase: DataSource,
     private readonly notifier: EnvironmentEventsNotifier,
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
   ) {}
 
   onModuleInit(): void {
-    // a reader woken before the commit would not see the row yet: announce after it
-    this.dataSource.subscribers.push({
+    // a reader woken before the commit would not see the row yet: announce after it (on both
+    // pools: status ingestion records its events on the agent protocol's own)
+    for (const dataSource of [this.dataSource, this.agentDatabase]) this.announceAfterCommit(dataSource);
+  }
+
+  private announceAfterCommit(dataSource: DataSource): void {
+    dataSource.subscribers.push({
       afterTransactionCommit: ({ queryRunner }) => {
         if (queryRunner.isTransactionActive) return; // a savepoint: the outer transaction has not committed
         const ids = this.pending.get(queryRunner);
@@ -45,6 +57,7 @@ export class EventsService implements OnModuleInit {
   /** Records an event, inside the caller's transaction when one is given. */
   async record(event: NewEvent, manager?: EntityManager): Promise<CorralEvent> {
     const repo = manager ? manager.getRepository(CorralEvent) : this.events;
+    const repeatCount = event.hostId && event.component ? await this.makeRoomForRepeat(repo, event.hostId, event.component, event.reason) : 1;
     const saved = await repo.save(
       repo.create({
         environmentId: event.environmentId ?? null,
@@ -53,6 +66,7 @@ export class EventsService implements OnModuleInit {
         type: event.type ?? 'Normal',
         reason: event.reason,
         message: event.message,
+        repeatCount,
       }),
     );
     this.logger.log({ event: { reason: saved.reason, environmentId: saved.environmentId, hostId: saved.hostId, component: saved.component } }, saved.message);
@@ -67,6 +81,41 @@ export class EventsService implements OnModuleInit {
       }
     }
     return saved;
+  }
+
+  /**
+   * A component keeps at most CORRAL_EVENT_REPEAT_CAP events of one reason, so a crash loop
+   * cannot grow the table without bound: the oldest beyond the cap go, and the new event counts
+   * every occurrence (the newest's count + 1).
+   */
+  private async makeRoomForRepeat(repo: Repository<CorralEvent>, hostId: string, component: string, reason: string): Promise<number> {
+    const keep = this.config.limits.eventRepeatCap - 1;
+    const rows: { id: string; repeat_count: number }[] = await repo.query(
+      `SELECT id, repeat_count FROM events WHERE host_id = $1 AND component = $2 AND reason = $3 ORDER BY id DESC LIMIT $4`,
+      [hostId, component, reason, keep + 1],
+    );
+    if (!rows.length) return 1;
+    if (rows.length > keep) {
+      const oldestKept = keep > 0 ? rows[keep - 1].id : null;
+      await repo.query(
+        `DELETE FROM events WHERE host_id = $1 AND component = $2 AND reason = $3${oldestKept ? ' AND id < $4' : ''}`,
+        oldestKept ? [hostId, component, reason, oldestKept] : [hostId, component, reason],
+      );
+    }
+    return rows[0].repeat_count + 1;
+  }
+
+  /** Deletes events older than `before`, in batches (a periodic job; CORRAL_EVENT_RETENTION). */
+  async pruneOlderThan(before: Date): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const result: [unknown[], number] = await this.dataSource.query(
+        `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE created_at < $1 ORDER BY id LIMIT $2)`,
+        [before, PRUNE_BATCH],
+      );
+      pruned += result[1];
+      if (result[1] < PRUNE_BATCH) return pruned;
+    }
   }
 
   private announce(environmentId: string): void {

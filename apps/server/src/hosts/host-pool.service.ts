@@ -41,7 +41,7 @@ export class HostPoolService {
       // all or nothing: a short attempt lets go of the rows it locked (savepoint rollback releases
       // row locks), so two claims each holding part of what both need cannot starve each other
       await manager.query('SAVEPOINT host_claim');
-      candidates = await this.idleHosts(manager, request).limit(count).setLock('pessimistic_write').setOnLocked('skip_locked').getMany();
+      candidates = await this.idleHosts(manager, request, environment.id).limit(count).setLock('pessimistic_write').setOnLocked('skip_locked').getMany();
       if (candidates.length >= count) {
         await manager.query('RELEASE SAVEPOINT host_claim');
         break;
@@ -113,7 +113,8 @@ export class HostPoolService {
     return rows.map((r) => ({ name: r.pool, hosts: { total: r.total, idle: r.idle, claimed: r.claimed, unavailable: r.total - r.idle - r.claimed } }));
   }
 
-  private idleHosts(manager: EntityManager, request: PoolClaim): SelectQueryBuilder<Host> {
+  /** With `forEnvironment`: only hosts whose hostname no live host of that environment holds (names are unique there). */
+  private idleHosts(manager: EntityManager, request: PoolClaim, forEnvironment?: string): SelectQueryBuilder<Host> {
     const qb = manager
       .getRepository(Host)
       .createQueryBuilder('h')
@@ -126,6 +127,9 @@ export class HostPoolService {
       .orderBy('h.created_at', 'ASC')
       .addOrderBy('h.id', 'ASC');
     if (request.labelSelector) whereLabelsMatch(qb, 'h', request.labelSelector, 'hosts.labelSelector');
+    if (forEnvironment) {
+      qb.andWhere(`NOT EXISTS (SELECT 1 FROM hosts o WHERE o.environment_id = :forEnvironment AND o.hostname = h.hostname AND o.state <> 'removed')`, { forEnvironment });
+    }
     return qb;
   }
 }

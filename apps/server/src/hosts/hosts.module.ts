@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Host } from './host.entity';
 import { HostsService } from './hosts.service';
+import { HostRegistrationService } from './host-registration.service';
 import { HostsController } from './hosts.controller';
 import { HostCredentialGuard } from './host-credential.guard';
 import { RegistrationTokensModule } from '../registration-tokens/registration-tokens.module';
@@ -16,7 +17,7 @@ import { HostImagesModule } from '../images/host-images.module';
 @Module({
   imports: [TypeOrmModule.forFeature([Host]), RegistrationTokensModule, EnvironmentsModule, EventsModule, QueueModule, ComponentsModule, HostPoolModule, HostImagesModule],
   controllers: [HostsController, HostPoolsController],
-  providers: [HostsService, HostCredentialGuard],
-  exports: [HostsService, HostCredentialGuard],
+  providers: [HostsService, HostRegistrationService, HostCredentialGuard],
+  exports: [HostsService, HostRegistrationService, HostCredentialGuard],
 })
 export class HostsModule {}

@@ -1,67 +1,31 @@
-import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Not, Repository } from 'typeorm';
 import { nextHostState } from '@corral/domain';
 import { Host } from './host.entity';
 import { ListHostsQuery } from './dto/list-hosts.query';
-import type { RegisterHostDto } from '../agent-protocol/dto/register-host.dto';
-import { RegistrationTokensService } from '../registration-tokens/registration-tokens.service';
 import { EnvironmentsService } from '../environments/environments.service';
 import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
-import { generateSecret, hashSecret } from '../crypto/secrets';
+import { hashSecret } from '../crypto/secrets';
 import { isUuid } from '../common/uuid-param.pipe';
 import { whereLabelsMatch } from '../common/label-selector-sql';
+import { AGENT_DATABASE } from '../persistence/agent-database';
 
 @Injectable()
 export class HostsService {
-  private readonly logger = new Logger(HostsService.name);
-
   constructor(
     @InjectRepository(Host) private readonly hosts: Repository<Host>,
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly tokens: RegistrationTokensService,
+    @InjectDataSource(AGENT_DATABASE) private readonly agentDatabase: DataSource,
     private readonly environments: EnvironmentsService,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
   ) {}
 
-  async register(dto: RegisterHostDto): Promise<{ hostId: string; credential: string; environmentId: string | null; pool: string | null }> {
-    const credential = generateSecret('hc');
-    const host = await this.dataSource.transaction(async (manager) => {
-      const scope = await this.tokens.consume(dto.token, manager);
-      const saved = await manager.getRepository(Host).save(
-        manager.getRepository(Host).create({
-          environmentId: scope.environmentId,
-          pool: scope.pool,
-          hostname: dto.hostname,
-          addresses: dto.addresses,
-          labels: dto.labels ?? {},
-          roles: [...new Set(dto.roles ?? [])],
-          agentVersion: dto.agentVersion ?? null,
-          state: 'active',
-          lastHeartbeatAt: new Date(),
-          credentialHash: hashSecret(credential),
-          desiredRevision: 1,
-          observedRevision: 0,
-        }),
-      );
-      await this.events.record(
-        { environmentId: saved.environmentId, hostId: saved.id, reason: 'HostRegistered', message: `host ${saved.hostname} (${saved.addresses.join(', ')}) registered` },
-        manager,
-      );
-      return saved;
-    });
-    if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
-    // a new pool host may be what an environment is waiting for
-    // (best effort: the periodic sweep tries again, and the agent must not register twice)
-    if (host.pool) await this.environments.claimHostsForWaiting(host.pool).catch((err) => this.logger.warn(`pool claim after registration: ${(err as Error).message}`));
-    return { hostId: host.id, credential, environmentId: host.environmentId, pool: host.pool };
-  }
-
-  /** The host a credential belongs to, unless the host was removed. */
+  /** The host a credential belongs to, unless the host was removed (on the agent protocol's own pool). */
   async authenticate(credential: string): Promise<Host | null> {
-    return this.hosts.findOne({ where: { credentialHash: hashSecret(credential), state: Not('removed') } });
+    return this.agentDatabase.getRepository(Host).findOne({ where: { credentialHash: hashSecret(credential), state: Not('removed') } });
   }
 
   async list(query: ListHostsQuery): Promise<Host[]> {
@@ -97,12 +61,13 @@ export class HostsService {
     if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
   }
 
-  /** A sign of life from the agent: refreshes the heartbeat and brings a silent host back. */
+  /** A sign of life from the agent (on the agent protocol's own pool): refreshes the heartbeat and brings a silent host back. */
   async heartbeat(host: Host, agentVersion: string, observedRevision: number): Promise<void> {
     const now = new Date();
-    await this.hosts.update(host.id, { lastHeartbeatAt: now, agentVersion, observedRevision });
+    const hosts = this.agentDatabase.getRepository(Host);
+    await hosts.update(host.id, { lastHeartbeatAt: now, agentVersion, observedRevision });
     if (host.state !== 'active') {
-      const changed = await this.hosts.update({ id: host.id, state: host.state }, { state: 'active' });
+      const changed = await hosts.update({ id: host.id, state: host.state }, { state: 'active' });
       if (changed.affected) {
         await this.events.record({ environmentId: host.environmentId, hostId: host.id, reason: 'HostActive', message: `host ${host.hostname} is heard from again (was ${host.state})` });
         if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
@@ -8,12 +10,9 @@ export type IdempotencyDecision =
   | { kind: 'in-flight' }
   | { kind: 'mismatch' };
 
-/** Keys are remembered this long. */
-export const IDEMPOTENCY_TTL_HOURS = 24;
 /** An in-flight key whose handler said nothing for this long may be taken over by a retry. */
 const IN_FLIGHT_LEASE_SECONDS = 60;
-const CLEANUP_EVERY_MS = 60_000;
-const CLEANUP_BATCH = 500;
+const PRUNE_BATCH = 5000;
 const BEGIN_ATTEMPTS = 3;
 
 /**
@@ -23,24 +22,24 @@ const BEGIN_ATTEMPTS = 3;
  */
 @Injectable()
 export class IdempotencyService {
-  private lastCleanup = 0;
-
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
+  ) {}
 
   async begin(principalId: string, key: string, requestHash: string): Promise<IdempotencyDecision> {
-    await this.cleanupExpired();
     for (let attempt = 0; attempt < BEGIN_ATTEMPTS; attempt++) {
       // claim the key unless someone holds it: a fresh key, an expired one, or an abandoned in-flight one of the same request
       const claimed = await this.dataSource.query(
         `INSERT INTO idempotency_keys (principal_id, key, request_hash, state, locked_until, expires_at)
-         VALUES ($1, $2, $3, 'in-flight', now() + make_interval(secs => $4), now() + make_interval(hours => $5))
+         VALUES ($1, $2, $3, 'in-flight', now() + make_interval(secs => $4), now() + make_interval(secs => $5))
          ON CONFLICT (principal_id, key) DO UPDATE
            SET request_hash = EXCLUDED.request_hash, state = 'in-flight', locked_until = EXCLUDED.locked_until,
                expires_at = EXCLUDED.expires_at, response_status = NULL, response_body = NULL, created_at = now()
            WHERE idempotency_keys.expires_at < now()
               OR (idempotency_keys.state = 'in-flight' AND idempotency_keys.locked_until < now() AND idempotency_keys.request_hash = EXCLUDED.request_hash)
          RETURNING key`,
-        [principalId, key, requestHash, IN_FLIGHT_LEASE_SECONDS, IDEMPOTENCY_TTL_HOURS],
+        [principalId, key, requestHash, IN_FLIGHT_LEASE_SECONDS, this.config.limits.idempotencyRetentionMs / 1000],
       );
       if (claimed.length) return { kind: 'proceed' };
       const [row] = await this.dataSource.query(
@@ -66,13 +65,16 @@ export class IdempotencyService {
     await this.dataSource.query(`DELETE FROM idempotency_keys WHERE principal_id = $1 AND key = $2 AND state = 'in-flight'`, [principalId, key]);
   }
 
-  /** Deletes a bounded batch of expired keys, at most once a minute per process. */
-  private async cleanupExpired(): Promise<void> {
-    if (Date.now() - this.lastCleanup < CLEANUP_EVERY_MS) return;
-    this.lastCleanup = Date.now();
-    await this.dataSource.query(
-      `DELETE FROM idempotency_keys WHERE (principal_id, key) IN (SELECT principal_id, key FROM idempotency_keys WHERE expires_at < now() LIMIT $1)`,
-      [CLEANUP_BATCH],
-    );
+  /** Deletes every expired key, in batches (the periodic retention job; CORRAL_IDEMPOTENCY_RETENTION). */
+  async pruneExpired(): Promise<number> {
+    let pruned = 0;
+    for (;;) {
+      const result: [unknown[], number] = await this.dataSource.query(
+        `DELETE FROM idempotency_keys WHERE (principal_id, key) IN (SELECT principal_id, key FROM idempotency_keys WHERE expires_at < now() LIMIT $1)`,
+        [PRUNE_BATCH],
+      );
+      pruned += result[1];
+      if (result[1] < PRUNE_BATCH) return pruned;
+    }
   }
 }

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { HostImageRow, ObservedImage } from '@corral/contracts';
 import { EventsService, NewEvent } from '../events/events.service';
+import { AGENT_DATABASE } from '../persistence/agent-database';
 
 interface HostRef {
   id: string;
@@ -19,12 +20,13 @@ interface HostRef {
 export class HostImagesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectDataSource(AGENT_DATABASE) private readonly agentDatabase: DataSource,
     private readonly events: EventsService,
   ) {}
 
   async ingest(host: HostRef, images: ObservedImage[]): Promise<void> {
     const reported = images.map((i) => ({ id: i.id, name: i.name, sha256: i.sha256, imported: i.imported, message: i.message ?? null, failures: i.failures ?? 0, importedAt: i.importedAt ?? null }));
-    const rows: { previous: HostImageRow[] | null }[] = await this.dataSource.query(
+    const rows: { previous: HostImageRow[] | null }[] = await this.agentDatabase.query(
       `WITH prev AS (SELECT images FROM host_images WHERE host_id = $1)
        INSERT INTO host_images (host_id, images, changed_at) VALUES ($1, $2::jsonb, now())
        ON CONFLICT (host_id) DO UPDATE SET images = EXCLUDED.images, changed_at = EXCLUDED.changed_at
@@ -33,7 +35,7 @@ export class HostImagesService {
       [host.id, JSON.stringify(reported)],
     );
     if (!rows.length) return; // unchanged
-    for (const event of imageTransitions(host, rows[0].previous ?? [], reported)) await this.events.record(event);
+    for (const event of imageTransitions(host, rows[0].previous ?? [], reported)) await this.events.record(event, this.agentDatabase.manager);
   }
 
   async forHost(hostId: string): Promise<HostImageRow[]> {

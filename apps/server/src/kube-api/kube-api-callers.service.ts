@@ -54,6 +54,11 @@ export class KubeApiCallersService {
     return caller;
   }
 
+  /** Drops cached verdicts of a deleted key (and its kubeconfig tokens) at once. */
+  forgetKey(apiKeyId: string): void {
+    for (const [hash, entry] of this.cache) if (entry.caller?.apiKeyId === apiKeyId) this.cache.delete(hash);
+  }
+
   private async fromToken(hash: string): Promise<KubeApiCaller | null> {
     const [row] = await this.db.query(
       `SELECT t.api_key_id, t.environment_id, t.access, k.name, k.scopes FROM kube_api_tokens t JOIN api_keys k ON k.id = t.api_key_id

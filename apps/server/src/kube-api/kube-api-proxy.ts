@@ -5,6 +5,7 @@ import { Transform, type Duplex } from 'node:stream';
 import { connect } from 'node:tls';
 import { isReadOnlyKubeRequest, isWatchRequest, KUBE_ACCESS_GROUPS, parseKubeApiPath, resumeWatchPath, watchEventResourceVersion, type KubeApiTarget } from '@corral/domain';
 import { KubeApiCallersService, type KubeApiCaller } from './kube-api-callers.service';
+import { KeyRevocations } from '../fair-use/key-revocations';
 import { ApiserverPoolsService, PoolUnavailable } from './apiserver-pools.service';
 import type { ApiserverBackend, ApiserverPool } from './apiserver-pool';
 
@@ -49,6 +50,7 @@ export class KubeApiProxy {
   constructor(
     private readonly callers: KubeApiCallersService,
     private readonly pools: ApiserverPoolsService,
+    private readonly revocations: KeyRevocations,
   ) {}
 
   handles(url: string | undefined): boolean {
@@ -58,6 +60,7 @@ export class KubeApiProxy {
   async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const admitted = await this.admit(req, false);
+      this.endOnRevocation(admitted.caller, res, () => res.destroy());
       this.forward(admitted, req, res, new Set());
     } catch (err) {
       answerRefusal(res, err, this.logger);
@@ -80,6 +83,7 @@ export class KubeApiProxy {
       socket.end(`HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\n\r\n`);
       return;
     }
+    this.endOnRevocation(admitted.caller, socket, () => socket.destroy());
     const { tls } = admitted.pool;
     const upstream = connect({ host: backend.record.address, port: backend.record.port, ca: tls.caPem, cert: tls.certPem, key: tls.keyPem });
     const untrack = backend.track({
@@ -111,6 +115,16 @@ export class KubeApiProxy {
     });
     upstream.on('close', close);
     socket.on('close', close);
+  }
+
+  /** A deleted key's open requests (watches, logs, exec streams) end at once, on every replica. */
+  private endOnRevocation(caller: KubeApiCaller, connection: { once(event: 'close', listener: () => void): unknown }, end: () => void): void {
+    const closed = new AbortController();
+    connection.once('close', () => closed.abort());
+    this.revocations.watch(caller.apiKeyId, closed.signal, () => {
+      this.callers.forgetKey(caller.apiKeyId);
+      end();
+    });
   }
 
   private async admit(req: IncomingMessage, upgrade: boolean): Promise<Admitted> {

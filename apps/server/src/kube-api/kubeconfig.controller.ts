@@ -1,6 +1,6 @@
 import { Controller, ForbiddenException, Get, Header, Inject, NotFoundException, Param, Query, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiProduces, ApiTags } from '@nestjs/swagger';
-import { buildKubeconfig, buildTokenKubeconfig } from '@corral/kube';
+import { CertificateIssuer, buildKubeconfig, buildTokenKubeconfig, issueAdminCertificate } from '@corral/kube';
 import { KUBE_API_PREFIX } from '@corral/domain';
 import { RequireScope } from '../auth/auth.decorators';
 import type { AuthenticatedRequest } from '../auth/authenticated-request';
@@ -12,7 +12,7 @@ import { DesiredStateService } from '../components/desired-state.service';
 import { HostsService } from '../hosts/hosts.service';
 import { EnvironmentPkiService } from '../provisioning/environment-pki.service';
 import { KubeApiCallersService } from './kube-api-callers.service';
-import { DEFAULT_KUBECONFIG_TTL, KubeconfigQuery } from './kubeconfig.query';
+import { DEFAULT_DIRECT_KUBECONFIG_TTL, DEFAULT_KUBECONFIG_TTL, KubeconfigQuery } from './kubeconfig.query';
 import { readServerCa, requestPublicUrl } from '../tls/server-tls';
 import { FieldValidationException } from '../common/field-validation.exception';
 
@@ -46,7 +46,7 @@ export class KubeconfigController {
     const principal = req.principal!;
     if (query.endpoint === 'direct') {
       if (!scopesAllow(principal.scopes, 'write')) throw new ForbiddenException('endpoint=direct hands out the cluster-admin certificate: it needs a write key');
-      return this.direct(env);
+      return this.direct(env, parseTtl(query.ttl ?? DEFAULT_DIRECT_KUBECONFIG_TTL));
     }
     const ttlSeconds = parseTtl(query.ttl ?? DEFAULT_KUBECONFIG_TTL);
     const { token } = await this.callers.issueToken({ apiKeyId: principal.id, scopes: principal.scopes, environmentId: env.id, ttlSeconds });
@@ -59,19 +59,25 @@ export class KubeconfigController {
     });
   }
 
-  private async direct(env: { id: string; name: string; state: string }): Promise<string> {
+  /**
+   * A cluster-admin certificate of its own for every download, valid `ttlSeconds` (24 h by
+   * default): a client certificate cannot be revoked, so a leaked kubeconfig stops working when
+   * it expires, not in a year.
+   */
+  private async direct(env: { id: string; name: string; state: string }, ttlSeconds: number): Promise<string> {
     const secrets = await this.pki.load(env.id);
     const apiserverHostIds = (await this.desired.listForEnvironment(env.id)).filter((c) => c.kind === 'kube-apiserver').map((c) => c.hostId);
     const hosts = (await this.hosts.listForEnvironment(env.id)).filter((h) => apiserverHostIds.includes(h.id));
     const server = hosts.find((h) => h.state === 'active') ?? hosts[0];
     if (!secrets || !server) throw new NotFoundException(`environment ${env.name} has no kube-apiserver yet (state ${env.state}); wait until it is provisioning its control plane`);
+    const admin = await issueAdminCertificate(await CertificateIssuer.load(secrets.cas), new Date(), ttlSeconds / 86400);
     return buildKubeconfig({
       environmentName: env.name,
       user: 'admin',
       serverUrl: `https://${server.addresses[0]}:6443`,
       caPem: secrets.cas.clusterCa.certPem,
-      clientCertPem: secrets.admin.certPem,
-      clientKeyPem: secrets.admin.keyPem,
+      clientCertPem: admin.certPem,
+      clientKeyPem: admin.keyPem,
     });
   }
 

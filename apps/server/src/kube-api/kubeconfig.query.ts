@@ -3,6 +3,8 @@ import { IsIn, IsOptional, Matches } from 'class-validator';
 
 export const KUBECONFIG_ENDPOINTS = ['proxy', 'direct'] as const;
 export const DEFAULT_KUBECONFIG_TTL = '30d';
+/** a direct kubeconfig's client certificate cannot be revoked: short-lived by default */
+export const DEFAULT_DIRECT_KUBECONFIG_TTL = '24h';
 
 export class KubeconfigQuery {
   @ApiPropertyOptional({
@@ -16,7 +18,7 @@ export class KubeconfigQuery {
   @IsIn(KUBECONFIG_ENDPOINTS as readonly string[])
   endpoint?: (typeof KUBECONFIG_ENDPOINTS)[number];
 
-  @ApiPropertyOptional({ default: DEFAULT_KUBECONFIG_TTL, description: 'lifetime of the proxy kubeconfig\'s token, e.g. 8h, 30d (1m to 365d)' })
+  @ApiPropertyOptional({ description: `lifetime, e.g. 8h, 30d (1m to 365d): of the proxy kubeconfig's token (default ${DEFAULT_KUBECONFIG_TTL}), or of the direct kubeconfig's client certificate (default ${DEFAULT_DIRECT_KUBECONFIG_TTL})` })
   @IsOptional()
   @Matches(/^\d+(s|m|h|d)$/, { message: 'ttl must be a duration such as 8h or 30d' })
   ttl?: string;

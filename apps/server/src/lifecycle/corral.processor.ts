@@ -12,8 +12,10 @@ import { JobsQueue } from '../queue/jobs-queue.service';
 import { EtcdSnapshotService } from '../provisioning/etcd/etcd-snapshot.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
 import { INGRESS_SCALE_CHECK_MS, IngressScaleService } from '../provisioning/ingress-scale.service';
+import { RetentionService } from './retention.service';
 
 const RESYNC_MS = 1000;
+const RETENTION_EVERY_MS = 10 * 60_000;
 
 /** Thin dispatcher: each job names a service call; retries and backoff come from the queue. */
 // a crashed worker's job is picked up again after lockDuration, not BullMQ's default 30 s
@@ -32,6 +34,7 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly snapshots: EtcdSnapshotService,
     private readonly monitoring: MonitoringService,
     private readonly ingressScale: IngressScaleService,
+    private readonly retention: RetentionService,
   ) {
     super();
   }
@@ -39,6 +42,7 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
   async onApplicationBootstrap(): Promise<void> {
     await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
     await this.queue.upsertJobScheduler('ingress-scale-check', { every: INGRESS_SCALE_CHECK_MS }, { name: 'ingress-scale-check', data: {} });
+    await this.queue.upsertJobScheduler('retention', { every: RETENTION_EVERY_MS }, { name: 'retention', data: {} });
   }
 
   /** Lets running jobs finish while the connections they use are still open (those close at application shutdown). */
@@ -77,6 +81,9 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
         return;
       case 'ingress-scale-check':
         await this.ingressScale.checkAll();
+        return;
+      case 'retention':
+        await this.retention.prune();
         return;
       default:
         this.logger.warn(`unknown job ${job.name} dropped`);

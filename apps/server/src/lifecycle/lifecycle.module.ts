@@ -8,10 +8,12 @@ import { ComponentsModule } from '../components/components.module';
 import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { RetentionService } from './retention.service';
 
 /** The queue worker: imported only by processes with the worker role. */
 @Module({
-  imports: [ProvisioningModule, HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, MonitoringModule],
-  providers: [CorralProcessor, EnvironmentTeardownService],
+  imports: [ProvisioningModule, HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, MonitoringModule, IdempotencyModule],
+  providers: [CorralProcessor, EnvironmentTeardownService, RetentionService],
 })
 export class LifecycleModule {}

@@ -13,6 +13,8 @@ export interface JobPayloads {
   'monitor-tick': Record<string, never>;
   /** periodic: reconcile environments whose Ingresses ask for another corral.dev/scale */
   'ingress-scale-check': Record<string, never>;
+  /** periodic: prunes events past CORRAL_EVENT_RETENTION and expired Idempotency-Keys */
+  retention: Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 

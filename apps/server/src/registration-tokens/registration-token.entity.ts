@@ -1,3 +1,4 @@
+import type { HostRole } from '@corral/contracts';
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 @Entity('registration_tokens')
@@ -9,6 +10,8 @@ export class RegistrationToken {
   @Column('timestamptz', { name: 'expires_at', nullable: true }) expiresAt: Date | null;
   @Column('int', { name: 'max_uses', nullable: true }) maxUses: number | null;
   @Column('int') uses: number;
+  /** the roles hosts registering with it may take; null: any */
+  @Column('text', { array: true, nullable: true }) roles: HostRole[] | null;
   @Column('timestamptz', { name: 'revoked_at', nullable: true }) revokedAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
 }

@@ -2,6 +2,7 @@ import { Injectable, NotFoundException, UnauthorizedException } from '@nestjs/co
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, IsNull, Repository } from 'typeorm';
 import { parseDuration } from '@corral/domain';
+import { HOST_ROLES, type HostRole } from '@corral/contracts';
 import { RegistrationToken } from './registration-token.entity';
 import { generateSecret, hashSecret } from '../crypto/secrets';
 
@@ -16,13 +17,18 @@ export interface TokenScope {
 export class RegistrationTokensService {
   constructor(@InjectRepository(RegistrationToken) private readonly tokens: Repository<RegistrationToken>) {}
 
-  async create(scope: TokenScope, options: { ttl?: string; maxUses?: number }) {
+  /**
+   * An environment token registers one host unless it says how many (`maxUses`): a leaked token
+   * then cannot add hosts to a running environment. A pool token keeps the count it is given
+   * (unlimited without one), since pools exist to take many hosts.
+   */
+  async create(scope: TokenScope, options: { ttl?: string; maxUses?: number; roles?: HostRole[] }) {
     const token = generateSecret('rt');
     const expiresAt = new Date(Date.now() + parseDuration(options.ttl ?? DEFAULT_TTL));
-    const saved = await this.tokens.save(
-      this.tokens.create({ ...scope, secretHash: hashSecret(token), expiresAt, maxUses: options.maxUses ?? null, uses: 0, revokedAt: null }),
-    );
-    return { id: saved.id, token, expiresAt: saved.expiresAt, maxUses: saved.maxUses };
+    const maxUses = options.maxUses ?? (scope.environmentId ? 1 : null);
+    const roles = options.roles ? HOST_ROLES.filter((role) => options.roles!.includes(role)) : null;
+    const saved = await this.tokens.save(this.tokens.create({ ...scope, secretHash: hashSecret(token), expiresAt, maxUses, roles, uses: 0, revokedAt: null }));
+    return { id: saved.id, token, expiresAt: saved.expiresAt, maxUses: saved.maxUses, roles: saved.roles };
   }
 
   list(scope: TokenScope): Promise<RegistrationToken[]> {
@@ -41,10 +47,11 @@ export class RegistrationTokensService {
   }
 
   /**
-   * Uses the token once, inside the caller's transaction (row lock, so concurrent registrations
-   * cannot exceed maxUses). Answers 401 with the reason when it cannot be used.
+   * The token a registration presents, locked inside the caller's transaction (row lock, so
+   * concurrent registrations cannot exceed maxUses). Answers 401 with the reason when it is not
+   * valid; whether uses are left is `spend`'s question, since a retried registration spends none.
    */
-  async consume(secret: string, manager: EntityManager): Promise<TokenScope> {
+  async lockForRegistration(secret: string, manager: EntityManager): Promise<RegistrationToken> {
     const token = await manager
       .getRepository(RegistrationToken)
       .createQueryBuilder('t')
@@ -54,13 +61,17 @@ export class RegistrationTokensService {
     if (!token) throw new UnauthorizedException('registration token is not valid');
     if (token.revokedAt) throw new UnauthorizedException('registration token was revoked');
     if (token.expiresAt && token.expiresAt.getTime() <= Date.now()) throw new UnauthorizedException('registration token has expired');
+    return token;
+  }
+
+  /** Uses a locked token once (401 when it is used up). */
+  async spend(token: RegistrationToken, manager: EntityManager): Promise<void> {
     if (token.maxUses !== null && token.uses >= token.maxUses) throw new UnauthorizedException('registration token is used up');
     await manager.getRepository(RegistrationToken).increment({ id: token.id }, 'uses', 1);
-    return { environmentId: token.environmentId, pool: token.pool };
   }
 }
 
 export function registrationTokenView(token: RegistrationToken) {
-  const { id, environmentId, pool, expiresAt, maxUses, uses, revokedAt, createdAt } = token;
-  return { id, environmentId, pool, expiresAt, maxUses, uses, revokedAt, createdAt };
+  const { id, environmentId, pool, expiresAt, maxUses, uses, roles, revokedAt, createdAt } = token;
+  return { id, environmentId, pool, expiresAt, maxUses, uses, roles, revokedAt, createdAt };
 }

@@ -27,7 +27,7 @@ export function buildContainerd(input: HostComponentsInput): ComponentSpec {
       { ...publicFile(`${CNI_CONF_DIR}/10-corral.conflist`, JSON.stringify(cniConflist(nodeCidr), null, 2)), expandContent: true },
     ],
     ports: [],
-    probe: probe(input, { type: 'exec', command: ['/bin/sh', '-c', criPluginLoaded()] }),
+    probe: probe(input, { type: 'exec', command: [CRI_CHECK, '--address', containerdSocket('containerd'), '--timeout', '2s'] }),
     teardown: [
       { when: 'before-stop', command: ['/bin/sh', '-c', removeAllContainers()], timeoutSeconds: 60 },
       { when: 'after-stop', command: ['/bin/sh', '-c', REMOVE_POD_NETWORK_LEFTOVERS], timeoutSeconds: 30 },
@@ -38,14 +38,10 @@ export function buildContainerd(input: HostComponentsInput): ComponentSpec {
 }
 
 /**
- * Healthy when containerd answers and its CRI plugin loaded: containerd keeps running without
- * it (e.g. when its CNI config watcher cannot get an inotify instance), and the kubelet then
- * fails with "unknown service runtime.v1.RuntimeService".
+ * Healthy when containerd answers and its CRI plugin loaded (bin/corral-cri-check: `ctr plugins ls`
+ * read by awk; an exec probe may run only what is in the agent's --bin-dir, never /bin/sh).
  */
-function criPluginLoaded(): string {
-  const ctr = `\${binDir}/ctr --address ${containerdSocket('containerd')} --timeout 2s plugins ls`;
-  return `${ctr} | awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" { found = 1; ok = ($NF == "ok") } END { exit !(found && ok) }'`;
-}
+export const CRI_CHECK = 'corral-cri-check';
 
 /**
  * Removing containerd for good (the host leaves the environment): its containers outlive it

@@ -57,8 +57,8 @@ describe('component catalog', () => {
             if (!known!.has(name)) throw new Error(`${version} ${spec.binary}: --${name} is not an upstream flag`);
             checked++;
           }
-          // an exec probe's ctr invocation (containerd's: `ctr ... plugins ls | awk ...`)
-          const ctr = spec.probe?.command?.join(' ').match(/\$\{binDir\}\/ctr ([^|]*)/)?.[1];
+          // an exec probe's ctr flags (containerd's: corral-cri-check passes them to `ctr ... plugins ls`)
+          const ctr = spec.probe?.command?.[0] === 'corral-cri-check' ? spec.probe.command.slice(1).join(' ') : undefined;
           if (ctr) {
             for (const arg of ctr.split(/\s+/).filter((a) => a.startsWith('--'))) {
               if (!UPSTREAM_FLAGS[version].ctr!.has(arg.slice(2))) throw new Error(`${version} ctr: ${arg} is not an upstream flag`);

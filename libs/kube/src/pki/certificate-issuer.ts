@@ -62,11 +62,13 @@ export class CertificateIssuer {
     return new CertificateIssuer({ cluster: loaded, etcd: loaded, 'front-proxy': loaded });
   }
 
-  async issue(request: LeafCertificateRequest, now = new Date()): Promise<CertificatePem> {
+  /** `validDays` (default LEAF_VALIDITY_DAYS) may be a fraction: a short-lived credential such as a downloaded admin kubeconfig. */
+  async issue(request: LeafCertificateRequest, now = new Date(), validDays = LEAF_VALIDITY_DAYS): Promise<CertificatePem> {
     if (request.usages.length === 0) throw new Error(`certificate ${request.commonName}: no usages`);
+    if (!(validDays > 0 && validDays <= LEAF_VALIDITY_DAYS)) throw new RangeError(`certificate ${request.commonName}: validity must be more than 0 and at most ${LEAF_VALIDITY_DAYS} days`);
     const ca = this.cas[request.ca];
     const keys = await generateKeyPair();
-    const { notBefore, notAfter } = validityWindow(now, LEAF_VALIDITY_DAYS);
+    const { notBefore, notAfter } = validityWindow(now, validDays);
     const extensions: x509.Extension[] = [
       LEAF_CONSTRAINTS,
       LEAF_KEY_USAGE,

@@ -111,7 +111,7 @@ export function issueApiProxyCertificate(issuer: CertificateIssuer, now = new Da
   return issuer.issue(profiles.apiProxy(), now);
 }
 
-/** The cluster-admin identity for the environment's downloadable kubeconfig. */
-export function issueAdminCertificate(issuer: CertificateIssuer, now = new Date()): Promise<CertificatePem> {
-  return issuer.issue(profiles.admin(), now);
+/** The cluster-admin identity for the environment's downloadable kubeconfig (`validDays` for a short-lived one). */
+export function issueAdminCertificate(issuer: CertificateIssuer, now = new Date(), validDays?: number): Promise<CertificatePem> {
+  return issuer.issue(profiles.admin(), now, validDays);
 }

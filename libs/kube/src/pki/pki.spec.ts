@@ -148,6 +148,16 @@ describe('PKI', () => {
     expect(pki.etcd!.server.keyPem).not.toBe(pki.etcd!.peer.keyPem);
   });
 
+  it('issues a short-lived admin certificate when asked, and refuses a lifetime beyond a leaf\'s', async () => {
+    const shortLived = await issueAdminCertificate(issuer, now, 1);
+    expect(Date.parse(parse(shortLived).validTo) - now.getTime()).toBe(DAY);
+    expectSignedBy(shortLived, cas.clusterCa);
+    const twoHours = await issueAdminCertificate(issuer, now, 2 / 24);
+    expect(Date.parse(twoHours.notAfter) - now.getTime()).toBe(2 * 3600 * 1000);
+    await expect(issueAdminCertificate(issuer, now, 366)).rejects.toThrow(/validity must be more than 0 and at most 365 days/);
+    await expect(issueAdminCertificate(issuer, now, 0)).rejects.toThrow(RangeError);
+  });
+
   it('uses the subjects RBAC and the Node authorizer expect, with client or server usage', async () => {
     const admin = await issueAdminCertificate(issuer, now);
     const cases: Array<[CertificatePem, string, string[]]> = [

@@ -34,6 +34,13 @@ export class RegisterHostDto implements RegisterRequest {
   @IsIn(HOST_ROLES, { each: true, message: `each role must be one of ${HOST_ROLES.join(', ')}` })
   roles?: HostRole[];
 
+  @ApiPropertyOptional({ description: 'a random id the agent keeps while it retries one registration: a retry whose first answer was lost gets the same host (a new credential), spending no use of the token' })
+  @IsOptional()
+  @IsString()
+  @Length(16, 128)
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'registrationId must be 16-128 characters of A-Z, a-z, 0-9, _ and -' })
+  registrationId?: string;
+
   @ApiPropertyOptional({ example: '0.1.0' })
   @IsOptional()
   @IsString()

@@ -1,25 +1,29 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
 } from 'class-validator';
+import { IsComponentEnv, IsProbeCommand } from '../../common/spec-rule.validator';
+import { BIN_DIR_NAME } from '@corral/contracts';
 import type { ComponentSpec, FileSpec, InitDownload, InitStep, ProbeSpec, ProbeType, TeardownStep } from '@corral/contracts';
 
 const PROBE_TYPES: ProbeType[] = ['http', 'https', 'tcp', 'exec'];
 const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const BINARY = /^[A-Za-z0-9._-]+$/;
+const BINARY = BIN_DIR_NAME;
 const BINARY_MESSAGE = 'binary must be a plain executable name (found in the agent --bin-dir)';
 const RELATIVE_PATH = /^(?!\/)(?!.*\.\.)/;
 
 export class ProbeSpecDto implements ProbeSpec {
   @ApiProperty({ enum: PROBE_TYPES }) @IsIn(PROBE_TYPES) type: ProbeType;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(253) host?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(65535) port?: number;
+  /** required for http, https and tcp: the agent refuses a whole desired state whose probe lacks it */
+  @ApiPropertyOptional() @ValidateIf((p: ProbeSpecDto) => p.type !== 'exec' || p.port !== undefined) @IsInt() @Min(1) @Max(65535) port?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) path?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) caFile?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) certFile?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) keyFile?: string;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @ArrayMaxSize(64) @IsString({ each: true }) command?: string[];
+  @ApiPropertyOptional({ type: [String], description: "exec: argv; the executable is a file in the agent's --bin-dir (a plain name or ${binDir}/<name>)" })
+  @ValidateIf((p: ProbeSpecDto) => p.type === 'exec' || p.command !== undefined) @IsArray() @ArrayMaxSize(64) @IsString({ each: true }) @IsProbeCommand() command?: string[];
   @ApiProperty() @IsInt() @Min(1) @Max(3600) intervalSeconds: number;
   @ApiProperty() @IsInt() @Min(1) @Max(600) timeoutSeconds: number;
   @ApiProperty() @IsInt() @Min(1) @Max(100) failureThreshold: number;
@@ -43,7 +47,7 @@ export class InitStepDto implements InitStep {
   @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
   @ApiProperty() @IsString() @MaxLength(255) @Matches(BINARY, { message: BINARY_MESSAGE }) binary: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
-  @ApiPropertyOptional() @IsOptional() @IsObject() env?: Record<string, string>;
+  @ApiPropertyOptional({ description: 'names to string values; LD_PRELOAD, LD_LIBRARY_PATH and PATH are refused' }) @IsOptional() @IsComponentEnv() env?: Record<string, string>;
   @ApiPropertyOptional({ type: [InitDownloadDto] }) @IsOptional() @IsArray() @ArrayMaxSize(8) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => InitDownloadDto) downloads?: InitDownloadDto[];
   @ApiProperty() @IsString() @MaxLength(1024) output: string;
 }
@@ -61,7 +65,7 @@ export class ComponentSpecDto implements ComponentSpec {
   @ApiProperty() @IsString() @MaxLength(63) kind: string;
   @ApiProperty() @IsString() @MaxLength(255) @Matches(BINARY, { message: BINARY_MESSAGE }) binary: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
-  @ApiPropertyOptional() @IsOptional() @IsObject() env?: Record<string, string>;
+  @ApiPropertyOptional({ description: 'names to string values; LD_PRELOAD, LD_LIBRARY_PATH and PATH are refused' }) @IsOptional() @IsComponentEnv() env?: Record<string, string>;
   @ApiProperty({ type: [FileSpecDto] }) @IsArray() @ArrayMaxSize(128) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => FileSpecDto) files: FileSpecDto[];
   @ApiProperty({ type: [Number] }) @IsArray() @ArrayMaxSize(64) @IsInt({ each: true }) @Min(1, { each: true }) @Max(65535, { each: true }) ports: number[];
   @ApiPropertyOptional({ type: ProbeSpecDto }) @IsOptional() @IsObject() @ValidateNested() @Type(() => ProbeSpecDto) probe?: ProbeSpecDto;

@@ -1,0 +1,65 @@
+import fc from 'fast-check';
+import { envProblem, probeCommandProblem, REFUSED_ENV_NAMES } from './spec-rules';
+
+describe('envProblem', () => {
+  it('accepts names mapped to strings', () => {
+    expect(envProblem({})).toBeNull();
+    expect(envProblem({ GODEBUG: 'x509sha1=1', _A1: '' })).toBeNull();
+  });
+
+  it.each(REFUSED_ENV_NAMES)('refuses %s', (name) => {
+    expect(envProblem({ OK: '1', [name]: '/tmp/evil' })).toMatch(new RegExp(`${name} may not be set`));
+  });
+
+  it('refuses values that are not strings, naming the variable', () => {
+    expect(envProblem({ A: 1 })).toBe('A must be a string, got number');
+    expect(envProblem({ A: null })).toBe('A must be a string, got null');
+    expect(envProblem({ A: { b: 'c' } })).toBe('A must be a string, got object');
+  });
+
+  it('refuses malformed names and non-objects', () => {
+    expect(envProblem({ 'A=B': 'x' })).toMatch(/not a valid environment variable name/);
+    expect(envProblem({ '': 'x' })).toMatch(/not a valid/);
+    expect(envProblem(['A'])).toMatch(/must be an object/);
+    expect(envProblem('A=B')).toMatch(/must be an object/);
+  });
+
+  it('never accepts a map holding a refused name or a non-string value', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.boolean())), fc.constantFrom(...REFUSED_ENV_NAMES), (env, refused) => {
+        expect(envProblem({ ...env, [refused]: 'x' })).not.toBeNull();
+        const ok = envProblem(env) === null;
+        if (ok) expect(Object.values(env).every((v) => typeof v === 'string')).toBe(true);
+      }),
+    );
+  });
+});
+
+describe('probeCommandProblem', () => {
+  it('accepts a plain name or ${binDir}/name', () => {
+    expect(probeCommandProblem(['etcdctl', 'endpoint', 'health'])).toBeNull();
+    expect(probeCommandProblem(['${binDir}/ctr', 'version'])).toBeNull();
+  });
+
+  it.each([['/bin/sh', '-c', 'true'], ['${binDir}/../../bin/sh'], ['${binDir}/sub/x'], ['./x'], ['..'], ['${dataDir}/x'], ['x/y']])('refuses %j', (...command) => {
+    expect(probeCommandProblem(command)).toMatch(/must be a file name in the agent's --bin-dir/);
+  });
+
+  it('refuses an empty or non-string command', () => {
+    expect(probeCommandProblem([])).toMatch(/non-empty/);
+    expect(probeCommandProblem([1])).toMatch(/non-empty/);
+    expect(probeCommandProblem(undefined)).toMatch(/non-empty/);
+  });
+
+  it('never accepts an executable with a slash outside the ${binDir}/ prefix', () => {
+    fc.assert(
+      fc.property(fc.string(), (s) => {
+        if (probeCommandProblem([s]) === null) {
+          const name = s.startsWith('${binDir}/') ? s.slice('${binDir}/'.length) : s;
+          expect(name.includes('/')).toBe(false);
+          expect(['.', '..', ''].includes(name)).toBe(false);
+        }
+      }),
+    );
+  });
+});
