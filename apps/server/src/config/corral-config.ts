@@ -12,8 +12,8 @@ export interface CorralConfig {
   redisPrefix: string;
   port: number;
   bindAddress: string;
-  /** 32-byte key for encrypting secrets at rest, derived from CORRAL_SECRET_KEY */
-  secretKey: string;
+  /** keys sealing secrets at rest, newest first (CORRAL_SECRET_KEYS, then CORRAL_SECRET_KEY): new values use the first */
+  secretKeys: string[];
   adminKey: string | null;
   /** where a generated bootstrap admin key is written (mode 0600), embedded mode only */
   adminKeyFile: string | null;

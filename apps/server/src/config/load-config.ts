@@ -52,8 +52,11 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`CORRAL_PORT must be a port number (0-65535), got "${portText}"`);
 
-  const secretKey = str('CORRAL_SECRET_KEY');
-  if (secretKey && secretKey.length < 32) problems.push('CORRAL_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  // CORRAL_SECRET_KEYS: newest first, comma-separated; CORRAL_SECRET_KEY (the single key of earlier versions) stays usable as the oldest
+  const secretKeys = [...(env.CORRAL_SECRET_KEYS ?? '').split(','), env.CORRAL_SECRET_KEY ?? ''].map((k) => k.trim()).filter(Boolean);
+  const uniqueSecretKeys = [...new Set(secretKeys)];
+  if (uniqueSecretKeys.length === 0) problems.push('CORRAL_SECRET_KEYS (or CORRAL_SECRET_KEY) is required');
+  if (uniqueSecretKeys.some((k) => k.length < 32)) problems.push('CORRAL_SECRET_KEYS / CORRAL_SECRET_KEY: every key must be at least 32 characters (e.g. `openssl rand -base64 32`)');
   const adminKey = env.CORRAL_ADMIN_KEY?.trim() || null;
   if (adminKey && adminKey.length < 24) problems.push('CORRAL_ADMIN_KEY must be at least 24 characters');
 
@@ -118,7 +121,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     redisPrefix,
     port,
     bindAddress: str('CORRAL_BIND_ADDRESS', '0.0.0.0'),
-    secretKey,
+    secretKeys: uniqueSecretKeys,
     adminKey,
     adminKeyFile: env.CORRAL_ADMIN_KEY_FILE?.trim() || null,
     role,
