@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { ComponentSpec } from '@corral/contracts';
 import { apiClient } from './support/api-client';
@@ -7,7 +7,9 @@ import { DesiredStateService } from '../src/components/desired-state.service';
 import { EnvironmentPkiService } from '../src/provisioning/environment-pki.service';
 import { EnvironmentsService } from '../src/environments/environments.service';
 import { SecretBox, ringKey } from '../src/crypto/secret-box';
-import { componentSpecsStep, environmentSecretsStep, rewrapAll } from '../src/rewrap/rewrap-secrets';
+import { componentSpecsStep, environmentSecretsStep, rewrapAll, snapshotsStep } from '../src/rewrap/rewrap-secrets';
+import { SnapshotStore } from '../src/snapshots/snapshot-store.service';
+import { createObjectStore } from '../src/snapshots/create-object-store';
 
 const KEY_PEM = `-----BEGIN PRIVATE KEY-----\n${randomBytes(48).toString('base64')}\n-----END PRIVATE KEY-----\n`;
 const spec = (name: string): ComponentSpec =>
@@ -61,12 +63,23 @@ describe('secrets at rest', () => {
     expect(await desired.setHostComponents(host.hostId, envId, [spec('etcd')])).toEqual({ added: [], changed: [], removed: [] });
   });
 
-  it('re-seals every secret under the newest key without changing a spec hash (npm run rewrap)', async () => {
+  it('re-seals every secret and snapshot under the newest key without changing a spec hash, moving old in-table snapshots into the store (npm run rewrap)', async () => {
     const env = await server.app.get(EnvironmentsService).get('sealed');
     await server.app.get(EnvironmentPkiService).reconcile(env, [], []);
     // a spec row written in plain text before specs were sealed
     await server.sql(`UPDATE components SET spec = $2 WHERE host_id = $1`, [host.hostId, JSON.stringify(spec('etcd'))]);
     const hashesBefore = await server.sql(`SELECT id, spec_hash FROM components ORDER BY id`);
+    // a snapshot sealed under the old key, and one an earlier version kept in the table, unsealed
+    const store = server.app.get(SnapshotStore);
+    const sealedDb = randomBytes(300_000);
+    const sealedSnap = await store.complete((await store.createPending(envId, 'manual')).id, { data: sealedDb, etcdRevision: 5, etcdMember: 'https://10.9.0.7:2379' });
+    const [{ storage_key: oldObject }] = await server.sql<{ storage_key: string }>(`SELECT storage_key FROM etcd_snapshots WHERE id = $1`, [sealedSnap.id]);
+    const legacyDb = randomBytes(5000);
+    const [legacy] = await server.sql<{ id: string }>(
+      `INSERT INTO etcd_snapshots (environment_id, trigger, state, size_bytes, sha256, etcd_revision, data, completed_at) VALUES ($1, 'manual', 'completed', $2, $3, 7, $4, now()) RETURNING id`,
+      [envId, legacyDb.length, createHash('sha256').update(legacyDb).digest('hex'), legacyDb],
+    );
+    const objects = createObjectStore(server.config.snapshotStore);
     const [envBefore] = await server.sql<{ secrets_encrypted: string }>(`SELECT secrets_encrypted FROM environments WHERE id = $1`, [envId]);
     expect(SecretBox.keyIdOf(envBefore.secrets_encrypted)).toBe(ringKey(oldKey).id);
 
@@ -75,11 +88,11 @@ describe('secrets at rest', () => {
     await db.connect();
     const progress: string[] = [];
     try {
-      const steps = [environmentSecretsStep(box), componentSpecsStep(box)];
-      expect(await rewrapAll(db, steps, (p) => progress.push(`${p.what} ${p.done}/${p.total}`))).toEqual({ 'environment secrets': 1, 'component specs': 1 });
-      expect(progress).toEqual(['environment secrets 0/1', 'environment secrets 1/1', 'component specs 0/1', 'component specs 1/1']);
+      const steps = [environmentSecretsStep(box), componentSpecsStep(box), snapshotsStep(box, objects)];
+      expect(await rewrapAll(db, steps, (p) => progress.push(`${p.what} ${p.done}/${p.total}`))).toEqual({ 'environment secrets': 1, 'component specs': 1, 'etcd snapshots': 2 });
+      expect(progress).toEqual(['environment secrets 0/1', 'environment secrets 1/1', 'component specs 0/1', 'component specs 1/1', 'etcd snapshots 0/2', 'etcd snapshots 1/2', 'etcd snapshots 2/2']);
       // a second run finds nothing left to do
-      expect(await rewrapAll(db, steps, () => undefined)).toEqual({ 'environment secrets': 0, 'component specs': 0 });
+      expect(await rewrapAll(db, steps, () => undefined)).toEqual({ 'environment secrets': 0, 'component specs': 0, 'etcd snapshots': 0 });
     } finally {
       await db.end();
     }
@@ -97,5 +110,14 @@ describe('secrets at rest', () => {
     const served = await apiClient(server.url, host.credential).get('/v1/agent/desired?after=0');
     expect(served.body.components[0].spec.files).toEqual(spec('etcd').files);
     expect((await server.app.get(EnvironmentPkiService).load(envId))?.cas.clusterCa.keyPem).toContain('PRIVATE KEY');
+    // both snapshots: sealed under the new key in the store, none in the table, the old object gone
+    const snaps = await server.sql<{ id: string; data: Buffer | null; sealed_key_id: string; storage_key: string }>(`SELECT id, data, sealed_key_id, storage_key FROM etcd_snapshots ORDER BY created_at`);
+    expect(snaps.map((r) => [r.data, r.sealed_key_id])).toEqual([[null, ringKey(newKey).id], [null, ringKey(newKey).id]]);
+    expect(await objects.list(`${envId}/`)).toEqual(snaps.map((r) => r.storage_key).sort());
+    expect(snaps.map((r) => r.storage_key)).not.toContain(oldObject);
+    for (const [id, bytes] of [[sealedSnap.id, sealedDb], [legacy.id, legacyDb]] as const) {
+      const res = await fetch(`${server.url}/v1/environments/sealed/snapshots/${id}/data`, { headers: { authorization: `Bearer ${server.adminKey}` } });
+      expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    }
   });
 });

@@ -21,3 +21,4 @@ export * from './retry/backoff';
 export * from './retry/sleep';
 export * from './kube-api/kube-api-proxy';
 export * from './transport/server-url-policy';
+export * from './snapshots/plan-snapshot-pruning';

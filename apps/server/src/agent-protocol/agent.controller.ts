@@ -43,7 +43,7 @@ export class AgentController {
     if (!snapshot || snapshot.state !== 'completed' || !host.environmentId || snapshot.environmentId !== host.environmentId) {
       throw new NotFoundException(`snapshot ${id} not found for this host's environment`);
     }
-    sendSnapshotData(res, snapshot, await this.snapshots.data(snapshot.id), `etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
+    await sendSnapshotData(res, snapshot, await this.snapshots.data(snapshot.id), `etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
   }
 
   /** Registers a host with a registration token; the credential is shown only here. */

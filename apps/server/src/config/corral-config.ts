@@ -26,6 +26,8 @@ export interface CorralConfig {
   /** scheduled etcd snapshots: interval and how many scheduled ones to keep per environment */
   etcdSnapshotIntervalMs: number;
   etcdSnapshotKeep: number;
+  /** where snapshot objects are kept (sealed): a directory, or an S3-compatible bucket */
+  snapshotStore: SnapshotStoreConfig;
   /** every component's health probe: seconds between probes, and failures in a row before its agent restarts it */
   probeIntervalSeconds: number;
   probeFailureThreshold: number;
@@ -41,6 +43,10 @@ export interface CorralConfig {
   /** the URL clients reach this server at (CORRAL_PUBLIC_URL), for kubeconfigs and registration commands; null: as the request came */
   publicUrl: string | null;
 }
+
+export type SnapshotStoreConfig =
+  | { kind: 'filesystem'; dir: string }
+  | { kind: 's3'; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; prefix: string; caFile: string | null };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -1,21 +1,37 @@
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
-import { createHash } from 'node:crypto';
-import { EtcdSnapshot, SnapshotTrigger } from './etcd-snapshot.entity';
+import { Readable } from 'node:stream';
+import { SecretBox } from '../crypto/secret-box';
+import { OBJECT_STORE, type ObjectStore } from './object-store';
+import { openSealedSnapshot, putSealedSnapshot } from './sealed-snapshot-objects';
+import { planSnapshotPruning } from '@corral/domain';
+import { EtcdSnapshot, SnapshotState, SnapshotTrigger } from './etcd-snapshot.entity';
 import { ACTIVE_RESTORE_PHASES, EtcdRestore, RestorePhase } from './etcd-restore.entity';
 import { isUuid } from '../common/uuid-param.pipe';
 
 const UNIQUE_VIOLATION = '23505';
 
-/** Owns the etcd_snapshots and etcd_restores rows: what was taken, stored, and restored. */
+/**
+ * Owns the etcd_snapshots and etcd_restores rows (what was taken, stored, and restored) and the
+ * sealed snapshot objects in the configured object store: a row is the index, the object the data.
+ */
 @Injectable()
 export class SnapshotStore {
+  private readonly logger = new Logger(SnapshotStore.name);
+
   constructor(
     @InjectRepository(EtcdSnapshot) private readonly snapshots: Repository<EtcdSnapshot>,
     @InjectRepository(EtcdRestore) private readonly restores: Repository<EtcdRestore>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(OBJECT_STORE) private readonly objects: ObjectStore,
+    private readonly box: SecretBox,
   ) {}
+
+  /** where the objects are kept, for events and logs */
+  get description(): string {
+    return this.objects.description;
+  }
 
   createPending(environmentId: string, trigger: SnapshotTrigger): Promise<EtcdSnapshot> {
     return this.snapshots.save(this.snapshots.create({ environmentId, trigger, state: 'pending', message: null, completedAt: null }));
@@ -25,10 +41,23 @@ export class SnapshotStore {
     return this.snapshots.find({ where: { environmentId, state: 'pending' }, order: { createdAt: 'ASC' } });
   }
 
-  /** Stores the database with its SHA-256; the caller has checked etcd's own checksum and parsed it. */
-  async complete(id: string, result: { data: Buffer; etcdRevision: number; etcdMember: string }): Promise<EtcdSnapshot> {
-    const sha256 = createHash('sha256').update(result.data).digest('hex');
-    await this.snapshots.update(id, { state: 'completed', data: result.data, sha256, sizeBytes: result.data.length, etcdRevision: result.etcdRevision, etcdMember: result.etcdMember, completedAt: new Date(), message: null });
+  /**
+   * Streams the database into the store, sealed, and marks the snapshot completed with its
+   * SHA-256 and size. The caller's stream has checked etcd's own checksum by its end.
+   */
+  async complete(id: string, result: { data: Readable | Buffer; etcdRevision: number; etcdMember: string; keyCount?: number | null }): Promise<EtcdSnapshot> {
+    const row = await this.snapshots.findOneByOrFail({ id });
+    const source = Buffer.isBuffer(result.data) ? Readable.from([result.data]) : result.data;
+    const stored = await putSealedSnapshot(this.objects, this.box, { environmentId: row.environmentId, snapshotId: id }, source);
+    await this.snapshots.update(id, {
+      state: 'completed',
+      ...stored,
+      keyCount: result.keyCount ?? null,
+      etcdRevision: result.etcdRevision,
+      etcdMember: result.etcdMember,
+      completedAt: new Date(),
+      message: null,
+    });
     return this.snapshots.findOneByOrFail({ id });
   }
 
@@ -50,26 +79,44 @@ export class SnapshotStore {
     return isUuid(id) ? this.snapshots.findOneBy({ id }) : Promise.resolve(null);
   }
 
-  /** The stored database, verified against its recorded SHA-256. */
-  async data(id: string): Promise<Buffer> {
+  /**
+   * The stored database as a stream, opened and checked against its recorded SHA-256 as it
+   * flows (a mismatch ends the stream with an error). 404 when the snapshot has no data.
+   */
+  async data(id: string): Promise<Readable> {
+    const row = await this.snapshots.findOneBy({ id });
+    if (!row || row.state !== 'completed' || !row.sha256) throw new NotFoundException(`snapshot ${id} has no data`);
+    return openSealedSnapshot(this.objects, this.box, row, () => this.legacyData(id)).catch((err: Error) => {
+      throw new NotFoundException(`snapshot ${id} has no data: ${err.message}`);
+    });
+  }
+
+  /** The database of a snapshot taken before the store existed (kept in the row, unsealed, until a rewrap moves it). */
+  private async legacyData(id: string): Promise<Buffer | null> {
     const row = await this.snapshots.createQueryBuilder('s').addSelect('s.data').where('s.id = :id', { id }).getOne();
-    if (!row?.data || row.state !== 'completed') throw new NotFoundException(`snapshot ${id} has no data`);
-    const sha256 = createHash('sha256').update(row.data).digest('hex');
-    if (sha256 !== row.sha256) throw new ConflictException(`snapshot ${id} is corrupt (its data's SHA-256 is ${sha256}, ${row.sha256} was recorded): take a new snapshot`);
-    return row.data;
+    return row?.data ?? null;
+  }
+
+  /** Removes stored objects whose rows are gone; a failure is logged (the object is then an orphan, harmless and sealed). */
+  private async removeObjects(keys: Array<string | null>): Promise<void> {
+    for (const key of keys) {
+      if (!key) continue;
+      await this.objects.delete(key).catch((err: Error) => this.logger.warn({ key, err: err.message }, `could not remove snapshot object ${key} from ${this.objects.description}`));
+    }
   }
 
   /** Deletes a snapshot unless it is still being taken or an active restore loads it (409). */
   async delete(snapshot: EtcdSnapshot): Promise<void> {
     if (snapshot.state === 'pending') throw new ConflictException(`snapshot ${snapshot.id} is still being taken`);
     // a DELETE answers [rows, rowCount]
-    const [rows]: [{ id: string }[], number] = await this.dataSource.query(
+    const [rows]: [{ id: string; storage_key: string | null }[], number] = await this.dataSource.query(
       `DELETE FROM etcd_snapshots WHERE id = $1
          AND id NOT IN (SELECT snapshot_id FROM etcd_restores WHERE phase = ANY($2) AND snapshot_id IS NOT NULL)
-       RETURNING id`,
+       RETURNING id, storage_key`,
       [snapshot.id, ACTIVE_RESTORE_PHASES],
     );
     if (!rows.length) throw new ConflictException(`snapshot ${snapshot.id} is being restored; delete it once the restore has finished`);
+    await this.removeObjects(rows.map((r) => r.storage_key));
   }
 
   /** When the last scheduled snapshot was attempted, or null. */
@@ -78,18 +125,28 @@ export class SnapshotStore {
     return row?.createdAt ?? null;
   }
 
-  /** Deletes scheduled snapshots beyond the newest `keep` (manual ones stay until deleted); returns how many. */
+  /**
+   * Deletes scheduled snapshots beyond the newest `keep` completed ones and beyond the newest
+   * few failed ones, counted apart (planSnapshotPruning); manual ones stay until deleted.
+   * Returns how many were deleted.
+   */
   async pruneScheduled(environmentId: string, keep: number): Promise<number> {
-    // a DELETE answers [rows, rowCount]
-    const [rows]: [{ id: string }[], number] = await this.dataSource.query(
-      `DELETE FROM etcd_snapshots WHERE id IN (
-         SELECT id FROM etcd_snapshots WHERE environment_id = $1 AND trigger = 'scheduled' AND state <> 'pending'
-         ORDER BY created_at DESC OFFSET $2)
-       AND id NOT IN (SELECT snapshot_id FROM etcd_restores WHERE phase IN ('starting-etcd', 'loading') AND snapshot_id IS NOT NULL)
-       RETURNING id`,
-      [environmentId, keep],
+    const rows: Array<{ id: string; state: SnapshotState; created_at: Date; in_use: boolean }> = await this.dataSource.query(
+      `SELECT s.id, s.state, s.created_at, EXISTS (SELECT 1 FROM etcd_restores r WHERE r.snapshot_id = s.id AND r.phase = ANY($2)) AS in_use
+         FROM etcd_snapshots s WHERE s.environment_id = $1 AND s.trigger = 'scheduled'`,
+      [environmentId, ACTIVE_RESTORE_PHASES],
     );
-    return rows.length;
+    const ids = planSnapshotPruning(rows.map((r) => ({ id: r.id, state: r.state, createdAt: r.created_at, inUse: r.in_use })), keep);
+    if (!ids.length) return 0;
+    // a DELETE answers [rows, rowCount]; a restore that began since the read keeps its snapshot
+    const [deleted]: [{ storage_key: string | null }[], number] = await this.dataSource.query(
+      `DELETE FROM etcd_snapshots WHERE id = ANY($1)
+         AND id NOT IN (SELECT snapshot_id FROM etcd_restores WHERE phase = ANY($2) AND snapshot_id IS NOT NULL)
+       RETURNING storage_key`,
+      [ids, ACTIVE_RESTORE_PHASES],
+    );
+    await this.removeObjects(deleted.map((r) => r.storage_key));
+    return deleted.length;
   }
 
   activeRestore(environmentId: string): Promise<EtcdRestore | null> {

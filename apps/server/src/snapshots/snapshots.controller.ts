@@ -5,7 +5,6 @@ import { RequireScope } from '../auth/auth.decorators';
 import { EnvironmentsService } from '../environments/environments.service';
 import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
-import { readEtcdSnapshot } from '../provisioning/etcd/read-etcd-snapshot';
 import { SnapshotStore } from './snapshot-store.service';
 import { restoreView, snapshotView } from './snapshot.view';
 import { sendSnapshotData } from './send-snapshot-data';
@@ -63,7 +62,7 @@ export class SnapshotsController {
     const snapshot = await this.store.get(env.id, id);
     if (snapshot.state !== 'completed') throw new ConflictException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot has data`);
     const data = await this.store.data(snapshot.id);
-    sendSnapshotData(res, snapshot, data, `${env.name}-etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
+    await sendSnapshotData(res, snapshot, data, `${env.name}-etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
   }
 
   /** Deletes a snapshot (scheduled or manual); not one being taken or being restored. */
@@ -90,18 +89,12 @@ export class SnapshotsController {
     if (env.state === 'deleting') throw new ConflictException(`environment ${env.name} is being deleted`);
     const snapshot = await this.store.get(env.id, body.snapshotId);
     if (snapshot.state !== 'completed') throw new UnprocessableEntityException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot can be restored`);
-    let keys: number;
-    try {
-      keys = readEtcdSnapshot(await this.store.data(snapshot.id)).keys.length;
-    } catch (err) {
-      throw new UnprocessableEntityException(`snapshot ${snapshot.id} cannot be restored: ${(err as Error).message}`);
-    }
     const restore = await this.store.createRestore(env.id, snapshot.id);
     await this.events.record({
       environmentId: env.id,
       type: 'Warning',
       reason: 'EtcdRestoreRequested',
-      message: `restoring etcd snapshot ${snapshot.id} (revision ${snapshot.etcdRevision}, ${keys} keys, taken ${snapshot.createdAt.toISOString()}) into a fresh etcd cluster (generation ${restore.generation}); the control plane stops until it is loaded`,
+      message: `restoring etcd snapshot ${snapshot.id} (revision ${snapshot.etcdRevision}, ${snapshot.keyCount ?? 'unknown number of'} keys, taken ${snapshot.createdAt.toISOString()}) into a fresh etcd cluster (generation ${restore.generation}); the control plane stops until it is loaded`,
     });
     await this.jobs.enqueue('reconcile', { environmentId: env.id });
     return restoreView(restore);

@@ -7,12 +7,16 @@ import { SnapshotsController } from './snapshots.controller';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
+import { OBJECT_STORE } from './object-store';
+import { createObjectStore } from './create-object-store';
 
 /** Storage of etcd snapshots and restores; taking and restoring them is provisioning's job. */
 @Module({
   imports: [TypeOrmModule.forFeature([EtcdSnapshot, EtcdRestore]), EnvironmentsModule, EventsModule, QueueModule],
   controllers: [SnapshotsController],
-  providers: [SnapshotStore],
+  providers: [SnapshotStore, { provide: OBJECT_STORE, inject: [CORRAL_CONFIG], useFactory: (config: CorralConfig) => createObjectStore(config.snapshotStore) }],
   exports: [SnapshotStore],
 })
 export class SnapshotsModule {}

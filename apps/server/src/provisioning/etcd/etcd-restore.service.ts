@@ -15,7 +15,6 @@ import { EnvironmentStatusService } from '../environment-status.service';
 import { EtcdClient } from './etcd-client';
 import { ETCD_CLIENT_PORT } from './etcd-membership.service';
 import { type EtcdJoin, readEtcdJoin } from './etcd-join';
-import { readEtcdSnapshot } from './read-etcd-snapshot';
 import { CORRAL_CONFIG } from '../../config/config.module';
 import type { CorralConfig } from '../../config/corral-config';
 import { catalogOptions } from '../catalog-options';
@@ -148,8 +147,7 @@ export class EtcdRestoreService {
       await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message });
       return true;
     }
-    // the key count is not stored with the snapshot: read it from the database once, here
-    const keys = readEtcdSnapshot(await this.store.data(snapshot.id)).keys.length;
+    const keys = await client.countKeys();
     const message = `restored snapshot ${snapshot.id} into a fresh ${members.length}-member etcd cluster with etcdutl: ${keys} keys, revision ${revision} (snapshot revision ${snapshotRevision})`;
     await this.store.setRestorePhase(restore.id, 'completed', message, keys);
     await this.events.record({ environmentId: env.id, reason: 'EtcdRestored', message: `${message}; starting the control plane again` });

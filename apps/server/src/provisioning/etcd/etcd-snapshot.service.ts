@@ -10,13 +10,12 @@ import { DesiredStateService } from '../../components/desired-state.service';
 import { SnapshotStore } from '../../snapshots/snapshot-store.service';
 import type { EtcdSnapshot } from '../../snapshots/etcd-snapshot.entity';
 import { EtcdMembershipService } from './etcd-membership.service';
-import { readEtcdSnapshot } from './read-etcd-snapshot';
 
 const SNAPSHOT_STATES = ['active', 'degraded', 'upgrading'];
 
 /**
  * Takes etcd snapshots through the v3 gateway (/v3/maintenance/snapshot) from a member on an
- * active host and stores them with their SHA-256: the pending manual ones, and a scheduled one
+ * active host and streams them, sealed, into the snapshot store with their SHA-256: the pending manual ones, and a scheduled one
  * when the interval has passed; old scheduled ones are pruned to the configured number.
  */
 @Injectable()
@@ -63,13 +62,14 @@ export class EtcdSnapshotService {
     if (due) rows.push(await this.store.createPending(env.id, 'scheduled'));
     for (const row of rows) {
       try {
-        const { data, endpoint } = await client.snapshot();
-        const contents = readEtcdSnapshot(data);
-        const saved = await this.store.complete(row.id, { data, etcdRevision: contents.revision, etcdMember: endpoint });
+        // read before the snapshot: a lower bound of its revision (a restore must reach at least this) and its key count
+        const [{ revision }, keyCount] = await Promise.all([client.status(), client.countKeys()]);
+        const { stream, endpoint } = await client.snapshotStream();
+        const saved = await this.store.complete(row.id, { data: stream, etcdRevision: revision, etcdMember: endpoint, keyCount });
         await this.events.record({
           environmentId: env.id,
           reason: 'SnapshotTaken',
-          message: `${row.trigger} etcd snapshot ${row.id}: ${data.length} bytes, revision ${contents.revision}, ${contents.keys.length} keys, sha256 ${saved.sha256} (from ${endpoint})`,
+          message: `${row.trigger} etcd snapshot ${row.id}: ${saved.sizeBytes} bytes, revision ${revision}, ${keyCount} keys, sha256 ${saved.sha256} (from ${endpoint}), sealed in ${this.store.description}`,
         });
       } catch (err) {
         await this.store.fail(row.id, (err as Error).message);
