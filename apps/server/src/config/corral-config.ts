@@ -28,6 +28,8 @@ export interface CorralConfig {
   etcdSnapshotKeep: number;
   /** where snapshot objects are kept (sealed): a directory, or an S3-compatible bucket */
   snapshotStore: SnapshotStoreConfig;
+  /** a restore still running this long after it was asked for fails (CORRAL_RESTORE_TIMEOUT) */
+  restoreTimeoutMs: number;
   /** every component's health probe: seconds between probes, and failures in a row before its agent restarts it */
   probeIntervalSeconds: number;
   probeFailureThreshold: number;

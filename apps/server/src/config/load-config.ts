@@ -106,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   }
 
   const snapshotStore = snapshotStoreConfig(env, problems);
+  const restoreTimeoutMs = duration('CORRAL_RESTORE_TIMEOUT', '30m');
 
   const tlsCertFile = env.CORRAL_TLS_CERT_FILE?.trim() || null;
   const tlsKeyFile = env.CORRAL_TLS_KEY_FILE?.trim() || null;
@@ -134,6 +135,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     etcdSnapshotIntervalMs,
     etcdSnapshotKeep,
     snapshotStore,
+    restoreTimeoutMs,
     probeIntervalSeconds: probeIntervalMs / 1000,
     probeFailureThreshold,
     dnsUpstreams,

@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type SnapshotTrigger = 'scheduled' | 'manual';
+/** pre-restore: taken of the cluster a restore is about to replace */
+export type SnapshotTrigger = 'scheduled' | 'manual' | 'pre-restore';
 export type SnapshotState = 'pending' | 'completed' | 'failed';
 
 const bigintNumber = { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) };

@@ -1,6 +1,6 @@
 import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { Readable } from 'node:stream';
 import { SecretBox } from '../crypto/secret-box';
 import { OBJECT_STORE, type ObjectStore } from './object-store';
@@ -157,18 +157,36 @@ export class SnapshotStore {
     return this.restores.find({ where: { environmentId }, order: { generation: 'DESC' }, take: 100 });
   }
 
-  /** Starts a restore with the next cluster generation; one at a time per environment. */
-  async createRestore(environmentId: string, snapshotId: string): Promise<EtcdRestore> {
+  /**
+   * Starts a restore with the next cluster generation (one at a time per environment), with the
+   * pending snapshot of the cluster it replaces ('pre-restore') and its deadline.
+   */
+  async createRestore(environmentId: string, snapshotId: string, deadlineAt: Date | null = null): Promise<EtcdRestore> {
     try {
       return await this.dataSource.transaction(async (manager) => {
         const [{ next }] = await manager.query(`SELECT coalesce(max(generation), 0) + 1 AS next FROM etcd_restores WHERE environment_id = $1`, [environmentId]);
         const repo = manager.getRepository(EtcdRestore);
-        return repo.save(repo.create({ environmentId, snapshotId, generation: Number(next), phase: 'starting-etcd', message: 'starting a fresh etcd cluster', keysRestored: null, completedAt: null }));
+        const restore = await repo.save(
+          repo.create({ environmentId, snapshotId, generation: Number(next), phase: 'starting-etcd', message: 'taking a snapshot of the current cluster first', keysRestored: null, completedAt: null, deadlineAt, cancelRequestedAt: null }),
+        );
+        const snapshots = manager.getRepository(EtcdSnapshot);
+        const pre = await snapshots.save(snapshots.create({ environmentId, trigger: 'pre-restore', state: 'pending', message: `taken before restore generation ${restore.generation}`, completedAt: null }));
+        await repo.update(restore.id, { preRestoreSnapshotId: pre.id });
+        return { ...restore, preRestoreSnapshotId: pre.id };
       });
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictException('a restore of this environment is already in progress');
       throw err;
     }
+  }
+
+  /** Asks the restore's next step to end it (404 unknown, 409 when it has already ended). */
+  async requestRestoreCancel(environmentId: string, id: string): Promise<EtcdRestore> {
+    const restore = isUuid(id) ? await this.restores.findOneBy({ id, environmentId }) : null;
+    if (!restore) throw new NotFoundException(`restore ${id} not found`);
+    if (!ACTIVE_RESTORE_PHASES.includes(restore.phase)) throw new ConflictException(`restore ${id} is ${restore.phase}; only an active restore can be cancelled`);
+    await this.restores.update({ id, cancelRequestedAt: IsNull() }, { cancelRequestedAt: new Date() });
+    return this.restores.findOneByOrFail({ id });
   }
 
   async setRestorePhase(id: string, phase: RestorePhase, message: string, keysRestored?: number): Promise<void> {

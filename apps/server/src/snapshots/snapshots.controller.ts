@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UnprocessableEntityException, ConflictException } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res, UnprocessableEntityException, ConflictException } from '@nestjs/common';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.decorators';
@@ -19,6 +21,7 @@ export class SnapshotsController {
     private readonly store: SnapshotStore,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
   ) {}
 
   /** Takes an etcd snapshot now (202: poll GET .../snapshots/{id} until state is completed or failed). */
@@ -89,13 +92,30 @@ export class SnapshotsController {
     if (env.state === 'deleting') throw new ConflictException(`environment ${env.name} is being deleted`);
     const snapshot = await this.store.get(env.id, body.snapshotId);
     if (snapshot.state !== 'completed') throw new UnprocessableEntityException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot can be restored`);
-    const restore = await this.store.createRestore(env.id, snapshot.id);
+    const restore = await this.store.createRestore(env.id, snapshot.id, new Date(Date.now() + this.config.restoreTimeoutMs));
     await this.events.record({
       environmentId: env.id,
       type: 'Warning',
       reason: 'EtcdRestoreRequested',
-      message: `restoring etcd snapshot ${snapshot.id} (revision ${snapshot.etcdRevision}, ${snapshot.keyCount ?? 'unknown number of'} keys, taken ${snapshot.createdAt.toISOString()}) into a fresh etcd cluster (generation ${restore.generation}); the control plane stops until it is loaded`,
+      message: `restoring etcd snapshot ${snapshot.id} (revision ${snapshot.etcdRevision}, ${snapshot.keyCount ?? 'unknown number of'} keys, taken ${snapshot.createdAt.toISOString()}) into a fresh etcd cluster (generation ${restore.generation}) after snapshot ${restore.preRestoreSnapshotId} of the current one; the control plane stops until it is loaded`,
     });
+    await this.jobs.enqueue('etcd-snapshot', { environmentId: env.id });
+    await this.jobs.enqueue('reconcile', { environmentId: env.id });
+    return restoreView(restore);
+  }
+
+  /**
+   * Cancels an active restore (202): its next step ends it as 'cancelled'. Before the fresh
+   * cluster's members are written, the current cluster stays as it was; after, the environment
+   * carries on with the fresh cluster (restore the pre-restore snapshot to go back).
+   */
+  @Post('restores/:id/cancel')
+  @RequireScope('write')
+  @HttpCode(202)
+  async cancelRestore(@Param('env') name: string, @Param('id') id: string) {
+    const env = await this.environments.get(name);
+    const restore = await this.store.requestRestoreCancel(env.id, id);
+    await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreCancelRequested', message: `cancel of restore generation ${restore.generation} requested` });
     await this.jobs.enqueue('reconcile', { environmentId: env.id });
     return restoreView(restore);
   }
