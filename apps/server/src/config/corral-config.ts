@@ -30,6 +30,8 @@ export interface CorralConfig {
   snapshotStore: SnapshotStoreConfig;
   /** a restore still running this long after it was asked for fails (CORRAL_RESTORE_TIMEOUT) */
   restoreTimeoutMs: number;
+  /** a deleted environment's row and snapshots are kept this long, then purged (CORRAL_DELETED_RETENTION) */
+  deletedRetentionMs: number;
   /** every component's health probe: seconds between probes, and failures in a row before its agent restarts it */
   probeIntervalSeconds: number;
   probeFailureThreshold: number;

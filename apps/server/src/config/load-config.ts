@@ -107,6 +107,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
 
   const snapshotStore = snapshotStoreConfig(env, problems);
   const restoreTimeoutMs = duration('CORRAL_RESTORE_TIMEOUT', '30m');
+  const deletedRetentionMs = duration('CORRAL_DELETED_RETENTION', '7d');
 
   const tlsCertFile = env.CORRAL_TLS_CERT_FILE?.trim() || null;
   const tlsKeyFile = env.CORRAL_TLS_KEY_FILE?.trim() || null;
@@ -136,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     etcdSnapshotKeep,
     snapshotStore,
     restoreTimeoutMs,
+    deletedRetentionMs,
     probeIntervalSeconds: probeIntervalMs / 1000,
     probeFailureThreshold,
     dnsUpstreams,

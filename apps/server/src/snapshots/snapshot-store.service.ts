@@ -75,6 +75,20 @@ export class SnapshotStore {
     return snapshot;
   }
 
+  /** A snapshot a restore of this environment may use: its own, or one kept of a deleted environment. */
+  async getRestorable(environmentId: string, id: string): Promise<EtcdSnapshot> {
+    if (isUuid(id)) {
+      const [own] = await this.dataSource.query(`SELECT 1 FROM etcd_snapshots s JOIN environments e ON e.id = s.environment_id WHERE s.id = $1 AND (e.id = $2 OR e.state = 'deleted')`, [id, environmentId]);
+      if (own) return this.snapshots.findOneByOrFail({ id });
+    }
+    throw new NotFoundException(`snapshot ${id} not found`);
+  }
+
+  /** Whether a restore of the environment uses the snapshot (its hosts may then fetch it). */
+  async restoreUses(environmentId: string, snapshotId: string): Promise<boolean> {
+    return this.restores.existsBy({ environmentId, snapshotId });
+  }
+
   find(id: string): Promise<EtcdSnapshot | null> {
     return isUuid(id) ? this.snapshots.findOneBy({ id }) : Promise.resolve(null);
   }
@@ -97,8 +111,14 @@ export class SnapshotStore {
     return row?.data ?? null;
   }
 
+  /** The object keys of every stored snapshot of the environment. */
+  async storageKeys(environmentId: string): Promise<string[]> {
+    const rows: { storage_key: string }[] = await this.dataSource.query(`SELECT storage_key FROM etcd_snapshots WHERE environment_id = $1 AND storage_key IS NOT NULL`, [environmentId]);
+    return rows.map((r) => r.storage_key);
+  }
+
   /** Removes stored objects whose rows are gone; a failure is logged (the object is then an orphan, harmless and sealed). */
-  private async removeObjects(keys: Array<string | null>): Promise<void> {
+  async removeObjects(keys: Array<string | null>): Promise<void> {
     for (const key of keys) {
       if (!key) continue;
       await this.objects.delete(key).catch((err: Error) => this.logger.warn({ key, err: err.message }, `could not remove snapshot object ${key} from ${this.objects.description}`));

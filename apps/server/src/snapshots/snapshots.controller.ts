@@ -80,7 +80,8 @@ export class SnapshotsController {
   }
 
   /**
-   * Restores a completed snapshot into a fresh etcd cluster on the environment's hosts: the
+   * Restores a completed snapshot (the environment's own, or one kept of a deleted environment,
+   * see GET /v1/deleted-environments) into a fresh etcd cluster on the environment's hosts: the
    * control plane stops, new etcd members start empty, the snapshot's keys are loaded, then the
    * control plane starts again (202: follow the Restoring condition or GET .../restores).
    */
@@ -90,7 +91,7 @@ export class SnapshotsController {
   async restore(@Param('env') name: string, @Body() body: RestoreSnapshotDto) {
     const env = await this.environments.get(name);
     if (env.state === 'deleting') throw new ConflictException(`environment ${env.name} is being deleted`);
-    const snapshot = await this.store.get(env.id, body.snapshotId);
+    const snapshot = await this.store.getRestorable(env.id, body.snapshotId);
     if (snapshot.state !== 'completed') throw new UnprocessableEntityException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot can be restored`);
     const restore = await this.store.createRestore(env.id, snapshot.id, new Date(Date.now() + this.config.restoreTimeoutMs));
     await this.events.record({
