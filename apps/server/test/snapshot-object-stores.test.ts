@@ -129,5 +129,9 @@ describe('S3 object store credentials', () => {
     const store = new S3ObjectStore({ endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', accessKeyId: s3.accessKeyId, secretAccessKey: 'wrong', prefix: '' });
     await expect(store.put('x.db', Readable.from([Buffer.from('x')]))).rejects.toThrow(/SignatureDoesNotMatch|AccessDenied/);
     await expect(store.list('')).rejects.toThrow(/SignatureDoesNotMatch|AccessDenied/);
+    // a snapshot streamed into a store that refuses at once fails (and does not wait on backpressure for ever)
+    const box = new SecretBox(randomBytes(32).toString('base64'));
+    const ids = { environmentId: '6f1d5a2e-4c1b-4f7e-9a7e-2d9a1c0b3e11', snapshotId: '0b9f2d4c-1a2b-4c3d-8e9f-001122334455' };
+    await expect(putSealedSnapshot(store, box, ids, generated(64 << 20, 'refused').stream)).rejects.toThrow(/SignatureDoesNotMatch|AccessDenied/);
   });
 });

@@ -27,7 +27,12 @@ export async function putSealedSnapshot(objects: ObjectStore, box: SecretBox, id
   const storageKey = snapshotObjectKey(ids.environmentId, ids.snapshotId, box.newestKeyId);
   const measured = measuringTap();
   const body = new PassThrough();
-  const results = await Promise.allSettled([pipeline(source, measured.tap, createSealStream(box, snapshotContext(ids.environmentId, ids.snapshotId)), body), objects.put(storageKey, body)]);
+  // a store that fails before reading everything must end the pipeline too, or it would wait on backpressure for ever
+  const putting = objects.put(storageKey, body).catch((err: Error) => {
+    body.destroy(err);
+    throw err;
+  });
+  const results = await Promise.allSettled([putting, pipeline(source, measured.tap, createSealStream(box, snapshotContext(ids.environmentId, ids.snapshotId)), body)]);
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await objects.delete(storageKey).catch(() => undefined);
