@@ -1,23 +1,14 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { apiClient } from './support/api-client';
-import { DATABASE_URL, TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
+import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
+import { dumpEncodings as forms, pgDumpSchema } from './support/pg-dump';
 import { startLocalAgents } from './support/local-agents';
 import { kubectl, waitForState } from './support/monitoring-cluster';
 
 jest.setTimeout(300_000);
-
-const execFileAsync = promisify(execFile);
-
-/** Every way a value can show in a pg_dump: as text, base64 (Kubernetes Secret data, JSON), and bytea's hex. */
-function forms(value: string): string[] {
-  const base64 = Buffer.from(value).toString('base64');
-  return [value, base64, Buffer.from(value).toString('hex'), Buffer.from(base64).toString('hex')];
-}
 
 /**
  * Secrets at rest, end to end: provision an environment (a loopback host: real etcd, the
@@ -61,7 +52,7 @@ describe('a pg_dump of a provisioned environment holds no secret', () => {
     // and the components do hold private keys, sealed
     expect(Number((await server.sql<{ n: string }>(`SELECT count(*) AS n FROM components WHERE spec::text LIKE '%"sealed": true%'`))[0].n)).toBeGreaterThan(3);
 
-    const { stdout: dump } = await execFileAsync('pg_dump', ['--dbname', DATABASE_URL, '--schema', server.config.databaseSchema, '--data-only'], { maxBuffer: 1 << 30, encoding: 'utf8' });
+    const dump = await pgDumpSchema(server.config.databaseSchema);
     expect(dump).toContain('COPY ');
     expect(dump.length).toBeGreaterThan(10_000);
     for (const needle of [...forms('PRIVATE KEY'), ...forms(secretValue)]) expect(dump.includes(needle)).toBe(false);
