@@ -11,6 +11,9 @@ import { SecretBox } from '../src/crypto/secret-box';
 import { openSealedSnapshot, putSealedSnapshot } from '../src/snapshots/sealed-snapshot-objects';
 import { type S3TestServer, startS3TestServer } from './support/s3-test-server';
 
+// objects of several 8 MiB parts through a real server: seconds on a loaded 2-core machine
+jest.setTimeout(60_000);
+
 /** A stream of `size` pseudo-random bytes made on the fly (never held whole), and its SHA-256. */
 function generated(size: number, seed: string): { stream: Readable; sha256: Promise<string> } {
   const hash = createHash('sha256');
