@@ -86,7 +86,7 @@ export class Agent {
         hostname: config.hostname,
         logger,
         // init-step downloads, with the host credential like every other /v1/agent call
-        download: (path, signal) => client.download(path, signal),
+        download: (path, file, signal) => client.downloadToFile(path, file, signal),
       });
       supervisor = sup;
       // images the server keeps, imported into this host's containerd once it is healthy

@@ -56,11 +56,13 @@ class SnapshotServer {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** what the agent's Supervisor is given: a plain fetch of a server path */
-  download = async (path: string, signal?: AbortSignal): Promise<Buffer> => {
+  /** what the agent's Supervisor is given: a server path fetched into a file */
+  download = async (path: string, file: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> => {
     const res = await fetch(`${this.url}${path}`, { signal });
     if (!res.ok) throw new Error(`GET ${path}: ${res.status}`);
-    return Buffer.from(await res.arrayBuffer());
+    const body = Buffer.from(await res.arrayBuffer());
+    writeFileSync(file, body, { mode: 0o600 });
+    return { sha256: createHash('sha256').update(body).digest('hex'), bytes: body.length };
   };
 }
 
@@ -335,7 +337,7 @@ describe('init steps with real processes and downloads', () => {
   });
 });
 
-describe('AgentApiClient.download', () => {
+describe('AgentApiClient.downloadToFile', () => {
   const server = new SnapshotServer();
   let client: AgentApiClient;
 
@@ -348,18 +350,21 @@ describe('AgentApiClient.download', () => {
 
   afterAll(() => server.stop());
 
-  it('fetches a server path with the host credential and returns the body', async () => {
-    const body = await client.download('/v1/agent/etcd-snapshots/snap-9/data');
-    expect(body.equals(Buffer.from('bytes \u0000\u00ff'))).toBe(true);
+  it('streams a server path into a file with the host credential, hashing it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'corral-download-')), 'snap.db');
+    const got = await client.downloadToFile('/v1/agent/etcd-snapshots/snap-9/data', file);
+    const expected = Buffer.from('bytes \u0000\u00ff');
+    expect(readFileSync(file).equals(expected)).toBe(true);
+    expect(got).toEqual({ sha256: createHash('sha256').update(expected).digest('hex'), bytes: expected.length });
     expect(server.authorizations[server.authorizations.length - 1]).toBe('Bearer host-cred');
   });
 
   it('throws on an error answer and refuses anything but a server path', async () => {
-    await expect(client.download('/v1/agent/etcd-snapshots/nope/data')).rejects.toThrow(HttpError);
-    await expect(client.download('/v1/agent/etcd-snapshots/nope/data')).rejects.toThrow(/404/);
+    await expect(client.downloadToFile('/v1/agent/etcd-snapshots/nope/data', join(tmpdir(), 'corral-never'))).rejects.toThrow(HttpError);
+    await expect(client.downloadToFile('/v1/agent/etcd-snapshots/nope/data', join(tmpdir(), 'corral-never'))).rejects.toThrow(/404/);
     const before = server.requests.length;
-    await expect(client.download('http://example.invalid/x')).rejects.toThrow(/not a server path/);
-    await expect(client.download('//example.invalid/x')).rejects.toThrow(/not a server path/);
+    await expect(client.downloadToFile('http://example.invalid/x', join(tmpdir(), 'corral-never'))).rejects.toThrow(/not a server path/);
+    await expect(client.downloadToFile('//example.invalid/x', join(tmpdir(), 'corral-never'))).rejects.toThrow(/not a server path/);
     expect(server.requests.length).toBe(before);
   });
 });

@@ -143,7 +143,8 @@ describe('management API against real PostgreSQL and Redis', () => {
       expect(res.status).toBe(202);
       expect(res.body.state).toBe('deleting');
       await eventually(async () => (await admin.get(`/v1/environments/${env.id}`)).status === 404, { what: 'deletion' });
-      expect(await server.sql('SELECT id FROM environments WHERE id = $1', [env.id])).toEqual([]);
+      // kept as deleted for CORRAL_DELETED_RETENTION (see snapshots-retention.test.ts)
+      expect(await server.sql('SELECT state FROM environments WHERE id = $1', [env.id])).toEqual([{ state: 'deleted' }]);
       const events = await server.sql<{ reason: string }>('SELECT reason FROM events WHERE environment_id = $1 ORDER BY id', [env.id]);
       expect(events.map((e) => e.reason)).toEqual(expect.arrayContaining(['Created', 'DeletionRequested', 'Deleted']));
       expect((await admin.post('/v1/environments', { name: 'doomed' })).status).toBe(201);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { BenchServer, freePort, startBenchServer } from '@corral/bench';
 import { HostHarness, agentArgv } from '@corral/test-hosts';
-import { SecretBox } from '../src/crypto/secret-box';
+import { SecretBox, environmentContext } from '../src/crypto/secret-box';
 import { EtcdClient } from '../src/provisioning/etcd/etcd-client';
 import type { EnvironmentSecrets } from '../src/provisioning/environment-secrets';
 import { apiClient } from './support/api-client';
@@ -132,7 +132,7 @@ describe('lost-host recovery through a server SIGKILL and Redis restarts', () =>
 
     // etcd itself: three members, none on the lost host, none added twice
     const [row] = await sql<{ secrets_encrypted: string }>('SELECT secrets_encrypted FROM environments WHERE id = $1', [envId]);
-    const secrets = JSON.parse(new SecretBox(server.deployment.CORRAL_SECRET_KEY).open(row.secrets_encrypted)) as EnvironmentSecrets;
+    const secrets = JSON.parse(new SecretBox(server.deployment.CORRAL_SECRET_KEY).open(row.secrets_encrypted, environmentContext(envId))) as EnvironmentSecrets;
     const survivor = harness.hosts.find((_, i) => i !== victim)!;
     const members = await new EtcdClient([`https://${survivor.address}:2379`], { caPem: secrets.cas.etcdCa.certPem, certPem: secrets.etcdClient!.certPem, keyPem: secrets.etcdClient!.keyPem }).memberList();
     expect(members).toHaveLength(3);

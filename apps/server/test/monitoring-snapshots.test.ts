@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,8 +60,11 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
     expect(snapshot.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(snapshot.sizeBytes).toBeGreaterThan(4096);
     expect(snapshot.etcdRevision).toBeGreaterThan(1);
-    const [{ sha }] = await server.sql<{ sha: string }>(`SELECT encode(sha256(data), 'hex') AS sha FROM etcd_snapshots WHERE id = $1`, [snapshot.id]);
-    expect(sha).toBe(snapshot.sha256);
+    // sealed in the snapshot store, not in the table; the download is the database etcd sent
+    const [row] = await server.sql<{ data: Buffer | null; storage_key: string | null }>(`SELECT data, storage_key FROM etcd_snapshots WHERE id = $1`, [snapshot.id]);
+    expect(row).toEqual({ data: null, storage_key: expect.stringMatching(new RegExp(`^${envId}/${snapshot.id}\\.[0-9a-f]{8}\\.etcd\\.sealed$`)) });
+    const download = await fetch(`${server.url}/v1/environments/${ENV}/snapshots/${snapshot.id}/data`, { headers: { authorization: `Bearer ${server.adminKey}` } });
+    expect(createHash('sha256').update(Buffer.from(await download.arrayBuffer())).digest('hex')).toBe(snapshot.sha256);
     expect((await admin.get(`/v1/environments/${ENV}/snapshots`)).body.items.map((s: any) => s.id)).toContain(snapshot.id);
 
     await kubectl(admin, ENV, dir, 'delete', 'namespace', 'keep-1', 'keep-2', '--wait=false');
@@ -90,7 +94,11 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
     expect(restored.message).toMatch(new RegExp(`with etcdutl: \\d+ keys, revision \\d+ \\(snapshot revision ${snapshot.etcdRevision}\\)`));
 
     const restores = (await admin.get(`/v1/environments/${ENV}/restores`)).body.items;
-    expect(restores[0]).toMatchObject({ phase: 'completed', snapshotId: snapshot.id });
+    expect(restores[0]).toMatchObject({ phase: 'completed', snapshotId: snapshot.id, preRestoreSnapshotId: expect.any(String) });
+    // the cluster it replaced was snapshotted first, and that snapshot stays (not pruned)
+    const safety = (await admin.get(`/v1/environments/${ENV}/snapshots/${restores[0].preRestoreSnapshotId}`)).body;
+    expect(safety).toMatchObject({ trigger: 'pre-restore', state: 'completed' });
+    expect(safety.etcdRevision).toBeGreaterThanOrEqual(snapshot.etcdRevision);
     expect(restores[0].keysRestored).toBeGreaterThan(5);
     const env = (await admin.get(`/v1/environments/${ENV}`)).body;
     expect(env.conditions.find((c: any) => c.type === 'Restoring')).toMatchObject({ status: 'False', reason: 'Restored' });

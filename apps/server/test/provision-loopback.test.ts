@@ -90,7 +90,8 @@ describe('provisioning a 3-host environment with real etcd and the Kubernetes st
     expect(left).toEqual([]);
     expect(await server.sql('SELECT id FROM components')).toEqual([]);
     expect(await server.sql('SELECT host_id FROM component_statuses')).toEqual([]);
-    expect(await server.sql('SELECT id FROM environments')).toEqual([]);
+    // kept as deleted (with its snapshots) for CORRAL_DELETED_RETENTION, holding no secret
+    expect(await server.sql(`SELECT state, secrets_encrypted FROM environments`)).toEqual([{ state: 'deleted', secrets_encrypted: null }]);
     expect((await server.sql<{ environment_id: string | null }>('SELECT environment_id FROM hosts')).every((h) => h.environment_id === null)).toBe(true);
   });
 });

@@ -65,6 +65,7 @@ describe('provisioning across network-namespace hosts (issue 4)', () => {
     }
     expect(await server.sql('SELECT id FROM components')).toEqual([]);
     expect(await server.sql('SELECT host_id FROM component_statuses')).toEqual([]);
-    expect(await server.sql('SELECT id FROM environments')).toEqual([]);
+    // kept as deleted (with its snapshots) for CORRAL_DELETED_RETENTION, holding no secret
+    expect(await server.sql(`SELECT state, secrets_encrypted FROM environments`)).toEqual([{ state: 'deleted', secrets_encrypted: null }]);
   });
 });

@@ -25,3 +25,4 @@ export * from './ingress/ingress-scale';
 export * from './ingress/assign-ingress-instances';
 export * from './shared/rendezvous';
 export * from './registration/grant-host-roles';
+export * from './snapshots/plan-snapshot-pruning';

@@ -140,6 +140,7 @@ async function main(): Promise<void> {
         CORRAL_BIND_ADDRESS: bindAddress,
         CORRAL_SECRET_KEY: process.env.CORRAL_SECRET_KEY ?? readFileSync(secretKeyFile, 'utf8').trim(),
         CORRAL_ADMIN_KEY_FILE: adminKeyFile,
+        CORRAL_SNAPSHOT_DIR: process.env.CORRAL_SNAPSHOT_DIR ?? join(DATA, 'snapshots'),
         CORRAL_TLS_CERT_FILE: tls.certFile,
         CORRAL_TLS_KEY_FILE: tls.keyFile,
         CORRAL_TLS_CA_FILE: tls.caFile,

@@ -59,17 +59,10 @@ export class AgentApiClient {
   }
 
   /**
-   * The body of a file the server serves to this host (e.g. /v1/agent/etcd-snapshots/<id>/data),
-   * fetched with the host credential. Only server paths: the credential never goes elsewhere.
-   */
-  async download(path: string, signal?: AbortSignal): Promise<Buffer> {
-    const res = await this.fetchFile(path, signal);
-    return Buffer.from(await res.arrayBuffer());
-  }
-
-  /**
-   * Like download, but streamed into `file` (created with mode 0600, replaced if present) and
-   * hashed on the way, for archives too large to hold in memory. Resolves with the SHA-256 (hex)
+   * A file the server serves to this host (e.g. /v1/agent/etcd-snapshots/<id>/data), fetched
+   * with the host credential (only server paths: the credential never goes elsewhere) and
+   * streamed into `file` (created with mode 0600, replaced if present), hashed on the way:
+   * snapshots and image archives may be far larger than memory. Resolves with the SHA-256 (hex)
    * and size of what was written; the caller checks it and removes the file.
    */
   async downloadToFile(path: string, file: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {

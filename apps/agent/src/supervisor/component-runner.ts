@@ -1,7 +1,7 @@
 import type { ComponentPhase, ComponentSpec, DesiredComponent, InitStep, ObservedComponent } from '@corral/contracts';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Backoff, type BackoffOptions } from '@corral/domain';
 import { sleep } from '@corral/domain';
@@ -36,8 +36,8 @@ export interface RunnerContext {
   dependencies: DependencyView;
   logger: Logger;
   tuning: RunnerTuning;
-  /** fetches an init step's download (a server path such as /v1/agent/etcd-snapshots/<id>/data) */
-  download(path: string, signal?: AbortSignal): Promise<Buffer>;
+  /** streams an init step's download (a server path such as /v1/agent/etcd-snapshots/<id>/data) into a file (0600), hashing it */
+  download(path: string, file: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }>;
   onChange(): void;
 }
 
@@ -287,14 +287,17 @@ export class ComponentRunner {
       for (const d of step.downloads ?? []) {
         if (!SHA256_HEX.test(d.sha256)) throw new Error(`init step ${step.name}: download ${d.path} has no valid sha256`);
         const target = componentFilePath(this.ctx.componentDir, d.path);
-        const body = await this.ctx.download(d.url, signal);
+        // streamed to a partial file (a snapshot may be far larger than memory), checked, then renamed into place
+        const partial = `${target}.partial`;
+        mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+        downloaded.push(partial);
+        const { sha256: actual } = await this.ctx.download(d.url, partial, signal);
         if (signal.aborted) throw new Error('stopped');
-        const actual = createHash('sha256').update(body).digest('hex');
         if (actual !== d.sha256) {
           throw new Error(`init step ${step.name}: sha256 mismatch for ${d.path} (from ${d.url}): expected ${d.sha256}, got ${actual}`);
         }
         downloaded.push(target);
-        writeFileAtomic(target, body, 0o600);
+        renameSync(partial, target);
       }
       const handle = await this.ctx.driver.start({
         binary: step.binary,

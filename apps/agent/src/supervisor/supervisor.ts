@@ -22,8 +22,8 @@ export interface SupervisorOptions {
   adoptPollMs?: number;
   /** how often log sizes are checked for rotation */
   logSweepMs?: number;
-  /** fetches an init step's download (a server path) with the host credential; without it such steps fail */
-  download?: (path: string, signal?: AbortSignal) => Promise<Buffer>;
+  /** streams an init step's download (a server path) into a file with the host credential; without it such steps fail */
+  download?: (path: string, file: string, signal?: AbortSignal) => Promise<{ sha256: string; bytes: number }>;
 }
 
 export interface SupervisorSnapshot {
@@ -33,7 +33,7 @@ export interface SupervisorSnapshot {
 
 const ORPHAN_STOP_GRACE_MS = 10_000;
 
-async function noDownloads(path: string): Promise<Buffer> {
+async function noDownloads(path: string): Promise<{ sha256: string; bytes: number }> {
   throw new Error(`cannot download ${path}: this supervisor has no download function`);
 }
 

@@ -44,10 +44,12 @@ export class AgentController {
     const host = req.corralHost!;
     const snapshot = await this.snapshots.find(id);
     // another environment's snapshot is answered as if it did not exist
-    if (!snapshot || snapshot.state !== 'completed' || !host.environmentId || snapshot.environmentId !== host.environmentId) {
+    // its own environment's, or one a restore of its environment uses (a deleted environment's)
+    const mayRead = !!snapshot && !!host.environmentId && (snapshot.environmentId === host.environmentId || (await this.snapshots.restoreUses(host.environmentId, snapshot.id)));
+    if (!snapshot || snapshot.state !== 'completed' || !mayRead) {
       throw new NotFoundException(`snapshot ${id} not found for this host's environment`);
     }
-    sendSnapshotData(res, snapshot, await this.snapshots.data(snapshot.id), `etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
+    await sendSnapshotData(res, snapshot, await this.snapshots.data(snapshot.id), `etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
   }
 
   /** Registers a host with a registration token; the credential is shown only here (409: hostname held; 403: role not allowed by the token). */

@@ -8,6 +8,8 @@ import { Host } from '../hosts/host.entity';
 import { DesiredStateNotifier } from './desired-state-notifier';
 import { EventsService } from '../events/events.service';
 import { desiredImages } from '../images/desired-images';
+import { SecretBox } from '../crypto/secret-box';
+import { openSpec, sealSpec, specContext } from './sealed-spec';
 
 export interface DesiredChange {
   added: string[];
@@ -23,6 +25,7 @@ export class DesiredStateService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly notifier: DesiredStateNotifier,
     private readonly events: EventsService,
+    private readonly box: SecretBox,
   ) {}
 
   /**
@@ -61,15 +64,18 @@ export class DesiredStateService {
     const repo = manager.getRepository(Component);
     const existing = new Map((await repo.find({ where: { hostId } })).map((c) => [c.name, c]));
     const change: DesiredChange = { added: [], changed: [], removed: [] };
-    for (const spec of specs) {
+    const context = specContext(environmentId, hostId);
+    for (const given of specs) {
+      const current = existing.get(given.name);
+      existing.delete(given.name);
+      // a spec read back from its row comes sealed: the hash is always of what the host runs
+      const spec = openSpec(given, this.box, current ? specContext(current.environmentId, hostId) : context);
       const hash = specHash(spec);
-      const current = existing.get(spec.name);
-      existing.delete(spec.name);
       if (!current) {
-        await repo.insert({ environmentId, hostId, name: spec.name, kind: spec.kind, spec, specHash: hash, generation: 1 });
+        await repo.insert({ environmentId, hostId, name: spec.name, kind: spec.kind, spec: sealSpec(spec, this.box, context), specHash: hash, generation: 1 });
         change.added.push(spec.name);
       } else if (current.specHash !== hash) {
-        await repo.update(current.id, { spec, specHash: hash, kind: spec.kind, generation: current.generation + 1, environmentId });
+        await repo.update(current.id, { spec: sealSpec(spec, this.box, context), specHash: hash, kind: spec.kind, generation: current.generation + 1, environmentId });
         change.changed.push(spec.name);
       }
     }
@@ -89,18 +95,20 @@ export class DesiredStateService {
     return change;
   }
 
+  /** The host's own desired state, its secret files opened: only ever served to that host. */
   async forHost(hostId: string): Promise<DesiredState> {
     const host = await this.dataSource.getRepository(Host).findOneByOrFail({ id: hostId });
     const components = await this.components.find({ where: { hostId }, order: { name: 'ASC' } });
     return {
       hostId,
       revision: host.desiredRevision,
-      components: components.map((c) => ({ name: c.name, kind: c.kind, specHash: c.specHash, spec: c.spec })),
+      components: components.map((c) => ({ name: c.name, kind: c.kind, specHash: c.specHash, spec: openSpec(c.spec, this.box, specContext(c.environmentId, hostId)) })),
       // read after the revision: never older images under a newer revision (image changes bump it)
       images: components.some((c) => c.kind === 'containerd') ? await desiredImages(this.dataSource.manager) : [],
     };
   }
 
+  /** The host's components as stored (secret files sealed). */
   listForHost(hostId: string): Promise<Component[]> {
     return this.components.find({ where: { hostId }, order: { name: 'ASC' } });
   }
@@ -110,6 +118,7 @@ export class DesiredStateService {
     return hostIds.length ? this.components.createQueryBuilder('c').select(['c.hostId', 'c.name']).where('c.host_id IN (:...hostIds)', { hostIds }).getMany() : Promise.resolve([]);
   }
 
+  /** The environment's components as stored (secret files sealed): pass them back to set*Components as they are. */
   listForEnvironment(environmentId: string): Promise<Component[]> {
     return this.components.find({ where: { environmentId }, order: { hostId: 'ASC', name: 'ASC' } });
   }

@@ -14,8 +14,8 @@ export interface CorralConfig {
   redisPrefix: string;
   port: number;
   bindAddress: string;
-  /** 32-byte key for encrypting secrets at rest, derived from CORRAL_SECRET_KEY */
-  secretKey: string;
+  /** keys sealing secrets at rest, newest first (CORRAL_SECRET_KEYS, then CORRAL_SECRET_KEY): new values use the first */
+  secretKeys: string[];
   adminKey: string | null;
   /** where a generated bootstrap admin key is written (mode 0600), embedded mode only */
   adminKeyFile: string | null;
@@ -28,6 +28,12 @@ export interface CorralConfig {
   /** scheduled etcd snapshots: interval and how many scheduled ones to keep per environment */
   etcdSnapshotIntervalMs: number;
   etcdSnapshotKeep: number;
+  /** where snapshot objects are kept (sealed): a directory, or an S3-compatible bucket */
+  snapshotStore: SnapshotStoreConfig;
+  /** a restore still running this long after it was asked for fails (CORRAL_RESTORE_TIMEOUT) */
+  restoreTimeoutMs: number;
+  /** a deleted environment's row and snapshots are kept this long, then purged (CORRAL_DELETED_RETENTION) */
+  deletedRetentionMs: number;
   /** every component's health probe: seconds between probes, and failures in a row before its agent restarts it */
   probeIntervalSeconds: number;
   probeFailureThreshold: number;
@@ -45,6 +51,10 @@ export interface CorralConfig {
   /** fair use, retention, the agent protocol's own database pool, the metrics port */
   limits: LimitsConfig;
 }
+
+export type SnapshotStoreConfig =
+  | { kind: 'filesystem'; dir: string }
+  | { kind: 's3'; endpoint: string; bucket: string; region: string; accessKeyId: string; secretAccessKey: string; prefix: string; caFile: string | null };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -83,7 +83,17 @@ describe('loadConfig', () => {
       expect(problems.some((p) => p.includes(name))).toBe(true);
     }
     expect(problems).toHaveLength(8);
-    expect(problemsOf({})).toEqual(['DATABASE_URL is required', 'CORRAL_SECRET_KEY is required']);
+    expect(problemsOf({})).toEqual(['DATABASE_URL is required', 'CORRAL_SECRET_KEYS (or CORRAL_SECRET_KEY) is required']);
+  });
+
+  it('takes the secret keys newest first, with the single key of earlier versions as the oldest', () => {
+    const { CORRAL_SECRET_KEY: _single, ...withoutKey } = VALID;
+    const [newKey, oldKey] = ['n'.repeat(32), 'o'.repeat(40)];
+    expect(loadConfig({ ...withoutKey, CORRAL_SECRET_KEYS: ` ${newKey} , ${oldKey}` }).secretKeys).toEqual([newKey, oldKey]);
+    expect(loadConfig({ ...withoutKey, CORRAL_SECRET_KEYS: newKey, CORRAL_SECRET_KEY: oldKey }).secretKeys).toEqual([newKey, oldKey]);
+    expect(loadConfig({ ...withoutKey, CORRAL_SECRET_KEYS: `${oldKey},${oldKey}`, CORRAL_SECRET_KEY: oldKey }).secretKeys).toEqual([oldKey]);
+    expect(loadConfig(VALID).secretKeys).toEqual([VALID.CORRAL_SECRET_KEY]);
+    expect(problemsOf({ ...withoutKey, CORRAL_SECRET_KEYS: `${newKey},short` })).toEqual([expect.stringContaining('every key must be at least 32 characters')]);
   });
 
   it('takes the role from --role before CORRAL_ROLE', () => {

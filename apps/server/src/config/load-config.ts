@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseDuration } from '@corral/domain';
-import { ConfigError, CorralConfig, ServerRole } from './corral-config';
+import { ConfigError, CorralConfig, ServerRole, SnapshotStoreConfig } from './corral-config';
 import { parseByteSize } from '@corral/domain';
 import { loadLimitsConfig } from './load-limits-config';
 
@@ -53,8 +53,11 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   const port = Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`CORRAL_PORT must be a port number (0-65535), got "${portText}"`);
 
-  const secretKey = str('CORRAL_SECRET_KEY');
-  if (secretKey && secretKey.length < 32) problems.push('CORRAL_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+  // CORRAL_SECRET_KEYS: newest first, comma-separated; CORRAL_SECRET_KEY (the single key of earlier versions) stays usable as the oldest
+  const secretKeys = [...(env.CORRAL_SECRET_KEYS ?? '').split(','), env.CORRAL_SECRET_KEY ?? ''].map((k) => k.trim()).filter(Boolean);
+  const uniqueSecretKeys = [...new Set(secretKeys)];
+  if (uniqueSecretKeys.length === 0) problems.push('CORRAL_SECRET_KEYS (or CORRAL_SECRET_KEY) is required');
+  if (uniqueSecretKeys.some((k) => k.length < 32)) problems.push('CORRAL_SECRET_KEYS / CORRAL_SECRET_KEY: every key must be at least 32 characters (e.g. `openssl rand -base64 32`)');
   const adminKey = env.CORRAL_ADMIN_KEY?.trim() || null;
   if (adminKey && adminKey.length < 24) problems.push('CORRAL_ADMIN_KEY must be at least 24 characters');
 
@@ -103,6 +106,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     problems.push(`CORRAL_IMAGE_MAX_SIZE ${(err as Error).message}`);
   }
 
+  const snapshotStore = snapshotStoreConfig(env, problems);
+  const restoreTimeoutMs = duration('CORRAL_RESTORE_TIMEOUT', '30m');
+  const deletedRetentionMs = duration('CORRAL_DELETED_RETENTION', '7d');
+
   const tlsCertFile = env.CORRAL_TLS_CERT_FILE?.trim() || null;
   const tlsKeyFile = env.CORRAL_TLS_KEY_FILE?.trim() || null;
   if (Boolean(tlsCertFile) !== Boolean(tlsKeyFile)) problems.push('CORRAL_TLS_CERT_FILE and CORRAL_TLS_KEY_FILE must be set together');
@@ -121,7 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     redisPrefix,
     port,
     bindAddress: str('CORRAL_BIND_ADDRESS', '0.0.0.0'),
-    secretKey,
+    secretKeys: uniqueSecretKeys,
     adminKey,
     adminKeyFile: env.CORRAL_ADMIN_KEY_FILE?.trim() || null,
     role,
@@ -131,6 +138,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     maxUnhealthyHosts,
     etcdSnapshotIntervalMs,
     etcdSnapshotKeep,
+    snapshotStore,
+    restoreTimeoutMs,
+    deletedRetentionMs,
     probeIntervalSeconds: probeIntervalMs / 1000,
     probeFailureThreshold,
     dnsUpstreams,
@@ -140,5 +150,46 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     tls: tlsCertFile && tlsKeyFile ? { certFile: resolve(tlsCertFile), keyFile: resolve(tlsKeyFile), caFile: tlsCaFile ? resolve(tlsCaFile) : null } : null,
     publicUrl,
     limits,
+  };
+}
+
+const S3_VARIABLES = ['ENDPOINT', 'BUCKET', 'REGION', 'ACCESS_KEY', 'SECRET_KEY', 'PREFIX', 'CA_FILE'].map((v) => `CORRAL_SNAPSHOT_S3_${v}`);
+
+/**
+ * Where snapshots are kept: an S3-compatible bucket when CORRAL_SNAPSHOT_S3_BUCKET is set, else
+ * a directory (CORRAL_SNAPSHOT_DIR, default <CORRAL_DATA_DIR>/snapshots, the data dir defaulting
+ * to $XDG_DATA_HOME/corral or ~/.local/share/corral).
+ */
+function snapshotStoreConfig(env: Record<string, string | undefined>, problems: string[]): SnapshotStoreConfig {
+  const get = (name: string) => env[name]?.trim() || '';
+  if (!get('CORRAL_SNAPSHOT_S3_BUCKET')) {
+    const stray = S3_VARIABLES.filter((name) => get(name));
+    if (stray.length) problems.push(`${stray.join(', ')} set without CORRAL_SNAPSHOT_S3_BUCKET`);
+    const dataDir = get('CORRAL_DATA_DIR') || join(get('XDG_DATA_HOME') || join(get('HOME') || '/var/lib', '.local/share'), 'corral');
+    return { kind: 'filesystem', dir: resolve(get('CORRAL_SNAPSHOT_DIR') || join(dataDir, 'snapshots')) };
+  }
+  const endpoint = get('CORRAL_SNAPSHOT_S3_ENDPOINT');
+  try {
+    if (!['http:', 'https:'].includes(new URL(endpoint).protocol)) problems.push('CORRAL_SNAPSHOT_S3_ENDPOINT must be an http(s) URL');
+  } catch {
+    problems.push('CORRAL_SNAPSHOT_S3_ENDPOINT must be an http(s) URL (e.g. https://s3.eu-central-1.amazonaws.com)');
+  }
+  const bucket = get('CORRAL_SNAPSHOT_S3_BUCKET');
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push('CORRAL_SNAPSHOT_S3_BUCKET must be a bucket name (3-63 lower-case letters, digits, . and -)');
+  const accessKeyId = get('CORRAL_SNAPSHOT_S3_ACCESS_KEY');
+  const secretAccessKey = get('CORRAL_SNAPSHOT_S3_SECRET_KEY');
+  if (!accessKeyId || !secretAccessKey) problems.push('CORRAL_SNAPSHOT_S3_ACCESS_KEY and CORRAL_SNAPSHOT_S3_SECRET_KEY are required with CORRAL_SNAPSHOT_S3_BUCKET');
+  const prefix = get('CORRAL_SNAPSHOT_S3_PREFIX').replace(/^\/+/, '');
+  if (prefix && !/^[A-Za-z0-9._/-]+$/.test(prefix)) problems.push('CORRAL_SNAPSHOT_S3_PREFIX may hold only letters, digits, . _ - and /');
+  const caFile = get('CORRAL_SNAPSHOT_S3_CA_FILE');
+  return {
+    kind: 's3',
+    endpoint,
+    bucket,
+    region: get('CORRAL_SNAPSHOT_S3_REGION') || 'us-east-1',
+    accessKeyId,
+    secretAccessKey,
+    prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+    caFile: caFile ? resolve(caFile) : null,
   };
 }

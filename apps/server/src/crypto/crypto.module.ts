@@ -5,7 +5,7 @@ import { SecretBox } from './secret-box';
 
 @Global()
 @Module({
-  providers: [{ provide: SecretBox, inject: [CORRAL_CONFIG], useFactory: (config: CorralConfig) => new SecretBox(config.secretKey) }],
+  providers: [{ provide: SecretBox, inject: [CORRAL_CONFIG], useFactory: (config: CorralConfig) => new SecretBox(config.secretKeys) }],
   exports: [SecretBox],
 })
 export class CryptoModule {}

@@ -16,7 +16,8 @@ export type TeardownResult = 'done' | 'waiting-for-agents';
 /**
  * Deletes an environment: empties every host's desired state (agents stop the components and
  * wipe their files and data), waits until reachable agents report nothing left, then frees the
- * hosts and removes the environment's rows. Its events stay as the audit trail.
+ * hosts and marks the environment deleted: its row and snapshots stay for CORRAL_DELETED_RETENTION
+ * (DeletedEnvironmentsService purges them), its events as the audit trail.
  */
 @Injectable()
 export class EnvironmentTeardownService {
@@ -42,7 +43,12 @@ export class EnvironmentTeardownService {
 
       await this.dataSource.transaction(async (manager) => {
         await manager.query(`UPDATE hosts SET environment_id = NULL WHERE environment_id = $1`, [environmentId]);
-        await manager.query(`DELETE FROM environments WHERE id = $1`, [environmentId]);
+        // a soft delete: its snapshots stay for CORRAL_DELETED_RETENTION (restorable into a new environment), then it is purged;
+        // nothing can reach it meanwhile (no token, no kubeconfig token, no PKI)
+        await manager.query(`DELETE FROM registration_tokens WHERE environment_id = $1`, [environmentId]);
+        await manager.query(`DELETE FROM kube_api_tokens WHERE environment_id = $1`, [environmentId]);
+        await manager.query(`DELETE FROM components WHERE environment_id = $1`, [environmentId]);
+        await manager.query(`UPDATE environments SET state = 'deleted', deleted_at = now(), secrets_encrypted = NULL, conditions = '[]' WHERE id = $1`, [environmentId]);
         const unconfirmed = stillRunning.length ? `; ${stillRunning.length} component(s) not confirmed stopped after ${Math.round(waitedMs / 1000)}s` : '';
         await this.events.record(
           { environmentId, type: unconfirmed ? 'Warning' : 'Normal', reason: 'Deleted', message: `environment ${env.name} deleted; ${hosts.length} host(s) released${unconfirmed}` },

@@ -4,10 +4,11 @@ import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
 import { MonitoringService } from './monitoring.service';
 import { JobSchedules } from './job-schedules';
+import { SnapshotsModule } from '../snapshots/snapshots.module';
 
-/** Periodic monitoring for queue workers: resync, scheduled snapshots, certificate expiry. */
+/** Periodic monitoring for queue workers: resync, scheduled snapshots, certificate expiry, purging deleted environments. */
 @Module({
-  imports: [ProvisioningModule, EventsModule, QueueModule],
+  imports: [ProvisioningModule, EventsModule, QueueModule, SnapshotsModule],
   providers: [MonitoringService, JobSchedules],
   exports: [MonitoringService],
 })

@@ -7,6 +7,7 @@ import { Environment } from '../environments/environment.entity';
 import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { EtcdSnapshotService } from '../provisioning/etcd/etcd-snapshot.service';
+import { DeletedEnvironmentsService } from '../snapshots/deleted-environments.service';
 
 /** How often the monitor looks (the job scheduler's period). */
 export const MONITOR_TICK_MS = 30_000;
@@ -33,6 +34,7 @@ export class MonitoringService {
     private readonly jobs: JobsQueue,
     private readonly snapshots: EtcdSnapshotService,
     private readonly events: EventsService,
+    private readonly deleted: DeletedEnvironmentsService,
   ) {}
 
   async tick(now = new Date()): Promise<{ reconciles: number; snapshots: number }> {
@@ -51,7 +53,8 @@ export class MonitoringService {
       }
       await this.warnExpiry(env, now);
     }
-    if (reconciles || snapshots) this.logger.debug({ reconciles, snapshots }, 'monitor tick');
+    const purged = await this.deleted.purgeExpired(now);
+    if (reconciles || snapshots || purged) this.logger.debug({ reconciles, snapshots, purged }, 'monitor tick');
     return { reconciles, snapshots };
   }
 

@@ -14,7 +14,7 @@ import {
   reconcileHostPki,
   soonestNotAfter,
 } from '@corral/kube';
-import { SecretBox } from '../crypto/secret-box';
+import { SecretBox, environmentContext } from '../crypto/secret-box';
 import type { Environment } from '../environments/environment.entity';
 import type { EnvironmentSecrets } from './environment-secrets';
 import type { EtcdTls } from './etcd/etcd-client';
@@ -42,7 +42,7 @@ export class EnvironmentPkiService {
 
   async load(environmentId: string): Promise<EnvironmentSecrets | null> {
     const [row] = await this.dataSource.query('SELECT secrets_encrypted FROM environments WHERE id = $1', [environmentId]);
-    return row?.secrets_encrypted ? (JSON.parse(this.box.open(row.secrets_encrypted)) as EnvironmentSecrets) : null;
+    return row?.secrets_encrypted ? (JSON.parse(this.box.open(row.secrets_encrypted, environmentContext(environmentId))) as EnvironmentSecrets) : null;
   }
 
   /** Issues what the placement needs; returns the secrets and the names of what was (re)issued. */
@@ -105,6 +105,6 @@ export class EnvironmentPkiService {
       secrets.admin,
       ...(secrets.etcdClient ? [secrets.etcdClient] : []),
     ]);
-    await this.dataSource.query('UPDATE environments SET secrets_encrypted = $2, certificates_expire_at = $3 WHERE id = $1', [environmentId, this.box.seal(JSON.stringify(secrets)), soonest]);
+    await this.dataSource.query('UPDATE environments SET secrets_encrypted = $2, certificates_expire_at = $3 WHERE id = $1', [environmentId, this.box.seal(JSON.stringify(secrets), environmentContext(environmentId)), soonest]);
   }
 }

@@ -4,7 +4,7 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateCol
  * 'loading' is only found on restores begun by an earlier version (which re-wrote the keys
  * through the gateway); the restore step now takes such a restore up like a 'starting-etcd' one.
  */
-export type RestorePhase = 'starting-etcd' | 'loading' | 'completed' | 'failed';
+export type RestorePhase = 'starting-etcd' | 'loading' | 'completed' | 'failed' | 'cancelled';
 export const ACTIVE_RESTORE_PHASES: RestorePhase[] = ['starting-etcd', 'loading'];
 
 /**
@@ -20,6 +20,12 @@ export class EtcdRestore {
   @Column('text') phase: RestorePhase;
   @Column('text', { nullable: true }) message: string | null;
   @Column('int', { name: 'keys_restored', nullable: true }) keysRestored: number | null;
+  /** the snapshot taken of the cluster this restore replaces, before anything is stopped */
+  @Column('uuid', { name: 'pre_restore_snapshot_id', nullable: true }) preRestoreSnapshotId: string | null;
+  /** a restore still active then fails (RestoreTimedOut); null for restores begun before deadlines */
+  @Column('timestamptz', { name: 'deadline_at', nullable: true }) deadlineAt: Date | null;
+  /** set by POST .../restores/{id}/cancel; the next restore step ends the restore as 'cancelled' */
+  @Column('timestamptz', { name: 'cancel_requested_at', nullable: true }) cancelRequestedAt: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column('timestamptz', { name: 'completed_at', nullable: true }) completedAt: Date | null;

@@ -26,6 +26,9 @@ export function restoreView(r: EtcdRestore) {
     phase: r.phase,
     message: r.message,
     keysRestored: r.keysRestored,
+    preRestoreSnapshotId: r.preRestoreSnapshotId,
+    deadlineAt: r.deadlineAt,
+    cancelRequestedAt: r.cancelRequestedAt,
     createdAt: r.createdAt,
     completedAt: r.completedAt,
   };

@@ -1,11 +1,12 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res, UnprocessableEntityException, ConflictException } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res, UnprocessableEntityException, ConflictException } from '@nestjs/common';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
 import type { Response } from 'express';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { RequireScope } from '../auth/auth.decorators';
 import { EnvironmentsService } from '../environments/environments.service';
 import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
-import { readEtcdSnapshot } from '../provisioning/etcd/read-etcd-snapshot';
 import { SnapshotStore } from './snapshot-store.service';
 import { restoreView, snapshotView } from './snapshot.view';
 import { sendSnapshotData } from './send-snapshot-data';
@@ -20,6 +21,7 @@ export class SnapshotsController {
     private readonly store: SnapshotStore,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
+    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
   ) {}
 
   /** Takes an etcd snapshot now (202: poll GET .../snapshots/{id} until state is completed or failed). */
@@ -63,7 +65,7 @@ export class SnapshotsController {
     const snapshot = await this.store.get(env.id, id);
     if (snapshot.state !== 'completed') throw new ConflictException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot has data`);
     const data = await this.store.data(snapshot.id);
-    sendSnapshotData(res, snapshot, data, `${env.name}-etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
+    await sendSnapshotData(res, snapshot, data, `${env.name}-etcd-${snapshot.etcdRevision}-${snapshot.id.slice(0, 8)}.db`);
   }
 
   /** Deletes a snapshot (scheduled or manual); not one being taken or being restored. */
@@ -78,7 +80,8 @@ export class SnapshotsController {
   }
 
   /**
-   * Restores a completed snapshot into a fresh etcd cluster on the environment's hosts: the
+   * Restores a completed snapshot (the environment's own, or one kept of a deleted environment,
+   * see GET /v1/deleted-environments) into a fresh etcd cluster on the environment's hosts: the
    * control plane stops, new etcd members start empty, the snapshot's keys are loaded, then the
    * control plane starts again (202: follow the Restoring condition or GET .../restores).
    */
@@ -88,21 +91,32 @@ export class SnapshotsController {
   async restore(@Param('env') name: string, @Body() body: RestoreSnapshotDto) {
     const env = await this.environments.get(name);
     if (env.state === 'deleting') throw new ConflictException(`environment ${env.name} is being deleted`);
-    const snapshot = await this.store.get(env.id, body.snapshotId);
+    const snapshot = await this.store.getRestorable(env.id, body.snapshotId);
     if (snapshot.state !== 'completed') throw new UnprocessableEntityException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot can be restored`);
-    let keys: number;
-    try {
-      keys = readEtcdSnapshot(await this.store.data(snapshot.id)).keys.length;
-    } catch (err) {
-      throw new UnprocessableEntityException(`snapshot ${snapshot.id} cannot be restored: ${(err as Error).message}`);
-    }
-    const restore = await this.store.createRestore(env.id, snapshot.id);
+    const restore = await this.store.createRestore(env.id, snapshot.id, new Date(Date.now() + this.config.restoreTimeoutMs));
     await this.events.record({
       environmentId: env.id,
       type: 'Warning',
       reason: 'EtcdRestoreRequested',
-      message: `restoring etcd snapshot ${snapshot.id} (revision ${snapshot.etcdRevision}, ${keys} keys, taken ${snapshot.createdAt.toISOString()}) into a fresh etcd cluster (generation ${restore.generation}); the control plane stops until it is loaded`,
+      message: `restoring etcd snapshot ${snapshot.id} (revision ${snapshot.etcdRevision}, ${snapshot.keyCount ?? 'unknown number of'} keys, taken ${snapshot.createdAt.toISOString()}) into a fresh etcd cluster (generation ${restore.generation}) after snapshot ${restore.preRestoreSnapshotId} of the current one; the control plane stops until it is loaded`,
     });
+    await this.jobs.enqueue('etcd-snapshot', { environmentId: env.id });
+    await this.jobs.enqueue('reconcile', { environmentId: env.id });
+    return restoreView(restore);
+  }
+
+  /**
+   * Cancels an active restore (202): its next step ends it as 'cancelled'. Before the fresh
+   * cluster's members are written, the current cluster stays as it was; after, the environment
+   * carries on with the fresh cluster (restore the pre-restore snapshot to go back).
+   */
+  @Post('restores/:id/cancel')
+  @RequireScope('write')
+  @HttpCode(202)
+  async cancelRestore(@Param('env') name: string, @Param('id') id: string) {
+    const env = await this.environments.get(name);
+    const restore = await this.store.requestRestoreCancel(env.id, id);
+    await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreCancelRequested', message: `cancel of restore generation ${restore.generation} requested` });
     await this.jobs.enqueue('reconcile', { environmentId: env.id });
     return restoreView(restore);
   }

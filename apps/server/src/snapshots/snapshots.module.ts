@@ -4,15 +4,21 @@ import { EtcdSnapshot } from './etcd-snapshot.entity';
 import { EtcdRestore } from './etcd-restore.entity';
 import { SnapshotStore } from './snapshot-store.service';
 import { SnapshotsController } from './snapshots.controller';
+import { DeletedEnvironmentsController } from './deleted-environments.controller';
+import { DeletedEnvironmentsService } from './deleted-environments.service';
 import { EnvironmentsModule } from '../environments/environments.module';
 import { EventsModule } from '../events/events.module';
 import { QueueModule } from '../queue/queue.module';
+import { CORRAL_CONFIG } from '../config/config.module';
+import type { CorralConfig } from '../config/corral-config';
+import { OBJECT_STORE } from './object-store';
+import { createObjectStore } from './create-object-store';
 
 /** Storage of etcd snapshots and restores; taking and restoring them is provisioning's job. */
 @Module({
   imports: [TypeOrmModule.forFeature([EtcdSnapshot, EtcdRestore]), EnvironmentsModule, EventsModule, QueueModule],
-  controllers: [SnapshotsController],
-  providers: [SnapshotStore],
-  exports: [SnapshotStore],
+  controllers: [SnapshotsController, DeletedEnvironmentsController],
+  providers: [SnapshotStore, DeletedEnvironmentsService, { provide: OBJECT_STORE, inject: [CORRAL_CONFIG], useFactory: (config: CorralConfig) => createObjectStore(config.snapshotStore) }],
+  exports: [SnapshotStore, DeletedEnvironmentsService],
 })
 export class SnapshotsModule {}

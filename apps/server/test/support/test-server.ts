@@ -1,5 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deleteRedisPrefix } from '@corral/bench';
 import { testTlsPaths } from '@corral/test-hosts';
 import { Client } from 'pg';
@@ -35,6 +38,7 @@ export function isolatedConfig(overrides: Record<string, string> = {}): CorralCo
     CORRAL_BIND_ADDRESS: '127.0.0.1',
     CORRAL_SECRET_KEY: randomBytes(32).toString('base64'),
     CORRAL_ADMIN_KEY: `crl_ak_test_${randomBytes(24).toString('base64url')}`,
+    CORRAL_SNAPSHOT_DIR: join(tmpdir(), 'corral-test-snapshots', id),
     CORRAL_LOG_LEVEL: 'warn',
     CORRAL_TLS_CERT_FILE: testTlsPaths().certFile,
     CORRAL_TLS_KEY_FILE: testTlsPaths().keyFile,
@@ -76,6 +80,7 @@ export async function dropIsolation(config: CorralConfig): Promise<void> {
   await db.query(`DROP SCHEMA IF EXISTS "${config.databaseSchema}" CASCADE`);
   await db.end();
   await deleteRedisPrefix(REDIS_URL, config.redisPrefix);
+  if (config.snapshotStore.kind === 'filesystem' && config.snapshotStore.dir.startsWith(join(tmpdir(), 'corral-test-snapshots'))) rmSync(config.snapshotStore.dir, { recursive: true, force: true });
 }
 
 /**

@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { REPO, ensureTestTls, trustTestCa } from '@corral/test-hosts';
@@ -62,6 +64,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
     CORRAL_BIND_ADDRESS: '127.0.0.1',
     CORRAL_SECRET_KEY: randomBytes(32).toString('base64'),
     CORRAL_ADMIN_KEY: adminKey,
+    CORRAL_SNAPSHOT_DIR: join(tmpdir(), 'corral-bench-snapshots', id),
     CORRAL_LOG_LEVEL: 'warn',
     CORRAL_TLS_CERT_FILE: tls.certFile,
     CORRAL_TLS_KEY_FILE: tls.keyFile,
@@ -123,6 +126,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       CORRAL_REDIS_PREFIX: serverEnv.CORRAL_REDIS_PREFIX,
       CORRAL_ADMIN_KEY: adminKey,
       CORRAL_SECRET_KEY: serverEnv.CORRAL_SECRET_KEY,
+      CORRAL_SNAPSHOT_DIR: serverEnv.CORRAL_SNAPSHOT_DIR,
     },
     get process() {
       return child;
@@ -142,6 +146,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await db.end();
       await deleteRedisPrefix(serverEnv.REDIS_URL, serverEnv.CORRAL_REDIS_PREFIX);
+      rmSync(serverEnv.CORRAL_SNAPSHOT_DIR, { recursive: true, force: true });
     },
   };
 }

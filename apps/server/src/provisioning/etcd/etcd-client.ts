@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
 import { request as httpsRequest } from 'node:https';
 
 export interface EtcdTls {
@@ -78,36 +79,48 @@ export class EtcdClient {
     }
   }
 
+  /** How many keys the cluster holds now (a count-only range over the whole keyspace). */
+  async countKeys(): Promise<number> {
+    const body = await this.call<{ count?: string }>('/v3/kv/range', { key: 'AA==', range_end: 'AA==', count_only: true });
+    return Number(body.count ?? 0);
+  }
+
   /**
-   * Streams a snapshot of the backend database from the first endpoint that answers: etcd
-   * sends the bolt database followed by its SHA-256 (32 bytes), which is checked here.
-   * Returns the database without the trailing checksum.
+   * Streams a snapshot of the backend database from the first endpoint that answers: etcd's
+   * gateway sends JSON lines with base64 blobs, the bolt database followed by its SHA-256 (32
+   * bytes). The returned stream is the database without the checksum, which is checked at its
+   * end (a mismatch or a cut is a stream error); memory stays at a few blobs whatever the size.
    */
-  async snapshot(timeoutMs = 120_000): Promise<{ data: Buffer; endpoint: string }> {
-    let lastError: Error | null = null;
+  async snapshotStream(idleTimeoutMs = 60_000): Promise<{ stream: Readable; endpoint: string }> {
+    const failures: string[] = [];
     for (const endpoint of this.endpoints) {
       try {
-        const raw = await this.post(endpoint, '/v3/maintenance/snapshot', {}, timeoutMs, 1 << 30);
-        const chunks: Buffer[] = [];
-        for (const line of raw.toString('utf8').split('\n')) {
-          if (!line.trim()) continue;
-          const message = JSON.parse(line) as { result?: { blob?: string }; error?: { message?: string } };
-          if (message.error) throw new Error(`etcd snapshot failed: ${message.error.message ?? JSON.stringify(message.error)}`);
-          if (message.result?.blob) chunks.push(Buffer.from(message.result.blob, 'base64'));
-        }
-        const all = Buffer.concat(chunks);
-        if (all.length < 32 + 4096) throw new Error(`etcd snapshot from ${endpoint} is too short (${all.length} bytes)`);
-        const db = all.subarray(0, all.length - 32);
-        if (!createHash('sha256').update(db).digest().equals(all.subarray(all.length - 32))) {
-          throw new Error(`etcd snapshot from ${endpoint} does not match its checksum`);
-        }
-        return { data: db, endpoint };
+        const res = await this.open(endpoint, '/v3/maintenance/snapshot', idleTimeoutMs);
+        return { stream: Readable.from(snapshotBytes(res, endpoint)), endpoint };
       } catch (err) {
-        lastError = err as Error;
         if (!(err instanceof EtcdUnavailableError)) throw err;
+        failures.push(`${endpoint}: ${(err as Error).message}`);
       }
     }
-    throw lastError ?? new EtcdUnavailableError('no etcd endpoint answered');
+    throw new EtcdUnavailableError(`no etcd member answered /v3/maintenance/snapshot (${failures.join('; ')})`);
+  }
+
+  /** POSTs {} and resolves with the streaming answer once it is a 2xx; the socket may idle at most idleTimeoutMs. */
+  private open(endpoint: string, path: string, idleTimeoutMs: number): Promise<IncomingMessage> {
+    const url = new URL(path, endpoint);
+    const request = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const tls = url.protocol === 'http:' || !this.tls ? {} : { ca: this.tls.caPem, cert: this.tls.certPem, key: this.tls.keyPem };
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method: 'POST', ...tls, headers: { 'content-type': 'application/json', 'content-length': 2 }, timeout: idleTimeoutMs }, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          res.resume();
+          reject(new Error(`etcd ${path} failed (${res.statusCode})`));
+        } else resolve(res);
+      });
+      req.on('timeout', () => req.destroy(new EtcdUnavailableError(`${endpoint} went quiet for ${idleTimeoutMs}ms`)));
+      req.on('error', (err) => reject(err instanceof EtcdUnavailableError ? err : new EtcdUnavailableError(err.message)));
+      req.end('{}');
+    });
   }
 
   private async call<T>(path: string, payload: unknown): Promise<T> {
@@ -184,4 +197,44 @@ export function urlHost(url: string): string {
   } catch {
     return '';
   }
+}
+
+/** The database bytes of a gateway snapshot answer (JSON lines), its trailing SHA-256 held back and checked. */
+async function* snapshotBytes(res: AsyncIterable<Buffer>, endpoint: string): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  let pending = '';
+  let tail: Buffer = Buffer.alloc(0);
+  let total = 0;
+  function* take(blob: Buffer): Generator<Buffer> {
+    const all = tail.length ? Buffer.concat([tail, blob]) : blob;
+    total += blob.length;
+    if (all.length <= 32) {
+      tail = all;
+      return;
+    }
+    const out = all.subarray(0, all.length - 32);
+    tail = Buffer.from(all.subarray(all.length - 32));
+    hash.update(out);
+    yield out;
+  }
+  const parse = (line: string): Buffer | null => {
+    if (!line.trim()) return null;
+    const message = JSON.parse(line) as { result?: { blob?: string }; error?: { message?: string } };
+    if (message.error) throw new Error(`etcd snapshot failed: ${message.error.message ?? JSON.stringify(message.error)}`);
+    return message.result?.blob ? Buffer.from(message.result.blob, 'base64') : null;
+  };
+  for await (const chunk of res) {
+    pending += chunk.toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline >= 0) {
+      const blob = parse(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      if (blob) yield* take(blob);
+      newline = pending.indexOf('\n');
+    }
+  }
+  const last = parse(pending);
+  if (last) yield* take(last);
+  if (total < 32 + 4096) throw new Error(`etcd snapshot from ${endpoint} is too short (${total} bytes)`);
+  if (!hash.digest().equals(tail)) throw new Error(`etcd snapshot from ${endpoint} does not match its checksum`);
 }

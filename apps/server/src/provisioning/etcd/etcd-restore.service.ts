@@ -15,7 +15,6 @@ import { EnvironmentStatusService } from '../environment-status.service';
 import { EtcdClient } from './etcd-client';
 import { ETCD_CLIENT_PORT } from './etcd-membership.service';
 import { type EtcdJoin, readEtcdJoin } from './etcd-join';
-import { readEtcdSnapshot } from './read-etcd-snapshot';
 import { CORRAL_CONFIG } from '../../config/config.module';
 import type { CorralConfig } from '../../config/corral-config';
 import { catalogOptions } from '../catalog-options';
@@ -41,6 +40,9 @@ export const restoredClusterToken = (environmentId: string, generation: number) 
  * Restores a snapshot into a fresh etcd cluster on the environment's hosts, level-based, the way
  * etcd's disaster-recovery guide (and RKE) do it:
  *
+ * 0. a snapshot of the current cluster is taken first ('pre-restore'; skipped when it cannot
+ *    be taken); a cancel request or the deadline (CORRAL_RESTORE_TIMEOUT) ends the restore at
+ *    any step, with the Restoring condition saying why and what was already replaced.
  * 1. starting-etcd: the control plane and ingress stop (nothing may write before the data is
  *    back); on the hosts the planner picks for a new cluster, each founding member's spec gets
  *    an init step that downloads the snapshot (checked against its SHA-256) and runs
@@ -64,12 +66,15 @@ export class EtcdRestoreService {
   ) {}
 
   /** Returns true when the restore completed in this step (the caller reconciles normally next). */
-  async step(ctx: RestoreContext): Promise<boolean> {
+  async step(ctx: RestoreContext, now = new Date()): Promise<boolean> {
     const { env, restore, hosts, components } = ctx;
     const token = restoredClusterToken(env.id, restore.generation);
     const hostById = new Map(hosts.map((h) => [h.id, h]));
     const written = components.filter((c) => c.kind === 'etcd').map((c) => ({ c, join: readEtcdJoin(c.spec, hostById.get(c.hostId)?.addresses[0] ?? '') }));
     let members = written.filter((w) => w.join?.clusterToken === token).map((w) => hostById.get(w.c.hostId)!).filter(Boolean);
+    const ended = await this.endedEarly(env, restore, members.length > 0, now);
+    if (ended) return true;
+    if (!members.length && (await this.takingSafetySnapshot(env, restore))) return false;
     if (members.length === 0) {
       const plan = ctx.replan(components.filter((c) => c.kind !== 'etcd').map((c) => ({ hostId: c.hostId, kind: c.kind as ComponentKind })));
       if (plan.etcd.action !== 'bootstrap') {
@@ -148,8 +153,7 @@ export class EtcdRestoreService {
       await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message });
       return true;
     }
-    // the key count is not stored with the snapshot: read it from the database once, here
-    const keys = readEtcdSnapshot(await this.store.data(snapshot.id)).keys.length;
+    const keys = await client.countKeys();
     const message = `restored snapshot ${snapshot.id} into a fresh ${members.length}-member etcd cluster with etcdutl: ${keys} keys, revision ${revision} (snapshot revision ${snapshotRevision})`;
     await this.store.setRestorePhase(restore.id, 'completed', message, keys);
     await this.events.record({ environmentId: env.id, reason: 'EtcdRestored', message: `${message}; starting the control plane again` });
@@ -158,6 +162,34 @@ export class EtcdRestoreService {
       conditions: setCondition(env.conditions, { type: 'Restoring', status: 'False', reason: 'Restored', message }, new Date()),
       message,
     });
+    return true;
+  }
+
+  /**
+   * Ends the restore when a cancel was asked for or its deadline has passed; says whether the
+   * fresh cluster was already written (the environment then carries on with it).
+   */
+  private async endedEarly(env: Environment, restore: EtcdRestore, freshWritten: boolean, now: Date): Promise<boolean> {
+    const timedOut = restore.deadlineAt !== null && now.getTime() > restore.deadlineAt.getTime();
+    if (!restore.cancelRequestedAt && !timedOut) return false;
+    const after = freshWritten
+      ? `the fresh etcd cluster (generation ${restore.generation}) was already written: the environment carries on with it`
+      : 'nothing was replaced: the current etcd cluster is as it was';
+    const [phase, reason, message] = restore.cancelRequestedAt
+      ? (['cancelled', 'RestoreCancelled', `restore generation ${restore.generation} cancelled; ${after}`] as const)
+      : (['failed', 'RestoreTimedOut', `restore generation ${restore.generation} did not finish by its deadline ${restore.deadlineAt!.toISOString()} (CORRAL_RESTORE_TIMEOUT); ${after}${restore.preRestoreSnapshotId ? `; snapshot ${restore.preRestoreSnapshotId} holds the cluster as it was before` : ''}`] as const);
+    await this.store.setRestorePhase(restore.id, phase, message);
+    await this.events.record({ environmentId: env.id, type: 'Warning', reason: phase === 'cancelled' ? 'EtcdRestoreCancelled' : 'EtcdRestoreFailed', message });
+    await this.status.write(env, { state: env.state, conditions: setCondition(env.conditions, { type: 'Restoring', status: 'False', reason, message }, now), message });
+    return true;
+  }
+
+  /** True while the snapshot of the cluster about to be replaced is still being taken (nothing is touched until then). */
+  private async takingSafetySnapshot(env: Environment, restore: EtcdRestore): Promise<boolean> {
+    if (!restore.preRestoreSnapshotId) return false;
+    const safety = await this.store.find(restore.preRestoreSnapshotId);
+    if (safety?.state !== 'pending') return false;
+    await this.writeStatus(env, 'TakingSafetySnapshot', `restore generation ${restore.generation}: taking snapshot ${safety.id} of the current etcd cluster before replacing it`);
     return true;
   }
 

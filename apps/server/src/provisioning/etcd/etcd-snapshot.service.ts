@@ -10,13 +10,12 @@ import { DesiredStateService } from '../../components/desired-state.service';
 import { SnapshotStore } from '../../snapshots/snapshot-store.service';
 import type { EtcdSnapshot } from '../../snapshots/etcd-snapshot.entity';
 import { EtcdMembershipService } from './etcd-membership.service';
-import { readEtcdSnapshot } from './read-etcd-snapshot';
 
 const SNAPSHOT_STATES = ['active', 'degraded', 'upgrading'];
 
 /**
  * Takes etcd snapshots through the v3 gateway (/v3/maintenance/snapshot) from a member on an
- * active host and stores them with their SHA-256: the pending manual ones, and a scheduled one
+ * active host and streams them, sealed, into the snapshot store with their SHA-256: the pending manual ones, and a scheduled one
  * when the interval has passed; old scheduled ones are pruned to the configured number.
  */
 @Injectable()
@@ -48,13 +47,28 @@ export class EtcdSnapshotService {
       for (const row of pending) await this.store.fail(row.id, 'environment deleted');
       return true;
     }
-    const due = await this.scheduledDue(env);
+    let due = await this.scheduledDue(env);
+    const restore = await this.store.activeRestore(env.id);
+    if (restore) {
+      // while a restore runs only its safety snapshot is taken: the restore touches nothing until that is done
+      const safety = pending.filter((p) => p.id === restore.preRestoreSnapshotId);
+      if (!safety.length) return pending.length === 0 && !due;
+      pending.splice(0, pending.length, ...safety);
+      due = false;
+    }
     if (pending.length === 0 && !due) return true;
-    if (await this.store.activeRestore(env.id)) return false;
 
     const hosts = await this.hosts.listForEnvironment(env.id);
     const etcdHostIds = new Set((await this.desired.listForEnvironment(env.id)).filter((c) => c.kind === 'etcd').map((c) => c.hostId));
     const client = await this.membership.client(env.id, hosts.filter((h) => h.state === 'active' && etcdHostIds.has(h.id)).map((h) => h.addresses[0]));
+    if (!client && restore) {
+      // the cluster a restore replaces may be beyond reach (the usual reason to restore): the restore must not wait on it
+      for (const row of pending) {
+        await this.store.fail(row.id, 'no etcd member on an active host: nothing to snapshot before the restore');
+        await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'SnapshotFailed', message: `pre-restore etcd snapshot ${row.id} failed: no etcd member on an active host; the restore goes on without it` });
+      }
+      return true;
+    }
     if (!client) {
       if (pending.length) this.logger.warn({ environmentId }, 'no etcd member on an active host to snapshot; trying again later');
       return false;
@@ -63,13 +77,14 @@ export class EtcdSnapshotService {
     if (due) rows.push(await this.store.createPending(env.id, 'scheduled'));
     for (const row of rows) {
       try {
-        const { data, endpoint } = await client.snapshot();
-        const contents = readEtcdSnapshot(data);
-        const saved = await this.store.complete(row.id, { data, etcdRevision: contents.revision, etcdMember: endpoint });
+        // read before the snapshot: a lower bound of its revision (a restore must reach at least this) and its key count
+        const [{ revision }, keyCount] = await Promise.all([client.status(), client.countKeys()]);
+        const { stream, endpoint } = await client.snapshotStream();
+        const saved = await this.store.complete(row.id, { data: stream, etcdRevision: revision, etcdMember: endpoint, keyCount });
         await this.events.record({
           environmentId: env.id,
           reason: 'SnapshotTaken',
-          message: `${row.trigger} etcd snapshot ${row.id}: ${data.length} bytes, revision ${contents.revision}, ${contents.keys.length} keys, sha256 ${saved.sha256} (from ${endpoint})`,
+          message: `${row.trigger} etcd snapshot ${row.id}: ${saved.sizeBytes} bytes, revision ${revision}, ${keyCount} keys, sha256 ${saved.sha256} (from ${endpoint}), sealed in ${this.store.description}`,
         });
       } catch (err) {
         await this.store.fail(row.id, (err as Error).message);

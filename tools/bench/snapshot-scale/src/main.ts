@@ -1,0 +1,136 @@
+// Bench: an etcd snapshot of >= 1 GB taken through the server, downloaded, and restored, while
+// the server's resident memory is sampled. The physical reference is the data itself: a server
+// holding a snapshot whole needs at least its size in memory; a streaming one stays near flat.
+// Usage: node dist/tools/bench/snapshot-scale/src/main.js [--gib 1.0]
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import os from 'node:os';
+import { join } from 'node:path';
+import { startLoopbackAgents } from '@corral/test-hosts';
+import { startBenchServer, waitUntil } from '@corral/bench';
+
+const MiB = 1 << 20;
+const VALUE_BYTES = 768 * 1024;
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`;
+
+/** Samples a process's resident set size (VmRSS) every 100 ms; peak() is the highest seen. */
+function rssSampler(pid: number) {
+  const read = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  let peak = read();
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, read());
+    } catch {
+      // the process is gone; the bench fails elsewhere
+    }
+  }, 100);
+  return { now: read, peak: () => peak, reset: () => (peak = read()), stop: () => clearInterval(timer) };
+}
+
+/** The first file with this name under dir (the agents' state dirs hold each component's files). */
+function findFile(dir: string, name: string): string {
+  const hit = readdirSync(dir, { recursive: true, withFileTypes: true }).find((e) => e.isFile() && e.name === name);
+  if (!hit) throw new Error(`no ${name} under ${dir}`);
+  return join(hit.parentPath, hit.name);
+}
+
+/** etcd's v3 gateway over mutual TLS (the kube-apiserver's etcd client certificate, as the host has it). */
+function etcdGateway(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }) {
+  return (path: string, payload: unknown): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const body = Buffer.from(JSON.stringify(payload));
+      const req = httpsRequest(new URL(path, url), { method: 'POST', ...tls, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`${path}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+async function main(): Promise<void> {
+  const gibArg = process.argv.indexOf('--gib');
+  const target = Math.round((gibArg > 0 ? Number(process.argv[gibArg + 1]) : 1.0) * 1024 * MiB);
+  process.stdout.write(`snapshot-scale: ${mib(target)} of etcd values on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+  const server = await startBenchServer({ CORRAL_ETCD_SNAPSHOT_INTERVAL: '24h', CORRAL_RESTORE_TIMEOUT: '60m' });
+  let agents: ReturnType<typeof startLoopbackAgents> | null = null;
+  const rss = rssSampler(server.process.pid!);
+  try {
+    await server.request('POST', '/v1/environments', { name: 'scale', etcd: { members: 1 } });
+    const token = (await server.request('POST', '/v1/environments/scale/registration-tokens', {})).body.token;
+    agents = startLoopbackAgents(1, { server: server.url, token, extraArgs: ['--heartbeat-interval', '1s'] });
+    await waitUntil(async () => (await server.request('GET', '/v1/environments/scale')).body.state === 'active', 180_000, 'environment active', 500);
+
+    const agent = agents.agents[0];
+    const tls = { ca: readFileSync(findFile(agent.stateDir, 'etcd-ca.crt')), cert: readFileSync(findFile(agent.stateDir, 'apiserver-etcd-client.crt')), key: readFileSync(findFile(agent.stateDir, 'apiserver-etcd-client.key')) };
+    const etcd = etcdGateway(`https://${agent.address}:2379`, tls);
+    const started = Date.now();
+    const value = Buffer.alloc(VALUE_BYTES);
+    let written = 0;
+    for (let i = 0; written < target; i++) {
+      createHash('sha256').update(String(i)).digest().copy(value, 0);
+      value.fill(i % 251, 32);
+      await etcd('/v3/kv/put', { key: Buffer.from(`/bench/value-${String(i).padStart(6, '0')}`).toString('base64'), value: value.toString('base64') });
+      written += VALUE_BYTES;
+    }
+    const { dbSize } = await etcd('/v3/maintenance/status', {});
+    process.stdout.write(`filled etcd with ${mib(written)} of values in ${((Date.now() - started) / 1000).toFixed(0)} s; its database is ${mib(Number(dbSize))}\n`);
+
+    const baseline = rss.now();
+    const phases: Array<{ phase: string; seconds: number; peak: number }> = [];
+    const measure = async <T>(phase: string, run: () => Promise<T>): Promise<T> => {
+      rss.reset();
+      const t0 = Date.now();
+      const result = await run();
+      phases.push({ phase, seconds: (Date.now() - t0) / 1000, peak: rss.peak() });
+      return result;
+    };
+
+    const snapshot = await measure('snapshot (etcd -> server -> sealed -> store)', async () => {
+      const id = (await server.request('POST', '/v1/environments/scale/snapshots')).body.id;
+      let done: any = null;
+      await waitUntil(async () => {
+        done = (await server.request('GET', `/v1/environments/scale/snapshots/${id}`)).body;
+        if (done.state === 'failed') throw new Error(`snapshot failed: ${done.message}`);
+        return done.state === 'completed';
+      }, 1_800_000, 'snapshot completed', 500);
+      return done;
+    });
+
+    await measure('download (store -> opened -> checked -> client)', async () => {
+      const res = await fetch(`${server.url}/v1/environments/scale/snapshots/${snapshot.id}/data`, { headers: { authorization: `Bearer ${server.adminKey}` } });
+      const hash = createHash('sha256');
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) hash.update(chunk);
+      if (hash.digest('hex') !== snapshot.sha256) throw new Error('the download does not match the snapshot SHA-256');
+    });
+
+    await measure('restore (pre-restore snapshot, agent download, etcdutl restore)', async () => {
+      const restore = (await server.request('POST', '/v1/environments/scale/restore', { snapshotId: snapshot.id })).body;
+      await waitUntil(async () => {
+        const r = (await server.request('GET', '/v1/environments/scale/restores')).body.items.find((x: any) => x.id === restore.id);
+        if (r.phase === 'failed' || r.phase === 'cancelled') throw new Error(`restore ${r.phase}: ${r.message}`);
+        return r.phase === 'completed';
+      }, 3_600_000, 'restore completed', 1000);
+    });
+    const { count } = await etcd('/v3/kv/range', { key: Buffer.from('/bench/').toString('base64'), range_end: Buffer.from('/bench0').toString('base64'), count_only: true });
+
+    process.stdout.write(`\nsnapshot ${snapshot.id}: ${mib(snapshot.sizeBytes)} (etcd database), ${count} bench keys back after the restore\n`);
+    process.stdout.write(`server RSS before: ${mib(baseline)}\n\n| phase | time | server RSS peak | peak - before | (peak - before) / snapshot size |\n|---|---|---|---|---|\n`);
+    for (const p of phases) {
+      process.stdout.write(`| ${p.phase} | ${p.seconds.toFixed(0)} s | ${mib(p.peak)} | ${mib(p.peak - baseline)} | ${((p.peak - baseline) / snapshot.sizeBytes).toFixed(3)} |\n`);
+    }
+    process.stdout.write(`\nphysical reference: holding the snapshot whole takes >= its size, ${mib(snapshot.sizeBytes)} (ratio 1.0)\n`);
+  } finally {
+    rss.stop();
+    await agents?.stopAll();
+    agents?.cleanup();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`snapshot-scale failed: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});
