@@ -22,6 +22,7 @@ export default [
             { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:ingress', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:tools'] },
           ],

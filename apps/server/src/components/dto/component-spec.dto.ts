@@ -3,16 +3,14 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
 } from 'class-validator';
+import { COMPONENT_NAME_MAX_LENGTH, COMPONENT_NAME_PATTERN as COMPONENT_NAME, PROBE_TYPES } from '@corral/contracts';
 import type { ComponentSpec, FileSpec, InitDownload, InitStep, ProbeSpec, ProbeType, TeardownStep } from '@corral/contracts';
-
-const PROBE_TYPES: ProbeType[] = ['http', 'https', 'tcp', 'exec'];
-const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const BINARY = /^[A-Za-z0-9._-]+$/;
 const BINARY_MESSAGE = 'binary must be a plain executable name (found in the agent --bin-dir)';
 const RELATIVE_PATH = /^(?!\/)(?!.*\.\.)/;
 
 export class ProbeSpecDto implements ProbeSpec {
-  @ApiProperty({ enum: PROBE_TYPES }) @IsIn(PROBE_TYPES) type: ProbeType;
+  @ApiProperty({ enum: [...PROBE_TYPES] }) @IsIn([...PROBE_TYPES]) type: ProbeType;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(253) host?: string;
   @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(65535) port?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(1024) path?: string;
@@ -40,7 +38,7 @@ export class InitDownloadDto implements InitDownload {
 }
 
 export class InitStepDto implements InitStep {
-  @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
+  @ApiProperty() @IsString() @MaxLength(COMPONENT_NAME_MAX_LENGTH) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
   @ApiProperty() @IsString() @MaxLength(255) @Matches(BINARY, { message: BINARY_MESSAGE }) binary: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
   @ApiPropertyOptional() @IsOptional() @IsObject() env?: Record<string, string>;
@@ -57,7 +55,7 @@ export class TeardownStepDto implements TeardownStep {
 }
 
 export class ComponentSpecDto implements ComponentSpec {
-  @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
+  @ApiProperty() @IsString() @MaxLength(COMPONENT_NAME_MAX_LENGTH) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
   @ApiProperty() @IsString() @MaxLength(63) kind: string;
   @ApiProperty() @IsString() @MaxLength(255) @Matches(BINARY, { message: BINARY_MESSAGE }) binary: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
