@@ -7,6 +7,7 @@ import { ListHostsQuery } from './dto/list-hosts.query';
 import type { RegisterHostDto } from '../agent-protocol/dto/register-host.dto';
 import { RegistrationTokensService } from '../registration-tokens/registration-tokens.service';
 import { EnvironmentsService } from '../environments/environments.service';
+import { HostPoolService } from './host-pool.service';
 import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { generateSecret, hashSecret } from '../crypto/secrets';
@@ -24,6 +25,7 @@ export class HostsService {
     private readonly environments: EnvironmentsService,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
+    private readonly pools: HostPoolService,
   ) {}
 
   async register(dto: RegisterHostDto): Promise<{ hostId: string; credential: string; environmentId: string | null; pool: string | null }> {
@@ -55,7 +57,7 @@ export class HostsService {
     if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
     // a new pool host may be what an environment is waiting for
     // (best effort: the periodic sweep tries again, and the agent must not register twice)
-    if (host.pool) await this.environments.claimHostsForWaiting(host.pool).catch((err) => this.logger.warn(`pool claim after registration: ${(err as Error).message}`));
+    if (host.pool) await this.pools.claimHostsForWaiting(host.pool).catch((err) => this.logger.warn(`pool claim after registration: ${(err as Error).message}`));
     return { hostId: host.id, credential, environmentId: host.environmentId, pool: host.pool };
   }
 
@@ -138,7 +140,7 @@ export class HostsService {
       });
       if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
     }
-    await this.environments.claimHostsForWaiting();
+    await this.pools.claimHostsForWaiting();
     return changed;
   }
 }

@@ -1,12 +1,13 @@
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { DelayedError, Job, Queue } from 'bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { CORRAL_QUEUE, JobName, JobPayloads } from '../queue/jobs';
 import { CORRAL_CONFIG } from '../config/config.module';
 import type { CorralConfig } from '../config/corral-config';
 import { HostsService } from '../hosts/hosts.service';
 import { EnvironmentTeardownService } from './environment-teardown.service';
 import { EnvironmentsService } from '../environments/environments.service';
+import { EnvironmentExpiryService } from '../environments/environment-expiry.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { EtcdSnapshotService } from '../provisioning/etcd/etcd-snapshot.service';
@@ -22,7 +23,6 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
 
   constructor(
     @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
-    @InjectQueue(CORRAL_QUEUE) private readonly queue: Queue,
     private readonly hosts: HostsService,
     private readonly environments: EnvironmentsService,
     private readonly provisioning: ProvisioningService,
@@ -30,12 +30,14 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly jobs: JobsQueue,
     private readonly snapshots: EtcdSnapshotService,
     private readonly monitoring: MonitoringService,
+    private readonly expiry: EnvironmentExpiryService,
   ) {
     super();
   }
 
+  /** At worker start: environments whose expiry passed while no worker ran are deleted, the others get their expire job back. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
+    await this.expiry.sweep({ rescheduleFuture: true });
   }
 
   /** Lets running jobs finish while the connections they use are still open (those close at application shutdown). */
@@ -53,7 +55,6 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
   private async run(job: Job, token?: string): Promise<void> {
     const name = job.name as JobName;
     switch (name) {
-      case 'provision':
       case 'reconcile':
         // reports arriving while this job runs coalesce into it (same job id), so look again until settled
         if (!(await this.provisioning.reconcile((job.data as JobPayloads['reconcile']).environmentId))) return this.again(job, token, RESYNC_MS);
@@ -71,6 +72,9 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
         return;
       case 'monitor-tick':
         await this.monitoring.tick();
+        return;
+      case 'expiry-sweep':
+        await this.expiry.sweep({ rescheduleFuture: false });
         return;
       default:
         this.logger.warn(`unknown job ${job.name} dropped`);
