@@ -85,7 +85,7 @@ export class SnapshotStore {
       `DELETE FROM etcd_snapshots WHERE id IN (
          SELECT id FROM etcd_snapshots WHERE environment_id = $1 AND trigger = 'scheduled' AND state <> 'pending'
          ORDER BY created_at DESC OFFSET $2)
-       AND id NOT IN (SELECT snapshot_id FROM etcd_restores WHERE phase IN ('starting-etcd', 'loading') AND snapshot_id IS NOT NULL)
+       AND id NOT IN (SELECT snapshot_id FROM etcd_restores WHERE phase = 'starting-etcd' AND snapshot_id IS NOT NULL)
        RETURNING id`,
       [environmentId, keep],
     );
