@@ -1,10 +1,10 @@
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { EventsService } from '../src/events/events.service';
-import { apiClient } from './support/api-client';
-import { REDIS_URL, TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
-import { openEventStream } from './support/sse-client';
-import { requestFingerprint } from '../src/idempotency/request-fingerprint';
+import { EventsService } from '../../src/events/events.service';
+import { apiClient } from '../support/api-client';
+import { REDIS_URL, TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
+import { openEventStream } from '../support/sse-client';
+import { requestFingerprint } from '../../src/idempotency/request-fingerprint';
 
 jest.setTimeout(60_000);
 

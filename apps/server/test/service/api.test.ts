@@ -1,5 +1,5 @@
-import { apiClient } from './support/api-client';
-import { TestServer, eventually, startTestServer } from './support/test-server';
+import { apiClient } from '../support/api-client';
+import { TestServer, eventually, startTestServer } from '../support/test-server';
 
 describe('management API against real PostgreSQL and Redis', () => {
   let server: TestServer;

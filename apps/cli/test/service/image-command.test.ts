@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BenchServer, startBenchServer } from '@corral/bench';
-import { runCli } from '../src/cli';
-import type { CliIo } from '../src/cli-context';
+import { runCli } from '../../src/cli';
+import type { CliIo } from '../../src/cli-context';
 
 jest.setTimeout(120_000);
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { apiClient } from './support/api-client';
-import { TestServer, isolatedConfig, startTestServer } from './support/test-server';
-import { SnapshotStore } from '../src/snapshots/snapshot-store.service';
+import { apiClient } from '../support/api-client';
+import { TestServer, isolatedConfig, startTestServer } from '../support/test-server';
+import { SnapshotStore } from '../../src/snapshots/snapshot-store.service';
 
 /**
  * Downloading and deleting stored etcd snapshots against the real PostgreSQL. The snapshot

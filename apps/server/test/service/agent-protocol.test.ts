@@ -1,5 +1,5 @@
-import { apiClient } from './support/api-client';
-import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
+import { apiClient } from '../support/api-client';
+import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 
 const etcdLike = (name: string, port: number) => ({
   name,

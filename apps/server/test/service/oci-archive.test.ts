@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { ImageArchiveError, OciArchiveScanner, referenceProblem } from './oci-archive';
-import { LayoutOptions, layoutFiles, tar } from '../../test/support/oci-layout';
+import { ImageArchiveError, OciArchiveScanner, referenceProblem } from '../../src/images/oci-archive';
+import { LayoutOptions, layoutFiles, tar } from '../support/oci-layout';
 
 const layout = (opts: LayoutOptions = {}) => {
   const { files, manifestDigest } = layoutFiles(opts);

@@ -4,11 +4,11 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { StateDir } from '../src/state-dir/state-dir';
-import { Supervisor, type SupervisorOptions } from '../src/supervisor/supervisor';
-import { freePort, isAlive, killGroups, pidsWithCmdline, randomLoopback } from './support/processes';
-import { waitFor } from './support/wait-for';
-import { recordingSupervisor } from './support/recording-supervisor';
+import { StateDir } from '../../src/state-dir/state-dir';
+import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor';
+import { freePort, isAlive, killGroups, pidsWithCmdline, randomLoopback } from '../support/processes';
+import { waitFor } from '../support/wait-for';
+import { recordingSupervisor } from '../support/recording-supervisor';
 
 jest.setTimeout(120_000);
 

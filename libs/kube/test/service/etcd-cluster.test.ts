@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFixture, CONTROL_PLANE_KINDS, fixtureEnvironment, type Fixture } from '../testing/environment-fixture';
-import { buildComponent } from './build-host-components';
+import { buildFixture, CONTROL_PLANE_KINDS, fixtureEnvironment, type Fixture } from '../../src/testing/environment-fixture';
+import { buildComponent } from '../../src/catalog/build-host-components';
 
 // Runs the catalog's etcd specs on the real etcd 3.4 binary: a three-member cluster with mutual
 // TLS between peers and clients, each member on its own loopback address as separate hosts would be.

@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { ImageImporter } from '../src/images/image-importer';
-import { IMAGE_MARKER_DIR } from '../src/images/image-markers';
-import { StateDir } from '../src/state-dir/state-dir';
-import { waitFor } from './support/wait-for';
+import { ImageImporter } from '../../src/images/image-importer';
+import { IMAGE_MARKER_DIR } from '../../src/images/image-markers';
+import { StateDir } from '../../src/state-dir/state-dir';
+import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(30_000);
 

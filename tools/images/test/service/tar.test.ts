@@ -3,7 +3,7 @@ import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { cleanPath, normalizeEntries, paxRecord, TarEntry, ustarHeader, writeTar } from './tar';
+import { cleanPath, normalizeEntries, paxRecord, TarEntry, ustarHeader, writeTar } from '../../src/tar';
 
 let dir: string;
 beforeAll(() => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, buildImage, ImageSpec, MEDIA_TYPES, parseReference } from './oci';
+import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, buildImage, ImageSpec, MEDIA_TYPES, parseReference } from '../../src/oci';
 
 let dir: string;
 beforeAll(() => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runProbe, type ProbeContext } from './probe';
+import { runProbe, type ProbeContext } from '../../src/supervisor/probe';
 
 const timing = { intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 };
 const context: ProbeContext = {

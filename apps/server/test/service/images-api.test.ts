@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiClient } from './support/api-client';
-import { TestServer, dropIsolation, isolatedConfig, startTestServer } from './support/test-server';
-import { ociArchive, sha256 } from './support/oci-layout';
-import { createServer } from '../src/create-server';
+import { apiClient } from '../support/api-client';
+import { TestServer, dropIsolation, isolatedConfig, startTestServer } from '../support/test-server';
+import { ociArchive, sha256 } from '../support/oci-layout';
+import { createServer } from '../../src/create-server';
 
 /**
  * The image archive API against the real PostgreSQL and Redis: uploads (checked, idempotent,

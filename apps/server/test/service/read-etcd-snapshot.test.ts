@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EtcdClient } from '../src/provisioning/etcd/etcd-client';
-import { readEtcdSnapshot } from '../src/provisioning/etcd/read-etcd-snapshot';
+import { EtcdClient } from '../../src/provisioning/etcd/etcd-client';
+import { readEtcdSnapshot } from '../../src/provisioning/etcd/read-etcd-snapshot';
 
 // A real etcd 3.4 (plain HTTP on a random loopback address): write, overwrite and delete keys,
 // stream a snapshot through the v3 gateway, and read the keys back out of the bolt file.

@@ -2,11 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { archiveFileName, gatherInputs, readBuildManifest, writeArchives } from './build';
-import { busyboxImageSpec, pauseImageSpec, PASSWD } from './images';
-import { buildImage } from './oci';
-import { TarEntry } from './tar';
-import { BusyboxBinary, compilePause, findBusybox, MissingPrerequisiteError, parseBusyboxBanner, readElf } from './toolchain';
+import { archiveFileName, gatherInputs, readBuildManifest, writeArchives } from '../../src/build';
+import { busyboxImageSpec, pauseImageSpec, PASSWD } from '../../src/images';
+import { buildImage } from '../../src/oci';
+import { TarEntry } from '../../src/tar';
+import { BusyboxBinary, compilePause, findBusybox, MissingPrerequisiteError, parseBusyboxBanner, readElf } from '../../src/toolchain';
 
 let dir: string;
 beforeAll(() => {

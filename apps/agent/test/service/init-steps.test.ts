@@ -6,13 +6,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { AgentApiClient, HttpError } from '../src/client/agent-api-client';
-import { StateDir } from '../src/state-dir/state-dir';
-import { INIT_MARKER_DIR } from '../src/supervisor/component-runner';
-import { Supervisor, type SupervisorOptions } from '../src/supervisor/supervisor';
-import { isAlive, killGroups, pidsWithCmdline, randomLoopback } from './support/processes';
-import { waitFor } from './support/wait-for';
-import { recordingSupervisor } from './support/recording-supervisor';
+import { AgentApiClient, HttpError } from '../../src/client/agent-api-client';
+import { StateDir } from '../../src/state-dir/state-dir';
+import { INIT_MARKER_DIR } from '../../src/supervisor/component-runner';
+import { Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor';
+import { isAlive, killGroups, pidsWithCmdline, randomLoopback } from '../support/processes';
+import { waitFor } from '../support/wait-for';
+import { recordingSupervisor } from '../support/recording-supervisor';
 
 jest.setTimeout(60_000);
 
