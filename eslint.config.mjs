@@ -35,7 +35,7 @@ export default [
   },
   {
     // tests may also use the test tooling (test hosts, stand-in helpers)
-    files: ['apps/*/test/**/*.ts', 'libs/*/test/**/*.ts', 'tools/*/test/**/*.ts'],
+    files: ['apps/*/test/**/*.ts', 'libs/*/test/**/*.ts', 'tools/*/test/**/*.ts', '**/src/**/*.spec.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '@corral/bench';
+import { launchChromium } from '@corral/testing';
 import { testTlsPaths } from '@corral/test-hosts';
 import { kubeBinDir } from '@corral/kube-build';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)

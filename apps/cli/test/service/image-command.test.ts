@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BenchServer, startBenchServer } from '@corral/bench';
+import { ServerProcess, startServerProcess } from '@corral/testing';
 import { runCli } from '../../src/cli';
 import type { CliIo } from '../../src/cli-context';
 
@@ -53,12 +53,12 @@ function ociArchive(name: string, content: string): Buffer {
 
 /** `corral image import | list | delete` in-process against a real server process. */
 describe('corral image', () => {
-  let server: BenchServer;
+  let server: ServerProcess;
   let dir: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'corral-cli-image-'));
-    server = await startBenchServer({ CORRAL_ROLE: 'api' });
+    server = await startServerProcess({ CORRAL_ROLE: 'api' });
   });
   afterAll(async () => {
     await server?.stop();

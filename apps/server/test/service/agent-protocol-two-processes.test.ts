@@ -1,11 +1,11 @@
 import type { DesiredState } from '@corral/contracts';
-import { BenchServer, startBenchServer } from '@corral/bench';
+import { ServerProcess, startServerProcess } from '@corral/testing';
 
 jest.setTimeout(120_000);
 
 describe('long-polls across two server processes (Redis pub/sub)', () => {
-  let a: BenchServer;
-  let b: BenchServer;
+  let a: ServerProcess;
+  let b: ServerProcess;
 
   afterAll(async () => {
     await b?.stop({ keepData: true });
@@ -13,8 +13,8 @@ describe('long-polls across two server processes (Redis pub/sub)', () => {
   });
 
   it('a change written through process A wakes a poll waiting on process B at once', async () => {
-    a = await startBenchServer();
-    b = await startBenchServer(a.deployment);
+    a = await startServerProcess();
+    b = await startServerProcess(a.deployment);
     const token = (await a.request('POST', '/v1/pools/replicas/registration-tokens', {})).body.token;
     const reg = await fetch(`${a.url}/v1/agent/register`, {
       method: 'POST',

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildStandIns, ControlPlane, httpsRequest, startControlPlane } from '../support/control-plane';
-import { BIN_DIR, freePort, startProcess, stopAll, waitFor } from '../support/processes';
+import { buildStandIns, ControlPlane, httpsRequest, startControlPlane, BIN_DIR, freePort, startProcess, stopAll, waitFor } from '@corral/testing';
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -2,9 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdGatewayClient, WatchEvent } from '../../src/apiserver/etcd-gateway-client';
-import { httpsRequest } from '../support/control-plane';
-import { createTestPki } from '../support/pki';
-import { EtcdInstance, startEtcd, stopAll, waitFor } from '../support/processes';
+import { httpsRequest, createTestPki, EtcdInstance, startEtcd, stopAll, waitFor } from '@corral/testing';
 
 jest.setTimeout(60_000);
 

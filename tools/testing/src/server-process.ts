@@ -1,12 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { REPO, ensureTestTls, trustTestCa } from '@corral/test-hosts';
 import { deleteRedisPrefix } from './redis-prefix';
+import { freePort } from '@corral/test-hosts';
 
-export interface BenchServer {
+export interface ServerProcess {
   /** https://127.0.0.1:<port>, for the bench itself (this process trusts the server's CA) */
   url: string;
   port: number;
@@ -27,22 +27,11 @@ export interface BenchServer {
   stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /**
  * The real server (dist build) as its own process, on a throwaway PostgreSQL schema and Redis
  * prefix, so a bench measures the product as deployed and leaves nothing behind.
  */
-export async function startBenchServer(env: Record<string, string> = {}): Promise<BenchServer> {
+export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const id = randomBytes(4).toString('hex');
   // a second replica of the same deployment passes the first one's schema, prefix and keys
@@ -142,15 +131,4 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       await deleteRedisPrefix(serverEnv.REDIS_URL, serverEnv.CORRAL_REDIS_PREFIX);
     },
   };
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { createTestPki, TestPki } from './pki';
-import { BIN_DIR, EtcdInstance, freePort, Managed, REPO_ROOT, startEtcd, startProcess, waitFor } from './processes';
+import { freePort } from '@corral/test-hosts';
+import { BIN_DIR, EtcdInstance, Managed, REPO_ROOT, startEtcd, startProcess, waitFor } from './processes';
 
 export interface HttpResult {
   status: number;

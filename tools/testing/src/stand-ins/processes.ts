@@ -1,24 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { eventually, freePort, REPO } from '@corral/test-hosts';
 
-// also when compiled into dist/ (the ingress bench runs this harness from there)
-export const REPO_ROOT = join(__dirname, '..', '..', '..', '..').replace(/\/dist$/, '');
+export const REPO_ROOT = REPO;
 export const BIN_DIR = join(REPO_ROOT, 'tools', 'kube-stand-ins', 'bin');
 export const NODE = join(REPO_ROOT, 'node_modules', '.bin', 'node');
-
-/** A port that was free a moment ago on the given address. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface Managed {
   proc: ChildProcess;
@@ -67,19 +54,9 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((m) => m.stop()));
 }
 
-/** Polls until fn returns true (bounded by timeoutMs). */
+/** Polls until fn returns true (eventually, with the stand-in tests' argument order). */
 export async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 20_000, intervalMs = 200): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await fn()) return;
-    } catch (e) {
-      lastError = e;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
+  await eventually(fn, { what, timeoutMs, intervalMs });
 }
 
 export interface EtcdInstance {
