@@ -7,3 +7,5 @@ export * from './chromium';
 export * from './stand-ins/processes';
 export * from './stand-ins/control-plane';
 export * from './stand-ins/pki';
+export * from './api-client';
+export * from './environments';

@@ -1,4 +1,4 @@
-import { apiClient } from '../support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 
 const etcdLike = (name: string, port: number) => ({

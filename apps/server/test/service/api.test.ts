@@ -1,4 +1,4 @@
-import { apiClient } from '../support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, startTestServer } from '../support/test-server';
 
 describe('management API against real PostgreSQL and Redis', () => {

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { EventsService } from '../../src/events/events.service';
-import { apiClient } from '../support/api-client';
+import { apiClient } from '@corral/testing';
 import { REDIS_URL, TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 import { openEventStream } from '../support/sse-client';
 import { requestFingerprint } from '../../src/idempotency/request-fingerprint';

@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { STATUS_CODES, validateHeaderValue } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:tls';
-import { apiClient } from '../support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, isolatedConfig, startTestServer } from '../support/test-server';
 
 // CORRAL_FUZZ_SEED / CORRAL_FUZZ_RUNS explore further; the suite's own run is fixed

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiClient } from '../support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, dropIsolation, isolatedConfig, startTestServer } from '../support/test-server';
 import { ociArchive, sha256 } from '../support/oci-layout';
 import { createServer } from '../../src/create-server';

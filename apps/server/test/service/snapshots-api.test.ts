@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { apiClient } from '../support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, isolatedConfig, startTestServer } from '../support/test-server';
 import { SnapshotStore } from '../../src/snapshots/snapshot-store.service';
 
