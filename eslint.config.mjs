@@ -22,6 +22,7 @@ export default [
             { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:agent', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:ingress', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:tools'] },
           ],
@@ -34,7 +35,7 @@ export default [
   },
   {
     // tests may also use the test tooling (test hosts, stand-in helpers)
-    files: ['apps/*/test/**/*.ts', 'tools/*/test/**/*.ts'],
+    files: ['apps/*/test/**/*.ts', 'libs/*/test/**/*.ts', 'tools/*/test/**/*.ts', '**/src/**/*.spec.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

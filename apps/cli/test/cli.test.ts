@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { BenchServer, startBenchServer } from '@corral/bench';
+import { ServerProcess, startServerProcess } from '@corral/testing';
 import { REPO, binDirWithBroken, startLoopbackAgents, testTlsPaths } from '@corral/test-hosts';
 
 const execFileAsync = promisify(execFile);
@@ -24,7 +24,7 @@ interface Run {
  * (for exit 1) and two healthy ones.
  */
 describe('corral CLI against a running server', () => {
-  let server: BenchServer;
+  let server: ServerProcess;
   let agents: ReturnType<typeof startLoopbackAgents>;
   let home: string;
 
@@ -56,7 +56,7 @@ describe('corral CLI against a running server', () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'corral-cli-home-'));
-    server = await startBenchServer();
+    server = await startServerProcess();
     const token = (await server.request('POST', '/v1/pools/ci/registration-tokens', { maxUses: 3 })).body.token;
     const broken = binDirWithBroken(join(home, 'broken-bin'), 'kube-scheduler', ['E0101 flag provided but not defined: -bogus-scheduler-flag', 'Usage of kube-scheduler:']);
     agents = startLoopbackAgents(3, {

@@ -8,10 +8,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the stand-ins harness
-import { startControlPlane, type ControlPlane } from '../../../tools/kube-stand-ins/test/support/control-plane';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the stand-ins harness
-import { BIN_DIR, freePort, startProcess, stopAll, waitFor } from '../../../tools/kube-stand-ins/test/support/processes';
+import { startControlPlane, type ControlPlane, BIN_DIR, freePort, startProcess, stopAll, waitFor } from '@corral/testing';
 
 jest.setTimeout(120_000);
 

@@ -5,10 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // The kube-stand-ins test harness (etcd + kube-apiserver stand-in with a test PKI, processes in
 // their own groups), reused rather than copied; it has no alias of its own, so a relative import.
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the stand-ins harness
-import { startControlPlane, type ControlPlane } from '../../../tools/kube-stand-ins/test/support/control-plane';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the stand-ins harness
-import { BIN_DIR, freePort, startProcess, stopAll, waitFor, type Managed } from '../../../tools/kube-stand-ins/test/support/processes';
+import { startControlPlane, type ControlPlane, BIN_DIR, freePort, startProcess, stopAll, waitFor, type Managed } from '@corral/testing';
 
 jest.setTimeout(120_000);
 

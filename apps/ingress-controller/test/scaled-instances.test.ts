@@ -3,10 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the stand-ins harness
-import { startControlPlane, type ControlPlane } from '../../../tools/kube-stand-ins/test/support/control-plane';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the stand-ins harness
-import { BIN_DIR, freePort, startProcess, stopAll, waitFor, type Managed } from '../../../tools/kube-stand-ins/test/support/processes';
+import { startControlPlane, type ControlPlane, BIN_DIR, freePort, startProcess, stopAll, waitFor, type Managed } from '@corral/testing';
 
 jest.setTimeout(180_000);
 

@@ -6,6 +6,7 @@ import { FakeSystem } from '../test/fake-system';
 import { parsePodNetworkFlags } from './config/pod-network-flags';
 import { CHAIN } from './firewall/pod-network-rules';
 import { PodNetwork } from './pod-network';
+import { eventually as pollUntil } from '@corral/testing';
 
 describe('PodNetwork', () => {
   let sys: FakeSystem;
@@ -102,9 +103,5 @@ describe('PodNetwork', () => {
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await pollUntil(condition, { what: 'condition', timeoutMs, intervalMs: 20 });
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { HostHarness, type HostProcess, type TestHost } from '@corral/test-hosts';
+import { untilDefined } from '@corral/testing';
 
 /**
  * Two worker hosts (network namespaces on the harness bridge), each with a CNI-style bridge cni0
@@ -64,18 +65,7 @@ async function must(argv: string[]): Promise<string> {
 }
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 400)) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
+  return untilDefined(fn, { what, timeoutMs, intervalMs: 100 });
 }
 
 interface Worker {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
-import { apiClient } from './support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { STAND_IN_BIN } from './support/local-agents';
 

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { processesUnder, startLoopbackAgents } from '@corral/test-hosts';
-import { apiClient } from './support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, startTestServer } from './support/test-server';
 
 jest.setTimeout(420_000);

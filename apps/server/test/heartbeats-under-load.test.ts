@@ -1,4 +1,4 @@
-import { apiClient } from './support/api-client';
+import { apiClient } from '@corral/testing';
 import { openEventStream } from './support/sse-client';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 

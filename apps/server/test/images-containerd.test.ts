@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { containerdSocket } from '@corral/kube';
 import { kubeBinDir } from '@corral/kube-build';
 import { killProcessesUnder, REPO, testTlsPaths } from '@corral/test-hosts';
-import { apiClient } from './support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 
 jest.setTimeout(240_000);

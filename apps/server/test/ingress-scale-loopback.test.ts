@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiClient } from './support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { startLocalAgents } from './support/local-agents';
 import { runKubectl } from './support/kubectl';

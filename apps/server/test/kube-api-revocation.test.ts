@@ -1,5 +1,5 @@
 import { request as httpsRequest } from 'node:https';
-import { apiClient } from './support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, startTestServer } from './support/test-server';
 import { startLocalAgents } from './support/local-agents';
 

@@ -1,5 +1,5 @@
 import { COMPONENT_KINDS } from '@corral/contracts';
-import { apiClient } from './support/api-client';
+import { apiClient, createActiveEnvironment } from '@corral/testing';
 import { TestServer, eventually, startTestServer } from './support/test-server';
 import { startLocalAgents } from './support/local-agents';
 
@@ -30,10 +30,7 @@ describe('kill -9 of every component kind (one loopback host, real etcd, stand-i
     server.sql<{ reason: string; message: string; component: string | null; type: string }>('SELECT reason, message, component, type FROM events WHERE id > $1 ORDER BY id', [id]);
 
   it('each kill degrades the environment with the reason and last log lines, then it returns to active', async () => {
-    await admin.post('/v1/environments', { name: 'crash', etcd: { members: 1 } });
-    const token = (await admin.post('/v1/environments/crash/registration-tokens', { maxUses: 1 })).body.token;
-    agents = startLocalAgents(1, { server: server.url, token });
-    await eventually(async () => (await admin.get('/v1/environments/crash')).body.state === 'active', { timeoutMs: 120_000, intervalMs: 500, what: 'environment active' });
+    await createActiveEnvironment(admin, { name: 'crash', startAgents: (token) => (agents = startLocalAgents(1, { server: server.url, token })) });
     const hostId = (await admin.get('/v1/hosts?environment=crash')).body.items[0].id as string;
 
     const recoveries: Record<string, number> = {};

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { BenchServer, freePort, startBenchServer } from '@corral/bench';
+import { ServerProcess, freePort, startServerProcess, apiClient } from '@corral/testing';
 import { HostHarness, agentArgv } from '@corral/test-hosts';
 import { SecretBox, environmentContext } from '../src/crypto/secret-box';
 import { EtcdClient } from '../src/provisioning/etcd/etcd-client';
 import type { EnvironmentSecrets } from '../src/provisioning/environment-secrets';
-import { apiClient } from './support/api-client';
 import { DATABASE_URL, eventually } from './support/test-server';
 import { STAND_IN_BIN } from './support/local-agents';
 import { runningComponents, totals, waitForState } from './support/monitoring-cluster';
@@ -69,14 +68,14 @@ class OwnRedis {
 describe('lost-host recovery through a server SIGKILL and Redis restarts', () => {
   let harness: HostHarness;
   let redis: OwnRedis;
-  let server: BenchServer;
+  let server: ServerProcess;
   let db: Client;
 
   beforeAll(async () => {
     redis = new OwnRedis(await freePort());
     await redis.start();
     harness = await HostHarness.create({ count: 4 });
-    server = await startBenchServer({
+    server = await startServerProcess({
       REDIS_URL: redis.url,
       CORRAL_BIND_ADDRESS: '0.0.0.0',
       CORRAL_HOST_DISCONNECTED_AFTER: '3s',

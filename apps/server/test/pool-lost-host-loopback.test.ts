@@ -1,5 +1,5 @@
 import { processesUnder, startLoopbackAgents } from '@corral/test-hosts';
-import { apiClient } from './support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 
 jest.setTimeout(300_000);

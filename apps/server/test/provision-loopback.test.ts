@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { apiClient } from './support/api-client';
+import { apiClient, createActiveEnvironment } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { processesUnder, startLocalAgents } from './support/local-agents';
 import { runKubectl } from './support/kubectl';
@@ -24,17 +24,15 @@ describe('provisioning a 3-host environment with real etcd and the Kubernetes st
 
   it('reaches active; kubectl and client-node work with the downloaded kubeconfig; deleting leaves nothing behind', async () => {
     const admin = apiClient(server.url, server.adminKey);
-    const env = (await admin.post('/v1/environments', { name: 'e2e', etcd: { members: 3 } })).body;
-    const token = (await admin.post('/v1/environments/e2e/registration-tokens', { maxUses: 3 })).body.token;
-    agents = startLocalAgents(3, { server: server.url, token });
-
-    try {
-      await eventually(async () => (await admin.get('/v1/environments/e2e')).body.state === 'active', { timeoutMs: 120_000, intervalMs: 500, what: 'environment e2e to be active' });
-    } catch (err) {
-      const view = (await admin.get('/v1/environments/e2e')).body;
-      const hosts = await Promise.all((await admin.get('/v1/hosts?environment=e2e')).body.items.map(async (h: any) => (await admin.get(`/v1/hosts/${h.id}`)).body));
-      throw new Error(`${(err as Error).message}\n${JSON.stringify(view.conditions, null, 1)}\n${JSON.stringify(hosts.map((h) => h.components.map((c: any) => [h.hostname, c.name, c.observed?.phase, c.observed?.message, c.observed?.lastLogLines?.slice(-3)])), null, 1)}`);
-    }
+    const env = await createActiveEnvironment(admin, {
+      name: 'e2e',
+      etcdMembers: 3,
+      startAgents: (token) => (agents = startLocalAgents(3, { server: server.url, token })),
+      diagnose: async () => {
+        const hosts = await Promise.all((await admin.get('/v1/hosts?environment=e2e')).body.items.map(async (h: any) => (await admin.get(`/v1/hosts/${h.id}`)).body));
+        return JSON.stringify(hosts.map((h) => h.components.map((c: any) => [h.hostname, c.name, c.observed?.phase, c.observed?.message, c.observed?.lastLogLines?.slice(-3)])), null, 1);
+      },
+    });
 
     const view = (await admin.get('/v1/environments/e2e')).body;
     expect(view.conditions).toEqual(expect.arrayContaining([

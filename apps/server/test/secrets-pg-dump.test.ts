@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { apiClient } from './support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { dumpEncodings as forms, pgDumpSchema } from './support/pg-dump';
 import { startLocalAgents } from './support/local-agents';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { startBenchServer, BenchServer } from '@corral/bench';
+import { startServerProcess, ServerProcess } from '@corral/testing';
 import { startLoopbackAgents } from '@corral/test-hosts';
 import { eventually } from './support/test-server';
 
@@ -17,7 +17,7 @@ function componentProcesses(stateDir: string, address: string): string[] {
 }
 
 describe('a server SIGKILLed during provisioning (issue 4)', () => {
-  let server: BenchServer;
+  let server: ServerProcess;
   let agents: ReturnType<typeof startLoopbackAgents>;
 
   afterAll(async () => {
@@ -27,7 +27,7 @@ describe('a server SIGKILLed during provisioning (issue 4)', () => {
   });
 
   it('still ends active after a restart, with no duplicate component', async () => {
-    server = await startBenchServer();
+    server = await startServerProcess();
     await server.request('POST', '/v1/environments', { name: 'crash', etcd: { members: 3 } });
     const token = (await server.request('POST', '/v1/environments/crash/registration-tokens', { maxUses: 3 })).body.token;
     agents = startLoopbackAgents(3, { server: server.url, token });

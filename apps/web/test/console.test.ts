@@ -4,15 +4,12 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '@corral/bench';
-import { testTlsPaths } from '@corral/test-hosts';
+import { launchChromium } from '@corral/testing';
+import { startLoopbackAgents as startLocalAgents, testTlsPaths } from '@corral/test-hosts';
 import { kubeBinDir } from '@corral/kube-build';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)
-import { apiClient } from '../../server/test/support/api-client';
+import { apiClient } from '@corral/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../../server/test/support/test-server';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)
-import { startLocalAgents } from '../../server/test/support/local-agents';
 import { accessibilityViolations, assertConsoleBuilt, overflowing, recordTexts, screenshot } from './support/console-page';
 
 jest.setTimeout(300_000);

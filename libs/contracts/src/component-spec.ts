@@ -1,3 +1,5 @@
+import type { ProbeType } from './component-rules';
+
 /**
  * What the server asks a host to run. Paths, arguments, environment values and probe
  * fields may hold placeholders the agent expands on its host:
@@ -21,7 +23,6 @@ export const COMPONENT_KINDS = [
 ] as const;
 export type ComponentKind = (typeof COMPONENT_KINDS)[number];
 
-export type ProbeType = 'http' | 'https' | 'tcp' | 'exec';
 
 export interface ProbeSpec {
   type: ProbeType;

@@ -1,4 +1,5 @@
 export * from './component-spec';
+export * from './component-rules';
 export * from './agent-protocol';
 export * from './management-api';
 export * from './placeholders';

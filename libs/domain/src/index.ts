@@ -13,6 +13,7 @@ export * from './conditions/conditions';
 export * from './planner';
 export * from './status/derive-environment-status';
 export * from './status/derive-component-conditions';
+export * from './reconcile/component-key';
 export * from './rollout/plan-rollout';
 export * from './ipam/cidr';
 export * from './ipam/allocate-node-cidrs';

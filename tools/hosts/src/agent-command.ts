@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TestHost } from './test-host';
 import { testTlsPaths } from './test-tls';
+import { repoRoot } from './repo-root';
 
 export interface AgentArgvOptions {
   /** server URL as hosts reach it, e.g. `https://${harness.serverAddress}:8443` */
@@ -44,12 +44,3 @@ export function serverTrustArgs(server: string, caFile?: string): string[] {
   return server.startsWith('https://') ? ['--ca-file', caFile ?? testTlsPaths().caFile] : [];
 }
 
-/** The nearest directory above this file with an nx.json: works from src/ and from dist/. */
-function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (fs.existsSync(path.join(dir, 'nx.json'))) return dir;
-    dir = path.dirname(dir);
-  }
-  throw new Error('agentArgv: repository root not found; pass agentMain');
-}

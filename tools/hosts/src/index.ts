@@ -16,3 +16,5 @@ export type { LocalAgent } from './loopback-agents';
 export { TEST_TLS_DIR, testTlsPaths, trustTestCa } from './test-tls';
 export { ensureTestTls } from './test-tls-create';
 export type { TestTlsPaths } from './test-tls';
+export { eventually, untilDefined, type EventuallyOptions } from './eventually';
+export { freePort } from './free-port';

@@ -3,9 +3,10 @@ import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverTrustArgs } from './agent-command';
+import { repoRoot } from './repo-root';
 
 /** The repository root: works from src/ (ts-jest, swc) and from dist/. */
-export const REPO = findRepoRoot();
+export const REPO = repoRoot();
 export const STAND_IN_BIN = join(REPO, 'tools/kube-stand-ins/bin');
 
 export interface LocalAgent {
@@ -104,14 +105,3 @@ export function processesUnder(dir: string): string[] {
     .filter((line) => line.includes(dir) && !line.includes('ps -eo'));
 }
 
-function findRepoRoot(): string {
-  const { existsSync } = require('node:fs') as typeof import('node:fs');
-  const { dirname } = require('node:path') as typeof import('node:path');
-  let dir = __dirname;
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'nx.json'))) return dir;
-    dir = dirname(dir);
-  }
-  // not inside the repository (a copy compiled elsewhere): the layout tools/hosts/src is the best guess
-  return join(__dirname, '../../..');
-}

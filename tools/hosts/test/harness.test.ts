@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { HostHarness, HostProcess, nodeEvalArgv } from '../src';
 import { compileHarness } from './compile-harness';
+import { untilDefined } from '../src/eventually';
 
 // Runs inside a namespace: connect, say ping, print the first reply or the failure.
 const PROBE = `
@@ -37,13 +38,7 @@ function alive(pid: number): boolean {
 }
 
 async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
+  return untilDefined(fn, { what, timeoutMs, intervalMs: 25 });
 }
 
 describe('HostHarness', () => {

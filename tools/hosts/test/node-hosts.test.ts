@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { HostHarness, HostProcess, NODE_PRIVATE_DIRS, nodeEvalArgv } from '../src';
 import { compileHarness } from './compile-harness';
+import { untilDefined } from '../src/eventually';
 
 // Node hosts with a real runc container in them. Needs root, cgroup v1, and Debian's
 // `apt-get install -y runc busybox-static` (a static busybox is the container's whole rootfs).
@@ -123,13 +124,7 @@ function otherRunsUseMountpoints(exceptId: string): boolean {
 }
 
 async function eventually<T>(what: string, fn: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 20; ; delay = Math.min(delay * 2, 250)) {
-    const v = fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
+  return untilDefined(fn, { what, timeoutMs, intervalMs: 25 });
 }
 
 describeIf('node hosts', () => {

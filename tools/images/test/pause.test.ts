@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compilePause } from '../src/toolchain';
+import { untilDefined } from '@corral/testing';
 
 let dir: string;
 let pause: string;
@@ -55,14 +56,8 @@ function childrenOf(ppid: number): { pid: number; comm: string; state: string }[
   return out;
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
+async function waitFor<T>(what: string, fn: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  return untilDefined(fn, { what, timeoutMs, intervalMs: 50 });
 }
 
 it('is a static binary that prints its version with -v', () => {

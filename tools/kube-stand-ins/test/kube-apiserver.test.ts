@@ -5,29 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
-import { createTestPki, TestPki } from './support/pki';
-import { BIN_DIR, EtcdInstance, freePort, Managed, REPO_ROOT, startEtcd, startProcess, stopAll, waitFor } from './support/processes';
+import { createTestPki, TestPki, BIN_DIR, EtcdInstance, freePort, Managed, REPO_ROOT, startEtcd, startProcess, stopAll, waitFor, httpsRequest as httpsGet } from '@corral/testing';
 
 const run = promisify(execFile);
 
-interface HttpResult {
-  status: number;
-  body: string;
-}
-
-function httpsGet(url: string, tls: { ca?: string; cert?: string; key?: string }, method = 'GET', body?: unknown): Promise<HttpResult> {
-  const load = (p?: string) => (p ? readFileSync(p) : undefined);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca: load(tls.ca), cert: load(tls.cert), key: load(tls.key), timeout: 5000, headers: body ? { 'Content-Type': 'application/json' } : {} }, (res) => {
-      let data = '';
-      res.on('data', (c) => (data += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
-}
 
 jest.setTimeout(90_000);
 

@@ -4,8 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { buildStandIns, ControlPlane, httpsRequest, startControlPlane } from './support/control-plane';
-import { BIN_DIR, freePort, Managed, startProcess, stopAll, waitFor } from './support/processes';
+import { buildStandIns, ControlPlane, httpsRequest, startControlPlane, BIN_DIR, freePort, Managed, startProcess, stopAll, waitFor } from '@corral/testing';
 
 const run = promisify(execFile);
 

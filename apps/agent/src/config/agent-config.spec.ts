@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { validateLabelKey } from '@corral/domain';
 import { ConfigError, HelpRequested, parseAgentConfig, parseDuration, parseLabels } from './agent-config';
 
 const base = { defaultHostname: () => 'Node-A', defaultAddress: () => '10.1.2.3' };
@@ -75,7 +77,7 @@ describe('parseAgentConfig', () => {
     [['--server', 'https://s', '--address', 'not-an-ip'], /--address: "not-an-ip" is not an IP address/],
     [['--server', 'https://s', '--hostname', 'bad_name'], /--hostname: "bad_name"/],
     [['--server', 'https://s', '--roles', 'etcd,master'], /--roles: "master" is not one of/],
-    [['--server', 'https://s', '--labels', 'novalue'], /--labels: "novalue" is not key=value/],
+    [['--server', 'https://s', '--labels', 'novalue'], /--labels: .*"novalue" is missing '='/],
     [['--server', 'https://s', '--heartbeat-interval', 'soon'], /--heartbeat-interval: "soon" is not a duration/],
     [['--server', 'https://s', '--token'], /option '--token <token>' argument missing/],
     [['--server', 'https://s', 'extra'], /too many arguments/],
@@ -116,7 +118,31 @@ describe('parseLabels', () => {
   it('rejects invalid keys and values and duplicates', () => {
     expect(() => parseLabels('-a=b')).toThrow(/label key/);
     expect(() => parseLabels('a=b c')).toThrow(/label value/);
-    expect(() => parseLabels('a=1,a=2')).toThrow(/given twice/);
+    expect(() => parseLabels('a=1,a=2')).toThrow(/duplicate key/);
     expect(parseLabels('empty=')).toEqual({ empty: '' });
+  });
+});
+
+describe('--labels follows the one label rule (libs/domain, which the server and the CLI use)', () => {
+  const keys = fc.oneof(
+    fc.stringMatching(/^[-a-zA-Z0-9_./]{0,80}$/),
+    fc.constantFrom('example.com/tier', 'a/b/c', 'example.com/a/b', '/x', 'x/', 'kubernetes.io/os', `${'a'.repeat(63)}.com/z`),
+  );
+  it('accepts and refuses the same keys as validateLabelKey', () => {
+    fc.assert(
+      fc.property(keys, (key) => {
+        let agent: boolean;
+        try {
+          agent = Object.keys(parseLabels(`${key}=v`)).length === 1;
+        } catch {
+          agent = false;
+        }
+        return agent === (validateLabelKey(key) === null);
+      }),
+    );
+  });
+  it('splits a key on its first slash: the prefix, a DNS subdomain, has none', () => {
+    expect(() => parseLabels('example.com/a/b=v')).toThrow(/--labels/);
+    expect(validateLabelKey('example.com/a/b')).not.toBeNull();
   });
 });

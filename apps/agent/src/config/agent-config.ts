@@ -1,5 +1,5 @@
 import { HOST_ROLES, type HostRole } from '@corral/contracts';
-import { normalizeSha256Fingerprint, serverUrlProblem } from '@corral/domain';
+import { normalizeSha256Fingerprint, parseLabels as parseLabelList, serverUrlProblem } from '@corral/domain';
 import { Command, CommanderError, Option } from 'commander';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,8 +39,6 @@ export interface ConfigSources {
 }
 
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)$/;
-const LABEL_VALUE = /^(([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?)$/;
 
 const ENV_VARS: Record<string, string> = {
   server: 'CORRAL_SERVER',
@@ -181,25 +179,14 @@ function parseServer(value: string | undefined): URL {
   return url;
 }
 
+/** `--labels k=v,k2=v2`: the same label syntax as the server and the CLI (libs/domain parseLabels). */
 export function parseLabels(value: string | undefined): Record<string, string> {
-  const labels: Record<string, string> = {};
-  if (!value || value.trim() === '') return labels;
-  for (const pair of value.split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new ConfigError(`--labels: ${JSON.stringify(pair)} is not key=value`);
-    const key = pair.slice(0, eq).trim();
-    const val = pair.slice(eq + 1).trim();
-    const slash = key.lastIndexOf('/');
-    const name = slash >= 0 ? key.slice(slash + 1) : key;
-    const prefix = slash >= 0 ? key.slice(0, slash) : null;
-    if (!LABEL_NAME.test(name) || (prefix !== null && !DNS_SUBDOMAIN.test(prefix))) {
-      throw new ConfigError(`--labels: ${JSON.stringify(key)} is not a valid label key`);
-    }
-    if (!LABEL_VALUE.test(val)) throw new ConfigError(`--labels: ${JSON.stringify(val)} is not a valid label value for ${key}`);
-    if (key in labels) throw new ConfigError(`--labels: ${key} given twice`);
-    labels[key] = val;
+  if (!value) return {};
+  try {
+    return parseLabelList(value);
+  } catch (err) {
+    throw new ConfigError(`--labels: ${(err as Error).message}`);
   }
-  return labels;
 }
 
 export function parseRoles(value: string | undefined): HostRole[] {

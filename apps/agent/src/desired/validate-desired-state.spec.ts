@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { isComponentName, isProbeType, PROBE_TYPES } from '@corral/contracts';
 import { validateDesiredState } from './validate-desired-state';
 
 const good = () => ({
@@ -59,5 +61,26 @@ describe('validateDesiredState', () => {
     const d = good();
     mutate(d);
     expect(() => validateDesiredState(d)).toThrow(message);
+  });
+});
+
+describe('the agent takes exactly the component names and probe types of the shared rule (as the server does)', () => {
+  const verdict = (mutate: (d: any) => void) => {
+    const d = good() as any;
+    mutate(d);
+    try {
+      validateDesiredState(d);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const names = fc.oneof(fc.stringMatching(/^[-a-z0-9.A-Z_/]{0,70}$/), fc.constantFrom('a.b', 'x'.repeat(63), 'x'.repeat(64), '-a', 'a-', 'kube-apiserver'));
+
+  it('component names', () => {
+    fc.assert(fc.property(names, (name) => verdict((d) => (d.components[0].name = name)) === isComponentName(name)));
+  });
+  it('probe types', () => {
+    for (const type of [...PROBE_TYPES, 'grpc', '', 'HTTP']) expect(verdict((d) => (d.components[0].spec.probe = { ...d.components[0].spec.probe, type, command: ['true'] }))).toBe(isProbeType(type));
   });
 });

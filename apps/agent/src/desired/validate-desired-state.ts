@@ -1,7 +1,4 @@
-import { envProblem, probeCommandProblem, type DesiredState } from '@corral/contracts';
-
-const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
-const PROBE_TYPES = ['http', 'https', 'tcp', 'exec'];
+import { envProblem, isComponentName, isProbeType, probeCommandProblem, PROBE_TYPES, type DesiredState } from '@corral/contracts';
 /** goes into a URL path: /v1/agent/images/<id>/data */
 const IMAGE_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** a reference ctr accepts as one argument: printable, no spaces */
@@ -19,7 +16,7 @@ export function validateDesiredState(value: unknown): DesiredState {
   d.components.forEach((c, i) => {
     const at = `components[${i}]`;
     if (!isObject(c)) throw new Error(`${at} is not an object`);
-    if (typeof c.name !== 'string' || !COMPONENT_NAME.test(c.name)) throw new Error(`${at}.name ${JSON.stringify(c.name)} is not a valid component name`);
+    if (!isComponentName(c.name)) throw new Error(`${at}.name ${JSON.stringify(c.name)} is not a valid component name`);
     if (names.has(c.name)) throw new Error(`${at}.name ${c.name} appears twice`);
     names.add(c.name);
     if (typeof c.specHash !== 'string' || c.specHash === '') throw new Error(`${at}.specHash must be a non-empty string`);
@@ -57,7 +54,7 @@ export function validateDesiredState(value: unknown): DesiredState {
     }
     const p = s.probe;
     if (p !== undefined) {
-      if (!isObject(p) || !PROBE_TYPES.includes(p.type)) throw new Error(`${at}.spec.probe.type must be one of ${PROBE_TYPES.join(', ')}`);
+      if (!isObject(p) || !isProbeType(p.type)) throw new Error(`${at}.spec.probe.type must be one of ${PROBE_TYPES.join(', ')}`);
       for (const k of ['intervalSeconds', 'timeoutSeconds', 'failureThreshold'] as const) {
         if (typeof p[k] !== 'number' || !(p[k] > 0)) throw new Error(`${at}.spec.probe.${k} must be a positive number`);
       }

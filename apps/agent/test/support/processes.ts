@@ -1,5 +1,4 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import { readProcStat } from '../../src/supervisor/proc-stat';
 
 /** A random loopback address, so parallel test runs on this machine do not share ports. */
@@ -7,16 +6,7 @@ export function randomLoopback(): string {
   return `127.0.${Math.floor(Math.random() * 250) + 1}.${Math.floor(Math.random() * 250) + 2}`;
 }
 
-export async function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '@corral/testing';
 
 export function isAlive(pid: number): boolean {
   const stat = readProcStat(pid);

@@ -1,50 +1,26 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Environment } from './environment.entity';
 import { EnvironmentsService } from './environments.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
-import { CORRAL_CONFIG } from '../config/config.module';
-import type { CorralConfig } from '../config/corral-config';
-
-const BACKSTOP_EVERY_MS = 60_000;
 const BATCH = 500;
 const MAX_BATCHES = 100;
 
 /**
  * TTL beyond the delayed `expire` jobs: when a worker starts, environments whose expiry passed
  * while no server ran are deleted and the others get their expire job back (a no-op when Redis
- * still holds it); then, every minute, anything expired that a lost job missed is deleted.
+ * still holds it); the periodic `expiry-sweep` job deletes anything expired that a lost job missed.
  */
 @Injectable()
-export class EnvironmentExpiryService implements OnApplicationBootstrap, OnModuleDestroy {
+export class EnvironmentExpiryService {
   private readonly logger = new Logger(EnvironmentExpiryService.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> | null = null;
 
   constructor(
-    @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
     @InjectRepository(Environment) private readonly environments: Repository<Environment>,
     private readonly lifecycle: EnvironmentsService,
     private readonly jobs: JobsQueue,
   ) {}
-
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.config.role === 'api') return;
-    await this.sweep({ rescheduleFuture: true });
-    this.timer = setInterval(() => {
-      if (this.running) return;
-      this.running = this.sweep({ rescheduleFuture: false })
-        .catch((err) => this.logger.warn(`expiry sweep failed: ${(err as Error).message}`))
-        .finally(() => (this.running = null));
-    }, BACKSTOP_EVERY_MS);
-    this.timer.unref();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
-  }
 
   /** Deletes what has expired; with rescheduleFuture, re-enqueues the expire job of the rest. */
   async sweep(options: { rescheduleFuture: boolean }): Promise<{ expired: number; rescheduled: number }> {

@@ -14,6 +14,6 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
   imports: [TypeOrmModule.forFeature([Environment]), EventsModule, QueueModule, HostPoolModule, IdempotencyModule],
   controllers: [EnvironmentsController],
   providers: [EnvironmentsService, EnvironmentWaiter, EnvironmentExpiryService],
-  exports: [EnvironmentsService],
+  exports: [EnvironmentsService, EnvironmentExpiryService],
 })
 export class EnvironmentsModule {}

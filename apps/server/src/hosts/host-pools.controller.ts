@@ -3,7 +3,6 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import type { PoolResource } from '@corral/contracts';
 import { RequireScope } from '../auth/auth.decorators';
 import { HostPoolService } from './host-pool.service';
-import { EnvironmentsService } from '../environments/environments.service';
 
 /** Host pools: named groups of hosts that wait idle until an environment claims them. */
 @ApiTags('pools')
@@ -12,13 +11,12 @@ import { EnvironmentsService } from '../environments/environments.service';
 export class HostPoolsController {
   constructor(
     private readonly pools: HostPoolService,
-    private readonly environments: EnvironmentsService,
   ) {}
 
   @Get()
   @RequireScope('read')
   async list(): Promise<{ items: PoolResource[] }> {
-    const [pools, waiting] = await Promise.all([this.pools.listPools(), this.environments.countWaitingByPool()]);
+    const [pools, waiting] = await Promise.all([this.pools.listPools(), this.pools.countWaitingByPool()]);
     const items: PoolResource[] = pools.map((p) => ({ ...p, waitingEnvironments: waiting.get(p.name) ?? 0 }));
     // a pool with waiting environments but no hosts yet still shows
     for (const [name, n] of waiting) if (!pools.some((p) => p.name === name)) items.push({ name, hosts: { total: 0, idle: 0, claimed: 0, unavailable: 0 }, waitingEnvironments: n });

@@ -7,7 +7,7 @@ import { Host } from './host.entity';
 import type { RegisterHostDto } from '../agent-protocol/dto/register-host.dto';
 import { RegistrationTokensService } from '../registration-tokens/registration-tokens.service';
 import type { RegistrationToken } from '../registration-tokens/registration-token.entity';
-import { EnvironmentsService } from '../environments/environments.service';
+import { HostPoolService } from './host-pool.service';
 import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { generateSecret, hashSecret } from '../crypto/secrets';
@@ -31,9 +31,9 @@ export class HostRegistrationService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly tokens: RegistrationTokensService,
-    private readonly environments: EnvironmentsService,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
+    private readonly pools: HostPoolService,
   ) {}
 
   async register(dto: RegisterHostDto): Promise<RegisterResponse> {
@@ -89,7 +89,7 @@ export class HostRegistrationService {
     for (const environmentId of environments) await this.jobs.enqueue('reconcile', { environmentId });
     // a new pool host may be what an environment is waiting for
     // (best effort: the periodic sweep tries again, and the agent must not register twice)
-    if (host.pool) await this.environments.claimHostsForWaiting(host.pool).catch((err) => this.logger.warn(`pool claim after registration: ${(err as Error).message}`));
+    if (host.pool) await this.pools.claimHostsForWaiting(host.pool).catch((err) => this.logger.warn(`pool claim after registration: ${(err as Error).message}`));
     return { hostId: host.id, credential, environmentId: host.environmentId, pool: host.pool };
   }
 

@@ -5,6 +5,7 @@ import { nextHostState } from '@corral/domain';
 import { Host } from './host.entity';
 import { ListHostsQuery } from './dto/list-hosts.query';
 import { EnvironmentsService } from '../environments/environments.service';
+import { HostPoolService } from './host-pool.service';
 import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { hashSecret } from '../crypto/secrets';
@@ -21,6 +22,7 @@ export class HostsService {
     private readonly environments: EnvironmentsService,
     private readonly events: EventsService,
     private readonly jobs: JobsQueue,
+    private readonly pools: HostPoolService,
   ) {}
 
   /** The host a credential belongs to, unless the host was removed (on the agent protocol's own pool). */
@@ -103,7 +105,7 @@ export class HostsService {
       });
       if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
     }
-    await this.environments.claimHostsForWaiting();
+    await this.pools.claimHostsForWaiting();
     return changed;
   }
 }

@@ -1,21 +1,21 @@
 import { BeforeApplicationShutdown, Inject, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectQueue, OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { DelayedError, Job, Queue } from 'bullmq';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { DelayedError, Job } from 'bullmq';
 import { CORRAL_QUEUE, JobName, JobPayloads } from '../queue/jobs';
 import { CORRAL_CONFIG } from '../config/config.module';
 import type { CorralConfig } from '../config/corral-config';
 import { HostsService } from '../hosts/hosts.service';
 import { EnvironmentTeardownService } from './environment-teardown.service';
 import { EnvironmentsService } from '../environments/environments.service';
+import { EnvironmentExpiryService } from '../environments/environment-expiry.service';
 import { ProvisioningService } from '../provisioning/provisioning.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { EtcdSnapshotService } from '../provisioning/etcd/etcd-snapshot.service';
 import { MonitoringService } from '../monitoring/monitoring.service';
-import { INGRESS_SCALE_CHECK_MS, IngressScaleService } from '../provisioning/ingress-scale.service';
+import { IngressScaleService } from '../provisioning/ingress-scale.service';
 import { RetentionService } from './retention.service';
 
 const RESYNC_MS = 1000;
-const RETENTION_EVERY_MS = 10 * 60_000;
 
 /** Thin dispatcher: each job names a service call; retries and backoff come from the queue. */
 // a crashed worker's job is picked up again after lockDuration, not BullMQ's default 30 s
@@ -25,7 +25,6 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
 
   constructor(
     @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
-    @InjectQueue(CORRAL_QUEUE) private readonly queue: Queue,
     private readonly hosts: HostsService,
     private readonly environments: EnvironmentsService,
     private readonly provisioning: ProvisioningService,
@@ -35,14 +34,14 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
     private readonly monitoring: MonitoringService,
     private readonly ingressScale: IngressScaleService,
     private readonly retention: RetentionService,
+    private readonly expiry: EnvironmentExpiryService,
   ) {
     super();
   }
 
+  /** At worker start: environments whose expiry passed while no worker ran are deleted, the others get their expire job back. */
   async onApplicationBootstrap(): Promise<void> {
-    await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
-    await this.queue.upsertJobScheduler('ingress-scale-check', { every: INGRESS_SCALE_CHECK_MS }, { name: 'ingress-scale-check', data: {} });
-    await this.queue.upsertJobScheduler('retention', { every: RETENTION_EVERY_MS }, { name: 'retention', data: {} });
+    await this.expiry.sweep({ rescheduleFuture: true });
   }
 
   /** Lets running jobs finish while the connections they use are still open (those close at application shutdown). */
@@ -60,7 +59,6 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
   private async run(job: Job, token?: string): Promise<void> {
     const name = job.name as JobName;
     switch (name) {
-      case 'provision':
       case 'reconcile':
         // reports arriving while this job runs coalesce into it (same job id), so look again until settled
         if (!(await this.provisioning.reconcile((job.data as JobPayloads['reconcile']).environmentId))) return this.again(job, token, RESYNC_MS);
@@ -84,6 +82,9 @@ export class CorralProcessor extends WorkerHost implements OnApplicationBootstra
         return;
       case 'retention':
         await this.retention.prune();
+        return;
+      case 'expiry-sweep':
+        await this.expiry.sweep({ rescheduleFuture: false });
         return;
       default:
         this.logger.warn(`unknown job ${job.name} dropped`);

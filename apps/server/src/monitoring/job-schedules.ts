@@ -4,15 +4,15 @@ import { Queue } from 'bullmq';
 import { CORRAL_CONFIG } from '../config/config.module';
 import type { CorralConfig } from '../config/corral-config';
 import { CORRAL_QUEUE } from '../queue/jobs';
-import { MONITOR_TICK_MS } from './monitoring.service';
-import { INGRESS_SCALE_CHECK_MS } from '../provisioning/ingress-scale.service';
+import { repeatableJobs } from '../queue/repeatable-jobs';
 
 const ENSURE_EVERY_MS = 60_000;
 
 /**
- * Keeps the periodic jobs registered in Redis: at start, and again every minute, so a Redis
- * that lost its data (restarted without persistence) gets its schedules back without a
- * server restart. Upserting an unchanged schedule is a no-op.
+ * Registers every periodic job (repeatableJobs) as a BullMQ job scheduler: at worker start, and
+ * again every minute. That timer is the one process-local timer beside the schedulers, for one
+ * reason: a Redis that lost its data (restarted without persistence) has lost the schedulers
+ * too, and gets them back without a server restart. Upserting an unchanged schedule is a no-op.
  */
 @Injectable()
 export class JobSchedules implements OnApplicationBootstrap, OnModuleDestroy {
@@ -36,9 +36,8 @@ export class JobSchedules implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async ensure(): Promise<void> {
-    await this.queue.upsertJobScheduler('monitor-tick', { every: MONITOR_TICK_MS }, { name: 'monitor-tick', data: {} });
-    // same definition as the worker's own registration at start
-    await this.queue.upsertJobScheduler('host-sweep', { every: this.config.sweepIntervalMs }, { name: 'host-sweep', data: {} });
-    await this.queue.upsertJobScheduler('ingress-scale-check', { every: INGRESS_SCALE_CHECK_MS }, { name: 'ingress-scale-check', data: {} });
+    for (const job of repeatableJobs(this.config)) {
+      await this.queue.upsertJobScheduler(job.name, { every: job.everyMs }, { name: job.name, data: {} });
+    }
   }
 }

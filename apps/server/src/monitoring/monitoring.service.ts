@@ -8,9 +8,8 @@ import { EventsService } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { EtcdSnapshotService } from '../provisioning/etcd/etcd-snapshot.service';
 import { DeletedEnvironmentsService } from '../snapshots/deleted-environments.service';
+import { MONITOR_TICK_MS } from '../queue/repeatable-jobs';
 
-/** How often the monitor looks (the job scheduler's period). */
-export const MONITOR_TICK_MS = 30_000;
 /** Environments that look settled are reconciled again at least this often (a controller's resync). */
 const SETTLED_RESYNC_MS = 5 * 60_000;
 /** Certificates expiring sooner than this are reported (reconcile renews leaves 30 days ahead). */

@@ -4,21 +4,16 @@ import { DataSource, In } from 'typeorm';
 import { canRunKind, getCondition, ingressScaleRequests, planIngressScale, type IngressObject, type IngressScalePlan } from '@corral/domain';
 import { INGRESS_CLASS } from '@corral/kube';
 import { Environment } from '../environments/environment.entity';
-import type { Host } from '../hosts/host.entity';
 import { HostsService } from '../hosts/hosts.service';
-import type { Component } from '../components/component.entity';
 import { DesiredStateService } from '../components/desired-state.service';
 import { HostComponentsService } from '../components/host-components.service';
-import type { ComponentStatus } from '../components/component-status.entity';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { clusterApi } from './cluster-api';
 import { EnvironmentPkiService } from './environment-pki.service';
+import { indexView, type ReconcileHost, type ReconcileView } from './phases/reconcile-view';
+import { BASE_INGRESS_REPLICAS, toPlannerHost } from './phases/placement.phase';
+import { healthyApiServers } from './phases/status.phase';
 
-/** how often every active environment's Ingresses are read for a changed corral.dev/scale */
-export const INGRESS_SCALE_CHECK_MS = 5_000;
-/** ingress-controller replicas (one HAProxy each) with no Ingress asking for more */
-export const BASE_INGRESS_REPLICAS = 1;
-const APISERVER_PORT = 6443;
 const CHECKED_STATES = ['active', 'degraded'];
 
 /**
@@ -41,20 +36,16 @@ export class IngressScaleService {
   ) {}
 
   /** The plan from the environment's Ingresses, or null when no apiserver could list them (nothing known). */
-  async plan(env: Environment, hosts: readonly Host[], components: readonly Component[], statuses: readonly ComponentStatus[]): Promise<IngressScalePlan | null> {
-    const healthy = new Set(statuses.filter((s) => s.name === 'kube-apiserver' && s.healthy && s.phase === 'running').map((s) => s.hostId));
-    const servers = components
-      .filter((c) => c.kind === 'kube-apiserver' && healthy.has(c.hostId))
-      .map((c) => hosts.find((h) => h.id === c.hostId && h.state === 'active'))
-      .filter((h): h is Host => h !== undefined)
-      .map((h) => `https://${h.addresses[0]}:${APISERVER_PORT}`);
+  async plan(env: Pick<Environment, 'id' | 'name'>, view: Pick<ReconcileView, 'hosts' | 'hostById' | 'components' | 'statusOf'>): Promise<IngressScalePlan | null> {
+    const apiServerHosts = view.components.filter((c) => c.kind === 'kube-apiserver').map((c) => view.hostById.get(c.hostId)).filter((h): h is ReconcileHost => !!h);
+    const servers = healthyApiServers(view, apiServerHosts);
     if (servers.length === 0) return null;
     const secrets = await this.pki.load(env.id);
     if (!secrets) return null;
     for (const server of servers) {
       try {
         const list = (await clusterApi(server, secrets, 'GET', '/apis/networking.k8s.io/v1/ingresses')).body as { items?: IngressObject[] };
-        const eligible = hosts.filter((h) => h.state === 'active' && canRunKind({ id: h.id, hostname: h.hostname, address: h.addresses[0]!, roles: h.roles, state: h.state, labels: h.labels }, 'ingress-controller'));
+        const eligible = view.hosts.filter((h) => h.state === 'active' && canRunKind(toPlannerHost(h), 'ingress-controller'));
         return planIngressScale(BASE_INGRESS_REPLICAS, ingressScaleRequests(list.items ?? [], INGRESS_CLASS), eligible.length);
       } catch (err) {
         this.logger.debug(`listing the Ingresses of ${env.name} through ${server} failed: ${(err as Error).message}`);
@@ -70,7 +61,7 @@ export class IngressScaleService {
     for (const env of envs) {
       const hosts = await this.hosts.listForEnvironment(env.id);
       const components = await this.desired.listForEnvironment(env.id);
-      const plan = await this.plan(env, hosts, components, await this.hostComponents.statusesForHosts(hosts.map((h) => h.id)));
+      const plan = await this.plan(env, indexView(hosts, components, await this.hostComponents.statusesForHosts(hosts.map((h) => h.id))));
       if (!plan) continue;
       const now = getCondition(env.conditions, plan.condition.type);
       if (now?.status === plan.condition.status && now.reason === plan.condition.reason && now.message === plan.condition.message) continue;

@@ -2,7 +2,7 @@
 export const CORRAL_QUEUE = 'corral';
 
 export interface JobPayloads {
-  provision: { environmentId: string };
+  /** level-based reconcile of one environment: creation, host changes and reports all ask for this one job, so requests coalesce */
   reconcile: { environmentId: string };
   delete: { environmentId: string };
   expire: { environmentId: string };
@@ -15,6 +15,8 @@ export interface JobPayloads {
   'ingress-scale-check': Record<string, never>;
   /** periodic: prunes events past CORRAL_EVENT_RETENTION and expired Idempotency-Keys */
   retention: Record<string, never>;
+  /** periodic: deletes environments whose expire job was lost */
+  'expiry-sweep': Record<string, never>;
 }
 export type JobName = keyof JobPayloads;
 

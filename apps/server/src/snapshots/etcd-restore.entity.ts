@@ -1,11 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-/**
- * 'loading' is only found on restores begun by an earlier version (which re-wrote the keys
- * through the gateway); the restore step now takes such a restore up like a 'starting-etcd' one.
- */
-export type RestorePhase = 'starting-etcd' | 'loading' | 'completed' | 'failed' | 'cancelled';
-export const ACTIVE_RESTORE_PHASES: RestorePhase[] = ['starting-etcd', 'loading'];
+export type RestorePhase = 'starting-etcd' | 'completed' | 'failed' | 'cancelled';
+export const ACTIVE_RESTORE_PHASES: RestorePhase[] = ['starting-etcd'];
 
 /**
  * A restore of a snapshot into a fresh etcd cluster. `generation` names that cluster (its

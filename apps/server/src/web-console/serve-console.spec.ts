@@ -1,5 +1,5 @@
 import express from 'express';
-import request from 'supertest';
+import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,18 @@ describe('serveConsole', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
+  /** One request to the app on an ephemeral loopback port: status, headers and body text. */
+  async function request(server: express.Express, path: string, method = 'GET') {
+    const listener = server.listen(0, '127.0.0.1');
+    await new Promise((resolve) => listener.once('listening', resolve));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(listener.address() as AddressInfo).port}${path}`, { method });
+      return { status: res.status, headers: res.headers, text: await res.text() };
+    } finally {
+      listener.close();
+    }
+  }
+
   function app(consoleDir: string | null) {
     const server = express();
     serveConsole(server as unknown as INestApplication, consoleDir);
@@ -28,20 +40,20 @@ describe('serveConsole', () => {
 
   it('serves files, and index.html for client routes; the API, docs and probes pass through', async () => {
     const a = app(dir);
-    expect((await request(a).get('/')).text).toContain('<title>Corral</title>');
-    expect((await request(a).get('/assets/app.js')).text).toBe('console.log(1)');
-    const route = await request(a).get('/environments/web-demo');
+    expect((await request(a, '/')).text).toContain('<title>Corral</title>');
+    expect((await request(a, '/assets/app.js')).text).toBe('console.log(1)');
+    const route = await request(a, '/environments/web-demo');
     expect(route.status).toBe(200);
-    expect(route.headers['cache-control']).toBe('no-cache');
+    expect(route.headers.get('cache-control')).toBe('no-cache');
     expect(route.text).toContain('<title>Corral</title>');
-    for (const path of ['/v1/environments', '/v1', '/docs/openapi.json', '/healthz', '/metrics']) expect((await request(a).get(path)).status).toBe(404);
-    expect((await request(a).post('/environments')).status).toBe(404);
+    for (const path of ['/v1/environments', '/v1', '/docs/openapi.json', '/healthz', '/metrics']) expect((await request(a, path)).status).toBe(404);
+    expect((await request(a, '/environments', 'POST')).status).toBe(404);
   });
 
   it('answers 404 in the API error shape, saying how to build it, when the console is not built', async () => {
-    const res = await request(app(null)).get('/');
+    const res = await request(app(null), '/');
     expect(res.status).toBe(404);
-    expect(res.body).toEqual({ statusCode: 404, error: 'Not Found', message: expect.stringContaining('npm run build') });
+    expect(JSON.parse(res.text)).toEqual({ statusCode: 404, error: 'Not Found', message: expect.stringContaining('npm run build') });
   });
 
   it('finds dist/web/index.html in the nearest directory above', () => {

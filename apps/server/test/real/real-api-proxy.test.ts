@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
 import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
 import { buildCorralImages } from '@corral/images';
-import { apiClient } from '../support/api-client';
+import { apiClient } from '@corral/testing';
 import { ApiserverPoolsService } from '../../src/kube-api/apiserver-pools.service';
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 

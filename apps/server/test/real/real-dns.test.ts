@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
 import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
 import { buildCorralImages } from '@corral/images';
-import { apiClient } from '../support/api-client';
+import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 
 /**

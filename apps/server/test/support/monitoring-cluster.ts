@@ -2,8 +2,7 @@ import { runKubectl } from './kubectl';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostHarness } from '@corral/test-hosts';
-import { apiClient } from './api-client';
-import { eventually } from './test-server';
+import { apiClient, waitForEnvironmentState } from '@corral/testing';
 
 type Api = ReturnType<typeof apiClient>;
 
@@ -75,11 +74,7 @@ export async function kubectl(admin: Api, env: string, dir: string, ...args: str
   return runKubectl(file, args);
 }
 
-export async function waitForState(admin: Api, env: string, state: string, timeoutMs: number, diagnose?: () => Promise<string>) {
-  try {
-    await eventually(async () => (await admin.get(`/v1/environments/${env}`)).body.state === state, { timeoutMs, intervalMs: 500, what: `environment ${env} ${state}` });
-  } catch (err) {
-    const view = (await admin.get(`/v1/environments/${env}`)).body;
-    throw new Error(`${(err as Error).message}\nconditions: ${JSON.stringify(view.conditions, null, 1)}${diagnose ? `\n${await diagnose()}` : ''}`);
-  }
+/** waitForEnvironmentState with this suite's argument order. */
+export function waitForState(admin: Api, env: string, state: string, timeoutMs: number, diagnose?: () => Promise<string>): Promise<void> {
+  return waitForEnvironmentState(admin, env, state, { timeoutMs, diagnose });
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deleteRedisPrefix } from '@corral/bench';
+import { deleteRedisPrefix } from '@corral/testing';
 import { testTlsPaths } from '@corral/test-hosts';
 import { Client } from 'pg';
 import { createServer } from '../../src/create-server';
@@ -83,23 +83,4 @@ export async function dropIsolation(config: CorralConfig): Promise<void> {
   if (config.snapshotStore.kind === 'filesystem' && config.snapshotStore.dir.startsWith(join(tmpdir(), 'corral-test-snapshots'))) rmSync(config.snapshotStore.dir, { recursive: true, force: true });
 }
 
-/**
- * Polls until the check returns a truthy value, or fails with the last value seen. A check that
- * throws (a request that failed on the way) counts as not yet; the last error is in the failure.
- */
-export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 15000, intervalMs = 100, what = 'condition' } = {}): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  let lastError: Error | undefined;
-  while (Date.now() < deadline) {
-    try {
-      last = await check();
-      lastError = undefined;
-      if (last) return last;
-    } catch (err) {
-      lastError = err as Error;
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}; last: ${lastError ? `error: ${lastError.message}` : JSON.stringify(last)}`);
-}
+export { eventually } from '@corral/testing';

@@ -1,5 +1,6 @@
 import { COMPONENT_KINDS } from '@corral/contracts';
 import { compareIds } from '../shared/compare-ids';
+import { componentKey } from '../reconcile/component-key';
 
 /** One component of an environment: the spec written now, the one wanted next, and what runs. */
 export interface RolloutComponent {
@@ -27,7 +28,7 @@ export interface RolloutPlan {
   waitingFor: string | null;
 }
 
-export const rolloutKey = (c: { hostId: string; name: string }): string => `${c.hostId}/${c.name}`;
+export const rolloutKey = (c: { hostId: string; name: string }): string => componentKey(c.hostId, c.name);
 
 const KIND_ORDER = new Map<string, number>(COMPONENT_KINDS.map((k, i) => [k, i]));
 const settled = (c: RolloutComponent) => c.currentHash !== null && c.observed !== null && c.observed.specHash === c.currentHash && c.observed.healthy;

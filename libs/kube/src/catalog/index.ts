@@ -15,3 +15,4 @@ export { buildContainerd, DEFAULT_CNI_BIN_DIR } from './build-containerd';
 export { buildPodNetwork, readNodeCidr } from './build-pod-network';
 export { buildClusterDns, CLUSTER_DNS_LINK_LOCAL } from './build-cluster-dns';
 export { NODE_CIDR_MASK_SIZE } from './build-kube-controller-manager';
+export { UPSTREAM_FLAGS, type UpstreamFlags } from './upstream-flags';

@@ -5,7 +5,8 @@
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
-import { measurePhysicalLimit, median, percentile, startBenchServer, waitUntil } from '@corral/bench';
+import { measurePhysicalLimit, median, percentile } from '@corral/bench';
+import { startServerProcess, eventually } from '@corral/testing';
 import { REPO, startLoopbackAgents } from '@corral/test-hosts';
 
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const concurrency = arg('--concurrency', 10);
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
   process.stdout.write(`ci-clusters: ${runs} single run(s), ${rounds} round(s) of ${concurrency} concurrent, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${load()}\n\n`);
-  const server = await startBenchServer();
+  const server = await startServerProcess();
   const token = (await server.request('POST', '/v1/pools/bench/registration-tokens', {})).body.token;
   const agents = startLoopbackAgents(concurrency, { server: server.url, token });
   const corral = (args: string[]): Promise<CliRun> =>
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
       child.stderr.on('data', (d) => (stderr += d));
       child.on('close', (code) => resolve({ code, ms: performance.now() - t0, stdout, stderr }));
     });
-  const idle = () => waitUntil(async () => (await server.request('GET', '/v1/pools/bench')).body?.hosts?.idle === concurrency, 60_000, 'pool hosts idle');
+  const idle = () => eventually(async () => (await server.request('GET', '/v1/pools/bench')).body?.hosts?.idle === concurrency, { timeoutMs: 60_000, what: 'pool hosts idle' });
   const create = async (name: string) => {
     const run = await corral(['env', 'create', name, '--pool', 'bench', '--ttl', '30m', '--wait', '--timeout', '5m', '-o', 'json']);
     if (run.code !== 0) throw new Error(`${name}: exit ${run.code}\n${run.stderr.split('\n').slice(-15).join('\n')}`);

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
 import { HostHarness, type HostProcess, agentArgv } from '@corral/test-hosts';
-import { processCpuMs, startBenchServer, waitUntil } from '@corral/bench';
+import { processCpuMs } from '@corral/bench';
+import { startServerProcess, eventually } from '@corral/testing';
 import { CLUSTER_DNS_LINK_LOCAL } from '@corral/kube';
 
 const execFileAsync = promisify(execFile);
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
 
   const upstream = kubeBinDir();
   const harness = await HostHarness.create({ count: 1, nodes: true });
-  const server = await startBenchServer({ CORRAL_BIND_ADDRESS: '0.0.0.0' });
+  const server = await startServerProcess({ CORRAL_BIND_ADDRESS: '0.0.0.0' });
   const processes: HostProcess[] = [];
   try {
     const binDir = composeAgentBinDir(join(harness.workDir, 'bin'), upstream);
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
     const host = harness.hosts[0]!;
     processes.push(harness.startProcess(host, agentArgv(host, { server: server.urlFor(harness.serverAddress), token, binDir, hostname: 'node-1' }), { name: 'agent' }));
     process.stdout.write('waiting for the one-host environment to be active...\n');
-    await waitUntil(async () => (await server.request('GET', `/v1/environments/${env}`)).body.state === 'active', 300_000, `${env} active`, 500);
+    await eventually(async () => (await server.request('GET', `/v1/environments/${env}`)).body.state === 'active', { timeoutMs: 300_000, what: `${env} active`, intervalMs: 500 });
     const kubeconfig = join(harness.workDir, 'kubeconfig');
     writeFileSync(kubeconfig, (await server.request('GET', `/v1/environments/${env}/kubeconfig`)).body as string, { mode: 0o600 });
     const kubectl = async (...args: string[]) => (await execFileAsync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
@@ -70,13 +71,13 @@ async function main(): Promise<void> {
     writeFileSync(join(harness.workDir, 'hosts'), ips.map(([n, ip]) => `${ip} ${fqdn(n!)}\n`).join(''));
     writeFileSync(join(harness.workDir, 'queries'), ips.map(([n]) => `${fqdn(n!)} A\n`).join(''));
     const last = ips[ips.length - 1]!;
-    await waitUntil(async () => (await harness.exec(0, ['dig', '+short', `@${CLUSTER_DNS_LINK_LOCAL}`, fqdn(last[0]!)])).stdout.trim() === last[1], 60_000, 'CoreDNS answers every Service', 500);
+    await eventually(async () => (await harness.exec(0, ['dig', '+short', `@${CLUSTER_DNS_LINK_LOCAL}`, fqdn(last[0]!)])).stdout.trim() === last[1], { timeoutMs: 60_000, what: 'CoreDNS answers every Service', intervalMs: 500 });
 
     processes.push(harness.startProcess(host, [
       'dnsmasq', '--keep-in-foreground', '--no-resolv', '--no-hosts', `--addn-hosts=${join(harness.workDir, 'hosts')}`, '--bind-interfaces',
       `--listen-address=${host.address}`, `--port=${DNSMASQ_PORT}`, '--pid-file=', '--user=root', '--cache-size=10000', '--log-facility=-', '--quiet-dhcp',
     ], { name: 'dnsmasq' }));
-    await waitUntil(async () => (await harness.exec(0, ['dig', '+short', '-p', String(DNSMASQ_PORT), `@${host.address}`, fqdn(last[0]!)])).stdout.trim() === last[1], 30_000, 'dnsmasq answers', 200);
+    await eventually(async () => (await harness.exec(0, ['dig', '+short', '-p', String(DNSMASQ_PORT), `@${host.address}`, fqdn(last[0]!)])).stdout.trim() === last[1], { timeoutMs: 30_000, what: 'dnsmasq answers', intervalMs: 200 });
     const dnsmasqPid = processes[1]!.pid;
 
     const corednsPid = async () => {
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
         `CoreDNS / dnsmasq per CPU-second: ${ratio.toFixed(2)}x\n`,
     );
     await server.request('DELETE', `/v1/environments/${env}`);
-    await waitUntil(async () => (await server.request('GET', `/v1/environments/${env}`)).status === 404, 120_000, 'environment deleted', 1000).catch(() => undefined);
+    await eventually(async () => (await server.request('GET', `/v1/environments/${env}`)).status === 404, { timeoutMs: 120_000, what: 'environment deleted', intervalMs: 1000 }).catch(() => undefined);
   } finally {
     await harness.destroy().catch(() => undefined);
     await server.stop();

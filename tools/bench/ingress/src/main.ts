@@ -7,8 +7,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 // the stand-in control plane (etcd + kube-apiserver stand-in with a test PKI) the ingress
 // controller's own tests use; the bench measures HAProxy and the controller, not an apiserver
-// eslint-disable-next-line @nx/enforce-module-boundaries -- bench-only reuse of the stand-ins harness
-import { startControlPlane } from '../../../kube-stand-ins/test/support/control-plane';
+import { startControlPlane } from '@corral/testing';
 
 /**
  * Issue 13's ingress benches, in one run: requests/s through one HAProxy instance as Corral's

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { startBenchServer, waitUntil } from '@corral/bench';
+import { startServerProcess, eventually } from '@corral/testing';
 import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
 import { HostHarness, agentArgv } from '@corral/test-hosts';
 import { impersonatedUserName, KUBE_ACCESS_GROUPS } from '@corral/domain';
@@ -37,7 +37,7 @@ const row = (r: LoadResult) =>
 async function main(): Promise<void> {
   const upstream = kubeBinDir();
   const harness = await HostHarness.create({ count: 1, nodes: true });
-  const server = await startBenchServer({ CORRAL_BIND_ADDRESS: '0.0.0.0' });
+  const server = await startServerProcess({ CORRAL_BIND_ADDRESS: '0.0.0.0' });
   try {
     const binDir = composeAgentBinDir(join(harness.workDir, 'bin'), upstream);
     await server.request('POST', '/v1/environments', { name: 'bench', etcd: { members: 1 } });
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     const host = harness.hosts[0];
     harness.startProcess(host, agentArgv(host, { server: server.urlFor(harness.serverAddress), token, binDir, hostname: 'node-1' }), { name: 'agent' });
     process.stderr.write('[bench] waiting for the environment (1 host, upstream binaries) to be active\n');
-    await waitUntil(async () => (await server.request('GET', '/v1/environments/bench')).body.state === 'active', 300_000, 'bench active');
+    await eventually(async () => (await server.request('GET', '/v1/environments/bench')).body.state === 'active', { timeoutMs: 300_000, what: 'bench active' });
     const direct = targetFrom('direct', (await server.request('GET', '/v1/environments/bench/kubeconfig?endpoint=direct')).body);
     const proxy = targetFrom('proxy', (await server.request('GET', '/v1/environments/bench/kubeconfig')).body);
     const adminKeyName = ((await server.request('GET', '/v1/api-keys')).body.items as { name: string }[])[0].name;

@@ -10,7 +10,8 @@
 import os from 'node:os';
 import { COMPONENT_KINDS } from '@corral/contracts';
 import { HostHarness, STAND_IN_BIN, agentArgv, startLoopbackAgents } from '@corral/test-hosts';
-import { BenchServer, median, startBenchServer, waitUntil } from '@corral/bench';
+import { median } from '@corral/bench';
+import { ServerProcess, startServerProcess, eventually } from '@corral/testing';
 import { measureStartTimes } from './component-start-time';
 
 /** The catalog's probe interval (ProbeSpec.intervalSeconds): the goal allows one of these. */
@@ -25,7 +26,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** fault-to-active times are read at this resolution */
 const POLL_MS = 50;
-const waitFor = (check: () => Promise<unknown>, timeoutMs: number, what: string) => waitUntil(check, timeoutMs, what, POLL_MS);
+const waitFor = (check: () => Promise<unknown>, timeoutMs: number, what: string) => eventually(check, { timeoutMs: timeoutMs, what: what, intervalMs: POLL_MS });
 
 async function main(): Promise<void> {
   const runsArg = process.argv.indexOf('--runs');
@@ -71,7 +72,7 @@ async function main(): Promise<void> {
  * next run takes another victim.
  */
 async function poolHostRecovery(runs: number): Promise<number[]> {
-  const server = await startBenchServer({ CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: LOST_AFTER, CORRAL_SWEEP_INTERVAL: '500ms' });
+  const server = await startServerProcess({ CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: LOST_AFTER, CORRAL_SWEEP_INTERVAL: '500ms' });
   let agents: ReturnType<typeof startLoopbackAgents> | null = null;
   const times: number[] = [];
   try {
@@ -105,7 +106,7 @@ async function poolHostRecovery(runs: number): Promise<number[]> {
 
 /** kill -9 of every component kind, `runs` times, on a one-host environment. */
 async function crashRecovery(runs: number): Promise<Map<string, number[]>> {
-  const server = await startBenchServer();
+  const server = await startServerProcess();
   const times = new Map<string, number[]>();
   let agents: ReturnType<typeof startLoopbackAgents> | null = null;
   try {
@@ -146,7 +147,7 @@ async function crashRecovery(runs: number): Promise<Map<string, number[]>> {
 /** Cuts the link of a host with an etcd member; waits for active; restores it and lets it settle. */
 async function lostHostRecovery(runs: number): Promise<number[]> {
   const harness = await HostHarness.create({ count: 4 });
-  const server = await startBenchServer({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: LOST_AFTER, CORRAL_SWEEP_INTERVAL: '500ms' });
+  const server = await startServerProcess({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: LOST_AFTER, CORRAL_SWEEP_INTERVAL: '500ms' });
   const times: number[] = [];
   try {
     await server.request('POST', '/v1/environments', { name: 'lost', etcd: { members: 3 } });
@@ -182,7 +183,7 @@ async function lostHostRecovery(runs: number): Promise<number[]> {
   }
 }
 
-async function state(server: BenchServer, env: string): Promise<string> {
+async function state(server: ServerProcess, env: string): Promise<string> {
   return (await server.request('GET', `/v1/environments/${env}`)).body.state;
 }
 

@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackAgents } from '@corral/test-hosts';
-import { startBenchServer, waitUntil } from '@corral/bench';
+import { eventually, startServerProcess } from '@corral/testing';
 
 const MiB = 1 << 20;
 const VALUE_BYTES = 768 * 1024;
@@ -54,14 +54,14 @@ async function main(): Promise<void> {
   const gibArg = process.argv.indexOf('--gib');
   const target = Math.round((gibArg > 0 ? Number(process.argv[gibArg + 1]) : 1.0) * 1024 * MiB);
   process.stdout.write(`snapshot-scale: ${mib(target)} of etcd values on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
-  const server = await startBenchServer({ CORRAL_ETCD_SNAPSHOT_INTERVAL: '24h', CORRAL_RESTORE_TIMEOUT: '60m' });
+  const server = await startServerProcess({ CORRAL_ETCD_SNAPSHOT_INTERVAL: '24h', CORRAL_RESTORE_TIMEOUT: '60m' });
   let agents: ReturnType<typeof startLoopbackAgents> | null = null;
   const rss = rssSampler(server.process.pid!);
   try {
     await server.request('POST', '/v1/environments', { name: 'scale', etcd: { members: 1 } });
     const token = (await server.request('POST', '/v1/environments/scale/registration-tokens', {})).body.token;
     agents = startLoopbackAgents(1, { server: server.url, token, extraArgs: ['--heartbeat-interval', '1s'] });
-    await waitUntil(async () => (await server.request('GET', '/v1/environments/scale')).body.state === 'active', 180_000, 'environment active', 500);
+    await eventually(async () => (await server.request('GET', '/v1/environments/scale')).body.state === 'active', { timeoutMs: 180_000, what: 'environment active', intervalMs: 500 });
 
     const agent = agents.agents[0];
     const tls = { ca: readFileSync(findFile(agent.stateDir, 'etcd-ca.crt')), cert: readFileSync(findFile(agent.stateDir, 'apiserver-etcd-client.crt')), key: readFileSync(findFile(agent.stateDir, 'apiserver-etcd-client.key')) };
@@ -91,11 +91,11 @@ async function main(): Promise<void> {
     const snapshot = await measure('snapshot (etcd -> server -> sealed -> store)', async () => {
       const id = (await server.request('POST', '/v1/environments/scale/snapshots')).body.id;
       let done: any = null;
-      await waitUntil(async () => {
+      await eventually(async () => {
         done = (await server.request('GET', `/v1/environments/scale/snapshots/${id}`)).body;
         if (done.state === 'failed') throw new Error(`snapshot failed: ${done.message}`);
         return done.state === 'completed';
-      }, 1_800_000, 'snapshot completed', 500);
+      }, { timeoutMs: 1_800_000, what: 'snapshot completed', intervalMs: 500 });
       return done;
     });
 
@@ -108,11 +108,11 @@ async function main(): Promise<void> {
 
     await measure('restore (pre-restore snapshot, agent download, etcdutl restore)', async () => {
       const restore = (await server.request('POST', '/v1/environments/scale/restore', { snapshotId: snapshot.id })).body;
-      await waitUntil(async () => {
+      await eventually(async () => {
         const r = (await server.request('GET', '/v1/environments/scale/restores')).body.items.find((x: any) => x.id === restore.id);
         if (r.phase === 'failed' || r.phase === 'cancelled') throw new Error(`restore ${r.phase}: ${r.message}`);
         return r.phase === 'completed';
-      }, 3_600_000, 'restore completed', 1000);
+      }, { timeoutMs: 3_600_000, what: 'restore completed', intervalMs: 1000 });
     });
     const { count } = await etcd('/v3/kv/range', { key: Buffer.from('/bench/').toString('base64'), range_end: Buffer.from('/bench0').toString('base64'), count_only: true });
 

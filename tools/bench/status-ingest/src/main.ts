@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import type { ObservedComponent, StatusReport } from '@corral/contracts';
 import { COMPONENT_KINDS } from '@corral/contracts';
-import { median, percentile, startBenchServer } from '@corral/bench';
+import { median, percentile } from '@corral/bench';
+import { startServerProcess } from '@corral/testing';
 
 const HEARTBEAT_S = 5;
 
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   const concurrency = flag('--concurrency', 32);
   const poolSize = flag('--pool', 20);
   process.stdout.write(`status-ingest: ${hosts} hosts, ${concurrency} concurrent reports for ${seconds} s, ${poolSize} database connections, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)}\n`);
-  const server = await startBenchServer({ CORRAL_DB_POOL_SIZE: String(poolSize) });
+  const server = await startServerProcess({ CORRAL_DB_POOL_SIZE: String(poolSize) });
   const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const raw = new Pool({ connectionString: databaseUrl, max: poolSize });
   const scratch = `bench_raw_${randomBytes(4).toString('hex')}`;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BenchServer, harnessCpuMs, processCpuMs, waitUntil } from '@corral/bench';
+import { harnessCpuMs, processCpuMs } from '@corral/bench';
+import { type ServerProcess, eventually } from '@corral/testing';
 import { composeAgentBinDir } from '@corral/kube-build';
 import { HostHarness, type HostProcess, STAND_IN_BIN, agentArgv, startLoopbackAgents } from '@corral/test-hosts';
 import { corralTimeline, type ComponentSpan, type EventView } from './timeline';
@@ -17,7 +18,7 @@ export interface Scenario {
  * Corral lets it (a kubeconfig from the API, an object the apiserver accepts).
  */
 export interface CorralRunContext {
-  server: BenchServer;
+  server: ServerProcess;
   environment: string;
   /** the node hosts the agents run on (real mode only) */
   harness?: HostHarness;
@@ -69,7 +70,7 @@ const DELETE_WAIT_MS = 10_000;
  * Real mode: node hosts (HostHarness nodes: true), the real binaries (composeAgentBinDir), the
  * server reached on the harness bridge. Stand-in mode: loopback agents with the stand-ins.
  */
-export async function corralRun(server: BenchServer, scenario: Scenario, label: string, options: CorralRunOptions): Promise<CorralRunResult> {
+export async function corralRun(server: ServerProcess, scenario: Scenario, label: string, options: CorralRunOptions): Promise<CorralRunResult> {
   const name = `${label}-${randomBytes(3).toString('hex')}`;
   const real = options.upstreamBinDir !== undefined;
   const harness = real ? await HostHarness.create({ count: scenario.hosts, nodes: true, keepFiles: options.keepFiles }) : undefined;
@@ -122,7 +123,7 @@ export async function corralRun(server: BenchServer, scenario: Scenario, label: 
       ),
     );
     try {
-      await waitUntil(async () => (await server.request('GET', `/v1/environments/${name}`)).body.state === 'active', ACTIVE_TIMEOUT_MS, `${name} active`);
+      await eventually(async () => (await server.request('GET', `/v1/environments/${name}`)).body.state === 'active', { timeoutMs: ACTIVE_TIMEOUT_MS, what: `${name} active` });
     } catch (err) {
       abort.abort();
       await running;
@@ -143,7 +144,7 @@ export async function corralRun(server: BenchServer, scenario: Scenario, label: 
       // Not waited for to the end: on node hosts the agent cannot wipe the kubelet's data dir
       // (EBUSY), so the server waits its 120 s for a confirmation that never comes; once the
       // hosts are gone it finishes the deletion on its own (hosts disconnected after 15 s).
-      deletionConfirmed = await waitUntil(async () => (await server.request('GET', `/v1/environments/${name}`)).status === 404, DELETE_WAIT_MS, `${name} deleted`, 250).then(
+      deletionConfirmed = await eventually(async () => (await server.request('GET', `/v1/environments/${name}`)).status === 404, { timeoutMs: DELETE_WAIT_MS, what: `${name} deleted`, intervalMs: 250 }).then(
         () => true,
         () => false,
       );
@@ -163,7 +164,7 @@ export async function corralRun(server: BenchServer, scenario: Scenario, label: 
  * The server's own CPU (not PostgreSQL's or Redis's), the agents' own (node), and everything
  * else in the hosts' cgroups: the components and the agents' exec probes.
  */
-function cpuUntilActive(server: BenchServer, serverBefore: ReturnType<typeof processCpuMs>, agents: HostProcess[], harness: HostHarness | undefined, hostsBefore: number | null): Record<string, number> {
+function cpuUntilActive(server: ServerProcess, serverBefore: ReturnType<typeof processCpuMs>, agents: HostProcess[], harness: HostHarness | undefined, hostsBefore: number | null): Record<string, number> {
   const out: Record<string, number> = {};
   const serverNow = processCpuMs(server.process.pid!);
   if (serverNow && serverBefore) out['server'] = serverNow.self - serverBefore.self;
@@ -174,7 +175,7 @@ function cpuUntilActive(server: BenchServer, serverBefore: ReturnType<typeof pro
   return out;
 }
 
-async function readEvents(server: BenchServer, name: string): Promise<EventView[]> {
+async function readEvents(server: ServerProcess, name: string): Promise<EventView[]> {
   const all: EventView[] = [];
   let after = '0';
   for (;;) {
@@ -185,7 +186,7 @@ async function readEvents(server: BenchServer, name: string): Promise<EventView[
   }
 }
 
-async function diagnose(server: BenchServer, name: string): Promise<string> {
+async function diagnose(server: ServerProcess, name: string): Promise<string> {
   const view = (await server.request('GET', `/v1/environments/${name}`)).body;
   return `state ${view.state}; ${JSON.stringify((view.conditions ?? []).filter((c: { status: string }) => c.status !== 'True'))}`;
 }

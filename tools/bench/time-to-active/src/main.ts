@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { buildCorralImages } from '@corral/images';
-import { type LimitMilestone, type PhysicalLimitResult, measurePhysicalLimit, measureRealPhysicalLimit, median, startBenchServer } from '@corral/bench';
+import { type LimitMilestone, type PhysicalLimitResult, measurePhysicalLimit, measureRealPhysicalLimit, median } from '@corral/bench';
+import { startServerProcess } from '@corral/testing';
 import { kubeBinDir, readKubeBinManifest } from '@corral/kube-build';
 import { type CorralMilestone, type CorralRunResult, type Scenario, corralRun } from './corral-run';
 import { DEPLOYMENT_MILESTONE, STEP_ACCEPTED, STEP_CIDRS, STEP_IMAGES, STEP_KUBECONFIG, corralDeploymentMilestone, limitDeploymentMilestone } from './deployment';
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
   const MILESTONES: Milestones = upstream ? { corral: [corralDeploymentMilestone], limit: [limitDeploymentMilestone(images.map((i) => i.path))] } : { corral: [], limit: [] };
   if (imageDir) process.stdout.write(`images (tools/images, in ${imageDir}): ${images.map((i) => `${i.name} ${Math.round(i.size / 1024)} KiB`).join(', ')}\n\n`);
   // real mode: agents on the hosts reach the server over each harness's bridge
-  const server = await startBenchServer(standIns ? {} : { CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir! });
+  const server = await startServerProcess(standIns ? {} : { CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir! });
   const results: ScenarioResult[] = [];
   try {
     for (const scenario of scenarios) {

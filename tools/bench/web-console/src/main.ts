@@ -12,7 +12,8 @@ import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, median, percentile, startBenchServer, type BenchServer } from '@corral/bench';
+import { median, percentile } from '@corral/bench';
+import { launchChromium, startServerProcess, type ServerProcess } from '@corral/testing';
 import { REPO } from '@corral/test-hosts';
 import { FRAME_PROBE, paintProbe } from './paint-probe';
 
@@ -23,7 +24,7 @@ function flag(name: string, fallback: number): number {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 
-async function createEnvironments(server: BenchServer, count: number): Promise<void> {
+async function createEnvironments(server: ServerProcess, count: number): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: 8 }, async () => {
@@ -85,7 +86,7 @@ async function staticServer(pages: Record<string, string>): Promise<{ url: strin
   return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function listPaint(browser: Browser, server: BenchServer, environments: number, runs: number): Promise<void> {
+async function listPaint(browser: Browser, server: ServerProcess, environments: number, runs: number): Promise<void> {
   const rows = 'table.env-list tbody tr';
   // the rendered list, scripts removed: what the console shows, as static HTML
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -124,7 +125,7 @@ async function listPaint(browser: Browser, server: BenchServer, environments: nu
   process.stdout.write(`  ratio console / static table: ${(c / s).toFixed(2)}x; budget 1000 ms: ${c < 1000 ? 'met' : 'NOT met'}\n`);
 }
 
-async function detailUnderEvents(browser: Browser, server: BenchServer, rate: number, seconds: number): Promise<void> {
+async function detailUnderEvents(browser: Browser, server: ServerProcess, rate: number, seconds: number): Promise<void> {
   await server.request('POST', '/v1/environments', { name: 'busy', etcd: { members: 3 } });
   const token = (await server.request('POST', '/v1/environments/busy/registration-tokens', { maxUses: 3 })).body.token;
   // three hosts registered through the agent API (no agents): the page shows their desired components
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
   const rate = flag('--rate', 50);
   const seconds = flag('--seconds', 10);
   process.stdout.write(`web-console: ${environments} environments, ${runs} runs; ${rate} events/s for ${seconds} s; on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load ${os.loadavg()[0].toFixed(1)}\n`);
-  const server = await startBenchServer();
+  const server = await startServerProcess();
   const browser = await launchChromium();
   process.stdout.write(`Chromium ${browser.version()}\n`);
   try {

@@ -1,6 +1,7 @@
+import { DEFAULT_KUBERNETES_VERSION, UPSTREAM_FLAGS as DOCUMENTED_FLAGS } from '@corral/kube';
 import * as fc from 'fast-check';
 import { FlagDef, FlagError, parseFlags, parseGoDuration } from './flag-parser';
-import { KUBE_APISERVER_FLAGS, UPSTREAM_FLAGS } from './upstream-flags';
+import { KUBE_APISERVER_FLAGS, PARSER_FLAGS, STAND_IN_ONLY_FLAGS, UPSTREAM_FLAGS } from './upstream-flags';
 
 const defs: FlagDef[] = [
   { name: 'secure-port', type: 'int', default: 6443 },
@@ -122,5 +123,12 @@ describe('upstream flag lists', () => {
     expect(def('kube-scheduler', 'secure-port')).toBe(10259);
     expect(def('kube-controller-manager', 'secure-port')).toBe(10257);
     expect(def('kube-proxy', 'healthz-bind-address')).toBe('0.0.0.0:10256');
+  });
+});
+
+describe('one table of upstream flags', () => {
+  it.each(Object.entries(UPSTREAM_FLAGS))('%s accepts exactly the flags the real binary documents (libs/kube)', (binary, list) => {
+    const documented = [...DOCUMENTED_FLAGS[DEFAULT_KUBERNETES_VERSION][binary]!, ...(STAND_IN_ONLY_FLAGS[binary] ?? [])].filter((name) => !PARSER_FLAGS.has(name));
+    expect(new Set(list.map((d) => d.name))).toEqual(new Set(documented));
   });
 });

@@ -1,10 +1,12 @@
+import { DEFAULT_KUBERNETES_VERSION, UPSTREAM_FLAGS as DOCUMENTED_FLAGS } from '@corral/kube';
 import type { FlagDef, FlagType, FlagValue } from './flag-parser';
 
 /**
- * The definite list of upstream flags each stand-in accepts (Kubernetes v1.32 names and
- * defaults). A flag missing here makes the stand-in exit non-zero with "unknown flag", as
- * upstream does, so the component catalog can be checked against this file. Most flags are
- * accepted and ignored; the ones a stand-in acts on are marked "used" in the README.
+ * The flags each stand-in accepts: exactly the names the real binary documents, from the one
+ * table in libs/kube (UPSTREAM_FLAGS, generated from each binary's own --help), so a stand-in
+ * refuses what upstream refuses ("unknown flag", exit non-zero). The lists below give types and
+ * defaults (upstream's) of the flags the stand-ins know; a documented flag missing from them is
+ * taken as a string and ignored. The ones a stand-in acts on are marked "used" in the README.
  */
 
 type Extra = { default?: FlagValue; file?: boolean; required?: boolean };
@@ -19,6 +21,20 @@ const slice = f('stringSlice');
 const array = f('stringArray');
 const map = f('map');
 const file = (name: string, extra: Extra = {}) => str(name, { file: true, ...extra });
+
+/** --help and --version: every stand-in's parser has them already (flag-parser GLOBAL_FLAGS) */
+export const PARSER_FLAGS = new Set(['help', 'version']);
+
+/** Flags a stand-in takes beyond its binary's: containerd has no -v, but the shared stand-in plumbing reads the log verbosity. */
+export const STAND_IN_ONLY_FLAGS: Readonly<Record<string, readonly string[]>> = { containerd: ['v'] };
+
+/** The binary's documented flags (and its STAND_IN_ONLY_FLAGS), typed by `typed` where it names them; other names in `typed` are dropped. */
+function documented(binary: string, typed: FlagDef[]): FlagDef[] {
+  const names = DOCUMENTED_FLAGS[DEFAULT_KUBERNETES_VERSION][binary];
+  if (!names) throw new Error(`no documented flags for ${binary}`);
+  const byName = new Map(typed.map((d) => [d.name, d]));
+  return [...names, ...(STAND_IN_ONLY_FLAGS[binary] ?? [])].filter((name) => !PARSER_FLAGS.has(name)).map((name) => byName.get(name) ?? str(name));
+}
 
 const LOGGING: FlagDef[] = [
   int('v', { default: 0 }),
@@ -91,7 +107,7 @@ const LEADER_ELECTION: FlagDef[] = [
   dur('leader-elect-retry-period'),
 ];
 
-export const KUBE_APISERVER_FLAGS: FlagDef[] = [
+export const KUBE_APISERVER_FLAGS: FlagDef[] = documented('kube-apiserver', [
   // generic
   ip('advertise-address'),
   bool('aggregator-reject-forwarding-redirect'),
@@ -226,9 +242,9 @@ export const KUBE_APISERVER_FLAGS: FlagDef[] = [
   file('service-account-signing-key-file', { required: true }),
   str('service-cluster-ip-range'),
   str('service-node-port-range'),
-];
+]);
 
-export const KUBE_SCHEDULER_FLAGS: FlagDef[] = [
+export const KUBE_SCHEDULER_FLAGS: FlagDef[] = documented('kube-scheduler', [
   file('config'),
   str('write-config-to'),
   int('pod-max-in-unschedulable-pods-duration'),
@@ -239,9 +255,9 @@ export const KUBE_SCHEDULER_FLAGS: FlagDef[] = [
   ...FEATURES,
   ...METRICS,
   ...LOGGING,
-];
+]);
 
-export const KUBE_CONTROLLER_MANAGER_FLAGS: FlagDef[] = [
+export const KUBE_CONTROLLER_MANAGER_FLAGS: FlagDef[] = documented('kube-controller-manager', [
   // generic
   bool('allocate-node-cidrs'),
   str('cidr-allocator-type'),
@@ -316,9 +332,9 @@ export const KUBE_CONTROLLER_MANAGER_FLAGS: FlagDef[] = [
   ...FEATURES,
   ...METRICS,
   ...LOGGING,
-];
+]);
 
-export const KUBELET_FLAGS: FlagDef[] = [
+export const KUBELET_FLAGS: FlagDef[] = documented('kubelet', [
   ip('address'),
   bool('anonymous-auth'),
   bool('authentication-token-webhook'),
@@ -427,9 +443,9 @@ export const KUBELET_FLAGS: FlagDef[] = [
   dur('volume-stats-agg-period'),
   ...METRICS,
   ...LOGGING,
-];
+]);
 
-export const KUBE_PROXY_FLAGS: FlagDef[] = [
+export const KUBE_PROXY_FLAGS: FlagDef[] = documented('kube-proxy', [
   ip('bind-address', { default: '0.0.0.0' }),
   bool('bind-address-hard-fail'),
   bool('cleanup'),
@@ -476,10 +492,10 @@ export const KUBE_PROXY_FLAGS: FlagDef[] = [
   str('write-config-to'),
   ...METRICS,
   ...LOGGING,
-];
+]);
 
 /** containerd 2.x global options (urfave/cli: --flag value or --flag=value) */
-export const CONTAINERD_FLAGS: FlagDef[] = [
+export const CONTAINERD_FLAGS: FlagDef[] = documented('containerd', [
   file('config', { default: '/etc/containerd/config.toml' }),
   str('log-level'),
   str('address'),
@@ -487,7 +503,7 @@ export const CONTAINERD_FLAGS: FlagDef[] = [
   str('state'),
   // not containerd's: the shared stand-in plumbing reads the log verbosity
   int('v', { default: 0 }),
-];
+]);
 
 /** Corral's own pod network daemon (apps/pod-network) */
 export const POD_NETWORK_FLAGS: FlagDef[] = [

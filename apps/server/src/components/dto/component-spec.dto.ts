@@ -4,17 +4,15 @@ import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
 } from 'class-validator';
 import { IsComponentEnv, IsProbeCommand } from '../../common/spec-rule.validator';
-import { BIN_DIR_NAME } from '@corral/contracts';
+import { BIN_DIR_NAME, COMPONENT_NAME_MAX_LENGTH, COMPONENT_NAME_PATTERN as COMPONENT_NAME, PROBE_TYPES } from '@corral/contracts';
 import type { ComponentSpec, FileSpec, InitDownload, InitStep, ProbeSpec, ProbeType, TeardownStep } from '@corral/contracts';
 
-const PROBE_TYPES: ProbeType[] = ['http', 'https', 'tcp', 'exec'];
-const COMPONENT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const BINARY = BIN_DIR_NAME;
 const BINARY_MESSAGE = 'binary must be a plain executable name (found in the agent --bin-dir)';
 const RELATIVE_PATH = /^(?!\/)(?!.*\.\.)/;
 
 export class ProbeSpecDto implements ProbeSpec {
-  @ApiProperty({ enum: PROBE_TYPES }) @IsIn(PROBE_TYPES) type: ProbeType;
+  @ApiProperty({ enum: [...PROBE_TYPES] }) @IsIn([...PROBE_TYPES]) type: ProbeType;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(253) host?: string;
   /** required for http, https and tcp: the agent refuses a whole desired state whose probe lacks it */
   @ApiPropertyOptional() @ValidateIf((p: ProbeSpecDto) => p.type !== 'exec' || p.port !== undefined) @IsInt() @Min(1) @Max(65535) port?: number;
@@ -44,7 +42,7 @@ export class InitDownloadDto implements InitDownload {
 }
 
 export class InitStepDto implements InitStep {
-  @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
+  @ApiProperty() @IsString() @MaxLength(COMPONENT_NAME_MAX_LENGTH) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
   @ApiProperty() @IsString() @MaxLength(255) @Matches(BINARY, { message: BINARY_MESSAGE }) binary: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];
   @ApiPropertyOptional({ description: 'names to string values; LD_PRELOAD, LD_LIBRARY_PATH and PATH are refused' }) @IsOptional() @IsComponentEnv() env?: Record<string, string>;
@@ -61,7 +59,7 @@ export class TeardownStepDto implements TeardownStep {
 }
 
 export class ComponentSpecDto implements ComponentSpec {
-  @ApiProperty() @IsString() @MaxLength(63) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
+  @ApiProperty() @IsString() @MaxLength(COMPONENT_NAME_MAX_LENGTH) @Matches(COMPONENT_NAME, { message: 'name must be a DNS-1123 label' }) name: string;
   @ApiProperty() @IsString() @MaxLength(63) kind: string;
   @ApiProperty() @IsString() @MaxLength(255) @Matches(BINARY, { message: BINARY_MESSAGE }) binary: string;
   @ApiProperty({ type: [String] }) @IsArray() @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) args: string[];

@@ -41,7 +41,7 @@ export class MonitoringAndEtcdSnapshots1764180000000 implements MigrationInterfa
         environment_id uuid NOT NULL REFERENCES environments(id) ON DELETE CASCADE,
         snapshot_id uuid REFERENCES etcd_snapshots(id) ON DELETE SET NULL,
         generation int NOT NULL,
-        phase text NOT NULL CHECK (phase IN ('starting-etcd', 'loading', 'completed', 'failed')),
+        phase text NOT NULL CHECK (phase IN ('starting-etcd', 'completed', 'failed')),
         message text,
         keys_restored int,
         created_at timestamptz NOT NULL DEFAULT now(),
@@ -49,7 +49,7 @@ export class MonitoringAndEtcdSnapshots1764180000000 implements MigrationInterfa
         completed_at timestamptz,
         UNIQUE (environment_id, generation)
       )`);
-    await q.query(`CREATE UNIQUE INDEX etcd_restores_one_active ON etcd_restores (environment_id) WHERE phase IN ('starting-etcd', 'loading')`);
+    await q.query(`CREATE UNIQUE INDEX etcd_restores_one_active ON etcd_restores (environment_id) WHERE phase = 'starting-etcd'`);
   }
 
   async down(q: QueryRunner): Promise<void> {

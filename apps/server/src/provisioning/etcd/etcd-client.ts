@@ -71,14 +71,6 @@ export class EtcdClient {
     return { revision: Number(body.header?.revision ?? 0), leader: String(body.leader ?? ''), memberId: String(body.header?.member_id ?? ''), dbSize: Number(body.dbSize ?? 0), version: body.version ?? '' };
   }
 
-  /** Puts many keys in transactions of at most `batch` operations (etcd's default --max-txn-ops is 128). */
-  async putAll(entries: readonly { key: Buffer; value: Buffer }[], batch = 100): Promise<void> {
-    for (let i = 0; i < entries.length; i += batch) {
-      const success = entries.slice(i, i + batch).map((e) => ({ request_put: { key: e.key.toString('base64'), value: e.value.toString('base64') } }));
-      await this.call('/v3/kv/txn', { compare: [], success, failure: [] });
-    }
-  }
-
   /** How many keys the cluster holds now (a count-only range over the whole keyspace). */
   async countKeys(): Promise<number> {
     const body = await this.call<{ count?: string }>('/v3/kv/range', { key: 'AA==', range_end: 'AA==', count_only: true });

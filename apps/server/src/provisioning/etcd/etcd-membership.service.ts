@@ -3,6 +3,7 @@ import type { Placement, PlacementPlan } from '@corral/domain';
 import { EventsService } from '../../events/events.service';
 import { EnvironmentPkiService } from '../environment-pki.service';
 import { EtcdClient, EtcdMember, EtcdUnavailableError, urlHost } from './etcd-client';
+import { replanFromEtcd, UNKNOWN_MEMBER_PREFIX } from '../phases/etcd-membership.phase';
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -32,8 +33,7 @@ export interface MembershipOutcome {
   problem: { reason: string; message: string } | null;
 }
 
-/** Pseudo host id for an etcd member whose peer address is none of the environment's hosts. */
-export const UNKNOWN_MEMBER_PREFIX = 'etcd-member:';
+export { UNKNOWN_MEMBER_PREFIX };
 
 /**
  * Takes the plan's one etcd membership step through etcd's members API. The member list in
@@ -61,9 +61,8 @@ export class EtcdMembershipService {
   }
 
   async step(input: MembershipInput): Promise<MembershipOutcome> {
-    let plan = input.plan;
-    const action = plan.etcd.action;
-    if (action !== 'add' && action !== 'remove') return { plan, members: null, problem: null };
+    const action = input.plan.etcd.action;
+    if (action !== 'add' && action !== 'remove') return { plan: input.plan, members: null, problem: null };
     const { environmentId, hosts } = input;
     const hostById = new Map(hosts.map((h) => [h.id, h]));
     const currentMembers = input.current.filter((p) => p.kind === 'etcd').map((p) => p.hostId);
@@ -78,46 +77,11 @@ export class EtcdMembershipService {
       return this.blocked(input, 'EtcdUnreachable', `cannot read the etcd member list: ${(err as Error).message}`);
     }
 
-    // Plan again from etcd's own member list when the written placement disagrees with it.
-    const hostOfAddress = new Map(hosts.map((h) => [h.address, h.id]));
-    const truth = members.map((m) => hostOfAddress.get(urlHost(m.peerUrls[0] ?? '')) ?? `${UNKNOWN_MEMBER_PREFIX}${m.id}`);
-    let current = input.current;
-    if (truth.length !== currentMembers.length || truth.some((id) => !currentMembers.includes(id))) {
-      this.logger.log({ environmentId, placed: currentMembers, etcd: truth }, 'etcd member list differs from the placement: planning from etcd');
-      current = [...input.current.filter((p) => p.kind !== 'etcd'), ...truth.map((hostId) => ({ hostId, kind: 'etcd' as const }))];
-      plan = input.replan(current);
-    }
-
-    const decision = plan.etcd;
+    const fromEtcd = replanFromEtcd(input, members);
+    if (fromEtcd.differs) this.logger.log({ environmentId, placed: currentMembers, etcd: fromEtcd.truth }, 'etcd member list differs from the placement: planning from etcd');
+    const { plan, current } = fromEtcd;
     try {
-      if (decision.action === 'remove') {
-        const member = this.memberOf(members, decision.hostId, hostById);
-        if (member) {
-          members = await client.memberRemove(member.id);
-          await this.events.record({
-            environmentId,
-            hostId: hostById.has(decision.hostId) ? decision.hostId : null,
-            component: 'etcd',
-            type: 'Warning',
-            reason: 'EtcdMemberRemoved',
-            message: `etcd member ${member.name || member.id} (${member.peerUrls.join(', ')}) removed from the cluster: ${decision.message}; ${members.length} member(s) left`,
-          });
-        }
-      } else if (decision.action === 'add') {
-        const host = hostById.get(decision.hostId)!;
-        if (!this.memberOf(members, host.id, hostById)) {
-          const peerUrl = `https://${host.address}:${ETCD_PEER_PORT}`;
-          const added = await client.memberAdd(peerUrl);
-          members = added.members.length ? added.members : [...members, added.member];
-          await this.events.record({
-            environmentId,
-            hostId: host.id,
-            component: 'etcd',
-            reason: 'EtcdMemberAdded',
-            message: `etcd member ${added.member.id} added for ${host.hostname} (${peerUrl}); it joins with initial-cluster-state=existing: ${decision.message}`,
-          });
-        }
-      }
+      members = await this.change(client, { ...input, plan }, members, hostById);
     } catch (err) {
       const unavailable = err instanceof EtcdUnavailableError;
       await this.events.record({
@@ -125,11 +89,44 @@ export class EtcdMembershipService {
         component: 'etcd',
         type: 'Warning',
         reason: 'EtcdMembershipChangeFailed',
-        message: `${decision.message}: etcd refused or did not answer: ${(err as Error).message}`,
+        message: `${plan.etcd.message}: etcd refused or did not answer: ${(err as Error).message}`,
       });
-      return this.blocked({ ...input, plan, current }, unavailable ? 'EtcdUnreachable' : 'MembershipChangeRefused', `${decision.message} failed: ${(err as Error).message}`);
+      return this.blocked({ ...input, plan, current }, unavailable ? 'EtcdUnreachable' : 'MembershipChangeRefused', `${plan.etcd.message} failed: ${(err as Error).message}`);
     }
     return { plan, members, problem: null };
+  }
+
+  /** Takes the plan's add or remove through etcd's members API unless etcd already did; returns etcd's list after it. */
+  private async change(client: EtcdClient, input: MembershipInput, members: EtcdMember[], hostById: ReadonlyMap<string, MembershipHost>): Promise<EtcdMember[]> {
+    const { environmentId } = input;
+    const decision = input.plan.etcd;
+    if (decision.action === 'remove') {
+      const member = this.memberOf(members, decision.hostId, hostById);
+      if (!member) return members;
+      const left = await client.memberRemove(member.id);
+      await this.events.record({
+        environmentId,
+        hostId: hostById.has(decision.hostId) ? decision.hostId : null,
+        component: 'etcd',
+        type: 'Warning',
+        reason: 'EtcdMemberRemoved',
+        message: `etcd member ${member.name || member.id} (${member.peerUrls.join(', ')}) removed from the cluster: ${decision.message}; ${left.length} member(s) left`,
+      });
+      return left;
+    }
+    if (decision.action !== 'add') return members;
+    const host = hostById.get(decision.hostId)!;
+    if (this.memberOf(members, host.id, hostById)) return members;
+    const peerUrl = `https://${host.address}:${ETCD_PEER_PORT}`;
+    const added = await client.memberAdd(peerUrl);
+    await this.events.record({
+      environmentId,
+      hostId: host.id,
+      component: 'etcd',
+      reason: 'EtcdMemberAdded',
+      message: `etcd member ${added.member.id} added for ${host.hostname} (${peerUrl}); it joins with initial-cluster-state=existing: ${decision.message}`,
+    });
+    return added.members.length ? added.members : [...members, added.member];
   }
 
   /** The member whose peer URL is on that host (or the unknown member that pseudo id names). */

@@ -1,36 +1,31 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { ComponentKind, ComponentSpec } from '@corral/contracts';
-import { type PlacementPlan, type Placement, setCondition, WORKER_KINDS as WORKER_KIND_LIST } from '@corral/domain';
-import { buildHostComponents, specHash } from '@corral/kube';
+import { setCondition } from '@corral/domain';
 import type { Environment } from '../../environments/environment.entity';
-import type { Host } from '../../hosts/host.entity';
-import type { Component } from '../../components/component.entity';
-import type { ComponentStatus } from '../../components/component-status.entity';
 import { DesiredStateService } from '../../components/desired-state.service';
 import { EventsService } from '../../events/events.service';
 import { SnapshotStore } from '../../snapshots/snapshot-store.service';
 import type { EtcdRestore } from '../../snapshots/etcd-restore.entity';
+import type { EtcdSnapshot } from '../../snapshots/etcd-snapshot.entity';
 import { EnvironmentPkiService } from '../environment-pki.service';
 import { EnvironmentStatusService } from '../environment-status.service';
 import { EtcdClient } from './etcd-client';
 import { ETCD_CLIENT_PORT } from './etcd-membership.service';
-import { type EtcdJoin, readEtcdJoin } from './etcd-join';
+import type { EtcdJoin } from './etcd-join';
 import { CORRAL_CONFIG } from '../../config/config.module';
 import type { CorralConfig } from '../../config/corral-config';
 import { catalogOptions } from '../catalog-options';
+import type { Replan } from '../phases/placement.phase';
+import { hostAddress, type ReconcileHost, type ReconcileView } from '../phases/reconcile-view';
+import { foundingMembers, membersNotReady, restoredMembers, restorePkiNeeds, restoreWrites } from '../phases/restore.phase';
 
-/** a restore keeps the workers' components running (they reconnect to the restored control plane) */
-const WORKER_KINDS: readonly string[] = WORKER_KIND_LIST;
 const STATUS_TIMEOUT_MS = 10_000;
 
 export interface RestoreContext {
   env: Environment;
   restore: EtcdRestore;
-  hosts: Host[];
-  components: Component[];
-  statuses: ComponentStatus[];
+  view: ReconcileView;
   /** plans from a placement (used without etcd members: it chooses a new cluster's hosts) */
-  replan(current: Placement[]): PlacementPlan;
+  replan: Replan;
 }
 
 /** The cluster token of restore generation g: a restored cluster never mixes with an older one. */
@@ -67,91 +62,52 @@ export class EtcdRestoreService {
 
   /** Returns true when the restore completed in this step (the caller reconciles normally next). */
   async step(ctx: RestoreContext, now = new Date()): Promise<boolean> {
-    const { env, restore, hosts, components } = ctx;
+    const { env, restore, view } = ctx;
     const token = restoredClusterToken(env.id, restore.generation);
-    const hostById = new Map(hosts.map((h) => [h.id, h]));
-    const written = components.filter((c) => c.kind === 'etcd').map((c) => ({ c, join: readEtcdJoin(c.spec, hostById.get(c.hostId)?.addresses[0] ?? '') }));
-    let members = written.filter((w) => w.join?.clusterToken === token).map((w) => hostById.get(w.c.hostId)!).filter(Boolean);
-    const ended = await this.endedEarly(env, restore, members.length > 0, now);
-    if (ended) return true;
-    if (!members.length && (await this.takingSafetySnapshot(env, restore))) return false;
-    if (members.length === 0) {
-      const plan = ctx.replan(components.filter((c) => c.kind !== 'etcd').map((c) => ({ hostId: c.hostId, kind: c.kind as ComponentKind })));
-      if (plan.etcd.action !== 'bootstrap') {
-        await this.writeStatus(env, 'WaitingForHosts', `cannot start a fresh etcd cluster: ${plan.etcd.message}`);
-        return false;
-      }
-      members = plan.etcd.hostIds.map((id) => hostById.get(id)!);
+    const freshWritten = restoredMembers(view, token).length > 0;
+    if (await this.endedEarly(env, restore, freshWritten, now)) return true;
+    if (!freshWritten && (await this.takingSafetySnapshot(env, restore))) return false;
+    const founding = foundingMembers(view, token, ctx.replan);
+    if ('waiting' in founding) {
+      await this.writeStatus(env, 'WaitingForHosts', founding.waiting);
+      return false;
     }
+    const { members } = founding;
     const snapshot = restore.snapshotId ? await this.store.find(restore.snapshotId) : null;
     if (!snapshot?.sha256 || snapshot.state !== 'completed') {
-      const message = `restore generation ${restore.generation}: its snapshot ${restore.snapshotId ?? ''} is gone; take a new snapshot and restore that`;
-      await this.store.setRestorePhase(restore.id, 'failed', message);
-      await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message });
-      return true;
+      return this.fail(env, restore, `restore generation ${restore.generation}: its snapshot ${restore.snapshotId ?? ''} is gone; take a new snapshot and restore that`);
     }
     const join: EtcdJoin = {
-      members: members.map((h) => ({ name: h.hostname, address: h.addresses[0] })),
+      members: members.map((h) => ({ name: h.hostname, address: hostAddress(h) })),
       initialClusterState: 'new',
       clusterToken: token,
       dataDir: `\${dataDir}/restore-${restore.generation}`,
       restoreFrom: { snapshotId: snapshot.id, sha256: snapshot.sha256 },
     };
-
-    // worker components keep their specs; etcd members start fresh; the rest stops
     const memberIds = new Set(members.map((h) => h.id));
-    const keptKinds = (hostId: string) => components.filter((c) => c.hostId === hostId && WORKER_KINDS.includes(c.kind)).map((c) => c.kind as ComponentKind);
-    const { secrets } = await this.pki.reconcile(
-      env,
-      hosts
-        .filter((h) => memberIds.has(h.id) || keptKinds(h.id).length)
-        .map((h) => ({ hostId: h.id, hostname: h.hostname, address: h.addresses[0], kinds: [...(memberIds.has(h.id) ? (['etcd'] as ComponentKind[]) : []), ...keptKinds(h.id)] })),
-      components.filter((c) => c.kind === 'kube-apiserver').map((c) => hostById.get(c.hostId)?.addresses[0]).filter((a): a is string => !!a),
-    );
-    const writes: Array<{ hostId: string; specs: ComponentSpec[] }> = [];
-    for (const host of hosts) {
-      const specs = components.filter((c) => c.hostId === host.id && WORKER_KINDS.includes(c.kind)).map((c) => c.spec);
-      if (memberIds.has(host.id)) {
-        const [etcd] = buildHostComponents({
-          environment: { id: env.id, name: env.name, kubernetesVersion: env.kubernetesVersion, networking: env.networking },
-          host: { id: host.id, hostname: host.hostname, address: host.addresses[0] },
-          kinds: ['etcd'],
-          etcd: join,
-          apiServerEndpoints: [],
-          cas: secrets.cas,
-          pki: secrets.hosts[host.id],
-          options: catalogOptions(this.config),
-        });
-        specs.unshift(etcd);
-      }
-      writes.push({ hostId: host.id, specs });
-    }
+    const { needs, controlPlaneAddresses } = restorePkiNeeds(view, memberIds);
+    const { secrets } = await this.pki.reconcile(env, needs, controlPlaneAddresses);
+    const writes = restoreWrites(env, view, memberIds, join, { secrets, options: catalogOptions(this.config) });
     // one transaction: the fresh cluster's members are written together or not at all
     const changes = await this.desired.setEnvironmentComponents(env.id, writes);
     for (const [hostId, change] of changes) {
       if (change.added.length + change.changed.length + change.removed.length) this.logger.log({ environmentId: env.id, hostId, ...change }, 'restore: desired state written');
     }
-    const etcdSpecs = new Map(writes.filter((w) => memberIds.has(w.hostId)).map((w) => [w.hostId, specHash(w.specs[0])]));
-
-    const statusOf = new Map(ctx.statuses.map((s) => [`${s.hostId}/${s.name}`, s]));
-    const notReady = members.filter((h) => {
-      const s = statusOf.get(`${h.id}/etcd`);
-      return !(s && s.healthy && s.phase === 'running' && s.specHash === etcdSpecs.get(h.id));
-    });
+    const notReady = membersNotReady(view, members, writes);
     if (notReady.length) {
       await this.writeStatus(env, 'StartingEtcd', `restoring snapshot ${restore.snapshotId}: waiting for the fresh etcd member(s) on ${notReady.map((h) => h.hostname).join(', ')}`);
       return false;
     }
+    return this.complete(env, restore, snapshot, members);
+  }
 
-    // the members restored the snapshot themselves; check that etcd carries on from its revision
+  /** The members restored the snapshot themselves; checks that etcd carries on from its revision. */
+  private async complete(env: Environment, restore: EtcdRestore, snapshot: EtcdSnapshot, members: ReconcileHost[]): Promise<boolean> {
     const snapshotRevision = snapshot.etcdRevision ?? 0;
-    const client = new EtcdClient(members.map((h) => `https://${h.addresses[0]}:${ETCD_CLIENT_PORT}`), (await this.pki.etcdTls(env.id))!, STATUS_TIMEOUT_MS);
+    const client = new EtcdClient(members.map((h) => `https://${hostAddress(h)}:${ETCD_CLIENT_PORT}`), (await this.pki.etcdTls(env.id))!, STATUS_TIMEOUT_MS);
     const { revision } = await client.status();
     if (revision < snapshotRevision) {
-      const message = `restore generation ${restore.generation}: the fresh cluster is at revision ${revision}, below the snapshot's ${snapshotRevision}; its members did not restore the snapshot`;
-      await this.store.setRestorePhase(restore.id, 'failed', message);
-      await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message });
-      return true;
+      return this.fail(env, restore, `restore generation ${restore.generation}: the fresh cluster is at revision ${revision}, below the snapshot's ${snapshotRevision}; its members did not restore the snapshot`);
     }
     const keys = await client.countKeys();
     const message = `restored snapshot ${snapshot.id} into a fresh ${members.length}-member etcd cluster with etcdutl: ${keys} keys, revision ${revision} (snapshot revision ${snapshotRevision})`;
@@ -190,6 +146,12 @@ export class EtcdRestoreService {
     const safety = await this.store.find(restore.preRestoreSnapshotId);
     if (safety?.state !== 'pending') return false;
     await this.writeStatus(env, 'TakingSafetySnapshot', `restore generation ${restore.generation}: taking snapshot ${safety.id} of the current etcd cluster before replacing it`);
+    return true;
+  }
+
+  private async fail(env: Environment, restore: EtcdRestore, message: string): Promise<true> {
+    await this.store.setRestorePhase(restore.id, 'failed', message);
+    await this.events.record({ environmentId: env.id, type: 'Warning', reason: 'EtcdRestoreFailed', message });
     return true;
   }
 

@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+import fc from 'fast-check';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { isComponentName, isProbeType, PROBE_TYPES } from '@corral/contracts';
+import { ComponentSpecDto } from './component-spec.dto';
+
+
+const accepts = (body: object) => validateSync(plainToInstance(ComponentSpecDto, body), { whitelist: true, forbidNonWhitelisted: true }).length === 0;
+const spec = (over: object) => ({ name: 'etcd', kind: 'etcd', binary: 'etcd', args: [], files: [], ports: [], ...over });
+const probe = (type: unknown) => spec({ probe: { type, port: 2379, command: ['true'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 } });
+const names = fc.oneof(fc.stringMatching(/^[-a-z0-9.A-Z_/]{0,70}$/), fc.constantFrom('a.b', 'x'.repeat(63), 'x'.repeat(64), '-a', 'a-', 'kube-apiserver'));
+
+describe('the server takes exactly the component names and probe types of the shared rule (as the agent does)', () => {
+  it('component names', () => {
+    expect(accepts(spec({}))).toBe(true);
+    fc.assert(fc.property(names, (name) => accepts(spec({ name })) === isComponentName(name)));
+  });
+  it('probe types', () => {
+    for (const type of [...PROBE_TYPES, 'grpc', '', 'HTTP']) expect(accepts(probe(type))).toBe(isProbeType(type));
+  });
+});
