@@ -9,3 +9,4 @@ export * from './stand-ins/control-plane';
 export * from './stand-ins/pki';
 export * from './api-client';
 export * from './environments';
+export * from './oci-layout';

@@ -1,55 +1,11 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServerProcess, startServerProcess } from '@corral/testing';
+import { ociArchive, ServerProcess, startServerProcess } from '@corral/testing';
 import { runCli } from '../../src/cli';
 import type { CliIo } from '../../src/cli-context';
 
 jest.setTimeout(120_000);
-
-/** ustar, regular files only: a one-image OCI layout for the upload */
-function ociArchive(name: string, content: string): Buffer {
-  const sha = (d: Buffer | string) => createHash('sha256').update(d).digest('hex');
-  const layer = Buffer.from(content);
-  const config = Buffer.from('{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}');
-  const manifest = Buffer.from(
-    JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha(layer)}`, size: layer.length }],
-    }),
-  );
-  const index = { schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length, annotations: { 'io.containerd.image.name': name } }] };
-  const files: Array<[string, Buffer | string]> = [
-    [`blobs/sha256/${sha(config)}`, config],
-    [`blobs/sha256/${sha(layer)}`, layer],
-    [`blobs/sha256/${sha(manifest)}`, manifest],
-    ['index.json', JSON.stringify(index)],
-    ['oci-layout', '{"imageLayoutVersion":"1.0.0"}'],
-  ];
-  const parts: Buffer[] = [];
-  for (const [path, raw] of files) {
-    const data = Buffer.isBuffer(raw) ? raw : Buffer.from(raw);
-    const h = Buffer.alloc(512);
-    h.write(path, 0, 100);
-    h.write('0000644\0', 100);
-    h.write('0000000\0', 108);
-    h.write('0000000\0', 116);
-    h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
-    h.write('00000000000\0', 136);
-    h.write('        ', 148);
-    h.write('0', 156);
-    h.write('ustar\0', 257);
-    h.write('00', 263);
-    let sum = 0;
-    for (const b of h) sum += b;
-    h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    parts.push(h, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  return Buffer.concat([...parts, Buffer.alloc(1024)]);
-}
 
 /** `corral image import | list | delete` in-process against a real server process. */
 describe('corral image', () => {
@@ -83,7 +39,7 @@ describe('corral image', () => {
 
   it('imports an archive (again: no change), lists it, and deletes it by name or id', async () => {
     const file = join(dir, 'tool_1.0.tar');
-    writeFileSync(file, ociArchive('corral.local/tool:1.0', 'tool layer'));
+    writeFileSync(file, ociArchive({ name: 'corral.local/tool:1.0', content: 'tool layer' }));
     const first = await corral('image', 'import', file);
     expect(first).toMatchObject({ code: 0, err: '' });
     const image = JSON.parse(first.out);
@@ -108,7 +64,7 @@ describe('corral image', () => {
     writeFileSync(bad, Buffer.alloc(4096, 'x'));
     expect(await corral('image', 'import', bad)).toMatchObject({ code: 3, err: expect.stringContaining('400 Bad Request: body: is not a tar archive') });
     const pause = join(dir, 'pause.tar');
-    writeFileSync(pause, ociArchive('corral.local/pause:3.10', 'pause'));
+    writeFileSync(pause, ociArchive({ name: 'corral.local/pause:3.10', content: 'pause' }));
     expect((await corral('image', 'import', pause)).code).toBe(0);
     const refused = await corral('image', 'delete', 'corral.local/pause:3.10');
     expect(refused).toMatchObject({ code: 1, err: expect.stringContaining('409 Conflict') });

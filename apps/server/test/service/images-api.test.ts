@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiClient } from '@corral/testing';
 import { TestServer, dropIsolation, isolatedConfig, startTestServer } from '../support/test-server';
-import { ociArchive, sha256 } from '../support/oci-layout';
+import { ociArchive, sha256 } from '@corral/testing';
 import { createServer } from '../../src/create-server';
 
 /**

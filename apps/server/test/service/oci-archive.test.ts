@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ImageArchiveError, OciArchiveScanner, referenceProblem } from '../../src/images/oci-archive';
-import { LayoutOptions, layoutFiles, tar } from '../support/oci-layout';
+import { LayoutOptions, layoutFiles, tar } from '@corral/testing';
 
 const layout = (opts: LayoutOptions = {}) => {
   const { files, manifestDigest } = layoutFiles(opts);
