@@ -82,6 +82,8 @@ describe(`${ENVIRONMENTS} environments at once from a host pool (loopback agents
       }
     }
     expect(processesUnder(agents.root).filter((line) => !line.includes('corral-agent') && !line.includes('apps/agent'))).toEqual([]);
-    for (const table of ['environments', 'components', 'component_statuses']) expect({ table, rows: await server.sql(`SELECT 1 FROM ${table}`) }).toEqual({ table, rows: [] });
+    // a deleted environment stays as a row (its snapshots are kept for CORRAL_DELETED_RETENTION), its secrets gone
+    expect(await server.sql(`SELECT DISTINCT state, secrets_encrypted FROM environments`)).toEqual([{ state: 'deleted', secrets_encrypted: null }]);
+    for (const table of ['components', 'component_statuses']) expect({ table, rows: await server.sql(`SELECT 1 FROM ${table}`) }).toEqual({ table, rows: [] });
   });
 });
