@@ -28,14 +28,14 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
   beforeAll(async () => {
     harness = await HostHarness.create({ count: 4 });
     server = await startTestServer(
-      isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: '8s', CORRAL_SWEEP_INTERVAL: '500ms' }),
+      isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_HOST_DISCONNECTED_AFTER: '2s', CORRAL_HOST_LOST_AFTER: '4s', CORRAL_SWEEP_INTERVAL: '250ms' }),
     );
     admin = apiClient(server.url, server.adminKey);
     envId = (await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).body.id;
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 4 })).body.token;
     const serverUrl = server.urlAt(harness.serverAddress);
     for (const host of harness.hosts) {
-      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir: STAND_IN_BIN, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' }));
+      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir: STAND_IN_BIN, extraArgs: ['--heartbeat-interval', '500ms'] }), { name: 'agent' }));
     }
   });
 
@@ -102,7 +102,7 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
     for (const counts of perHost) for (const n of Object.values(counts)) expect(n).toBe(1);
     expect(perHost[victim.index]).toEqual({ kubelet: 1, 'kube-proxy': 1 });
     expect(await etcdMembers(spare.index)).toHaveLength(3);
-    console.log(`lost host: cut to active again in ${recoveredMs} ms (lost timeout 8 s)`);
+    console.log(`lost host: cut to active again in ${recoveredMs} ms (lost timeout 4 s)`);
   });
 
   it('refuses to replace etcd members when two of three are cut off (quorum), and heals when one comes back', async () => {
@@ -116,7 +116,7 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
       return env.conditions.find((c: any) => c.type === 'EtcdReady' && c.status === 'False' && c.reason === 'QuorumAtRisk');
     }, { timeoutMs: 60_000, intervalMs: 500, what: 'EtcdReady=False QuorumAtRisk' });
     await eventually(async () => (await reasonsSince(mark)).filter((e) => e.reason === 'HostLost').length === 2, { timeoutMs: 30_000, what: 'both hosts lost' });
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 1500)); // six sweeps: nothing more may happen
     const refused = await reasonsSince(mark);
     expect(refused.some((e) => e.reason === 'EtcdMembershipRefused' && /quorum/.test(e.message))).toBe(true);
     expect(refused.filter((e) => e.reason === 'EtcdMemberRemoved' || e.reason === 'EtcdMemberAdded')).toEqual([]);
@@ -153,7 +153,7 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
       return env.conditions.find((c: any) => c.type === 'RemediationAllowed' && c.status === 'False' && c.reason === 'TooManyUnhealthy');
     }, { timeoutMs: 60_000, intervalMs: 500, what: 'RemediationAllowed=False TooManyUnhealthy' });
     await eventually(async () => (await reasonsSince(mark)).filter((e) => e.reason === 'HostLost').length === 3, { timeoutMs: 30_000, what: 'three hosts lost' });
-    await new Promise((r) => setTimeout(r, 3000));
+    await new Promise((r) => setTimeout(r, 1500)); // six sweeps: nothing more may happen
     const events = await reasonsSince(mark);
     expect(events.filter((e) => e.reason === 'RemediationStopped')).toHaveLength(1);
     expect(events.find((e) => e.reason === 'RemediationStopped')!.message).toMatch(/3 of 4 hosts/);

@@ -78,9 +78,9 @@ describe('lost-host recovery through a server SIGKILL and Redis restarts', () =>
     server = await startServerProcess({
       REDIS_URL: redis.url,
       CORRAL_BIND_ADDRESS: '0.0.0.0',
-      CORRAL_HOST_DISCONNECTED_AFTER: '3s',
-      CORRAL_HOST_LOST_AFTER: '8s',
-      CORRAL_SWEEP_INTERVAL: '500ms',
+      CORRAL_HOST_DISCONNECTED_AFTER: '2s',
+      CORRAL_HOST_LOST_AFTER: '4s',
+      CORRAL_SWEEP_INTERVAL: '250ms',
     });
     db = new Client({ connectionString: DATABASE_URL, options: `-c search_path=${server.deployment.CORRAL_DB_SCHEMA}` });
     await db.connect();
@@ -101,7 +101,7 @@ describe('lost-host recovery through a server SIGKILL and Redis restarts', () =>
     const envId = (await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).body.id as string;
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 4 })).body.token;
     const serverUrl = server.urlFor(harness.serverAddress);
-    for (const host of harness.hosts) harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir: STAND_IN_BIN, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' });
+    for (const host of harness.hosts) harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir: STAND_IN_BIN, extraArgs: ['--heartbeat-interval', '500ms'] }), { name: 'agent' });
     await waitForState(admin, ENV, 'active', 180_000);
 
     const placed = await sql<{ hostname: string }>(`SELECT h.hostname FROM components c JOIN hosts h ON h.id = c.host_id WHERE c.environment_id = $1 AND c.kind = 'etcd' ORDER BY h.hostname`, [envId]);

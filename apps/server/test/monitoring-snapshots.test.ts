@@ -119,7 +119,6 @@ describe('etcd snapshots, restore and certificate rotation (3 loopback hosts, re
       const done = (await scheduled()).filter((s: any) => s.state === 'completed');
       return done.length ? done[0] : null;
     }, { timeoutMs: 60_000, intervalMs: 1000, what: 'a scheduled snapshot' });
-    await new Promise((r) => setTimeout(r, 4500));
     await eventually(async () => {
       await monitor.tick();
       const list = await scheduled();
