@@ -29,7 +29,8 @@ describe('sealed streams', () => {
         const data = DATA.subarray(0, size);
         const sealed = await through(createSealStream(box, 'environment:a'), data, sealCuts);
         expect(sealedStreamKeyId(sealed)).toBe(ringKey('n'.repeat(32)).id);
-        expect(sealed.includes(data.subarray(0, Math.min(64, size)))).toBe(size === 0);
+        // the plaintext does not show through (a byte or two may occur in any ciphertext by chance)
+        if (size >= 16) expect(sealed.includes(data.subarray(0, Math.min(64, size)))).toBe(false);
         const opened = await through(createOpenStream(box, 'environment:a'), sealed, openCuts);
         return opened.equals(data);
       }),
