@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { isComponentName, isProbeType, PROBE_TYPES } from '@corral/contracts';
+import { isComponentName, isProbeType, PROBE_TYPES, teardownCommandProblem } from '@corral/contracts';
 import { validateDesiredState } from './validate-desired-state';
 
 const good = () => ({
@@ -46,6 +46,7 @@ describe('validateDesiredState', () => {
     ['exec probe without command', (d) => (d.components[0].spec.probe = { type: 'exec', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /needs a command/],
     ['an exec probe outside --bin-dir', (d) => (d.components[0].spec.probe = { type: 'exec', command: ['/bin/sh', '-c', 'true'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /probe\.command executable "\/bin\/sh" must be a file name in the agent's --bin-dir/],
     ['an exec probe climbing out of ${binDir}', (d) => (d.components[0].spec.probe = { type: 'exec', command: ['${binDir}/../sh'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /--bin-dir/],
+    ['a teardown step running a binary outside --bin-dir and the system tools', (d) => (d.components[0].spec.teardown = [{ when: 'after-stop', command: ['/tmp/evil', '--now'], timeoutSeconds: 5 }]), /spec\.teardown\[0\]\.command executable "\/tmp\/evil" must be a file name in the agent's --bin-dir/],
     ['LD_PRELOAD in env', (d) => (d.components[0].spec.env = { LD_PRELOAD: '/tmp/x.so' }), /spec\.env name LD_PRELOAD may not be set/],
     ['PATH in env', (d) => (d.components[0].spec.env = { PATH: '/tmp' }), /PATH may not be set/],
     ['LD_LIBRARY_PATH in an init step env', (d) => (d.components[0].spec.init = [{ name: 'i', binary: 'etcdutl', args: [], output: 'x', env: { LD_LIBRARY_PATH: '/tmp' } }]), /init\[0\]\.env name LD_LIBRARY_PATH/],
@@ -82,5 +83,18 @@ describe('the agent takes exactly the component names and probe types of the sha
   });
   it('probe types', () => {
     for (const type of [...PROBE_TYPES, 'grpc', '', 'HTTP']) expect(verdict((d) => (d.components[0].spec.probe = { ...d.components[0].spec.probe, type, command: ['true'] }))).toBe(isProbeType(type));
+  });
+  // the same executables as the server's DTO spec (component-spec.dto.spec.ts)
+  const teardownExecutables = fc.oneof(
+    fc.constantFrom('/bin/sh', '/usr/bin/sh', '/usr/sbin/iptables', '/sbin/ip6tables', '/tmp/sh', '/bin/bash', '/bin/../tmp/sh', '/usr/local/bin/sh', '${binDir}/kube-proxy', '${binDir}/../sh', 'kube-proxy', './x', '/', 'sh'),
+    fc.string({ maxLength: 40 }),
+    fc.string({ maxLength: 20 }).map((s) => `/bin/${s}`),
+  );
+  it('teardown commands', () => {
+    fc.assert(
+      fc.property(teardownExecutables, (executable) =>
+        verdict((d) => ((d.components[0].spec as any).teardown = [{ when: 'after-stop', command: [executable, '-c', 'true'], timeoutSeconds: 5 }])) === (teardownCommandProblem([executable, '-c', 'true']) === null),
+      ),
+    );
   });
 });

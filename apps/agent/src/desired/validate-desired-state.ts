@@ -1,4 +1,4 @@
-import { envProblem, isComponentName, isProbeType, probeCommandProblem, PROBE_TYPES, type DesiredState } from '@corral/contracts';
+import { envProblem, isComponentName, isProbeType, probeCommandProblem, PROBE_TYPES, teardownCommandProblem, type DesiredState } from '@corral/contracts';
 /** goes into a URL path: /v1/agent/images/<id>/data */
 const IMAGE_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** a reference ctr accepts as one argument: printable, no spaces */
@@ -49,6 +49,8 @@ export function validateDesiredState(value: unknown): DesiredState {
       s.teardown.forEach((step, j) => {
         if (!isObject(step) || !['before-stop', 'after-stop'].includes(step.when as string)) throw new Error(`${at}.spec.teardown[${j}].when must be before-stop or after-stop`);
         if (!isStringArray(step.command) || step.command.length === 0) throw new Error(`${at}.spec.teardown[${j}].command must be a non-empty argv`);
+        const commandRefusal = teardownCommandProblem(step.command);
+        if (commandRefusal) throw new Error(`${at}.spec.teardown[${j}].command ${commandRefusal}`);
         if (!(typeof step.timeoutSeconds === 'number' && step.timeoutSeconds > 0)) throw new Error(`${at}.spec.teardown[${j}].timeoutSeconds must be a positive number`);
       });
     }

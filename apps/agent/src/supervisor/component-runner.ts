@@ -162,7 +162,8 @@ export class ComponentRunner {
       mkdirSync(this.ctx.componentDir, { recursive: true, mode: 0o700 });
       const result = await runProbe(
         { type: 'exec', command: step.command, timeoutSeconds: step.timeoutSeconds, intervalSeconds: 1, failureThreshold: 1 },
-        // teardown steps are the server's cleanup scripts (iptables, ctr loops): any absolute path
+        // teardown steps are the server's cleanup scripts (iptables, ctr loops): validateDesiredState let through
+        // only --bin-dir names and the system tools of teardownCommandProblem (libs/contracts), e.g. /bin/sh
         { resolveCommand: (command: string) => (command.startsWith('/') ? command : this.ctx.driver.resolveBinary(command)), cwd: this.ctx.componentDir, env: this.processEnv() },
       );
       const what = `teardown (${when}) ${step.command[0]}`;

@@ -1,5 +1,5 @@
 import { ValidationOptions, registerDecorator } from 'class-validator';
-import { envProblem, probeCommandProblem } from '@corral/contracts';
+import { envProblem, probeCommandProblem, teardownCommandProblem } from '@corral/contracts';
 
 function ruleDecorator(name: string, problem: (value: unknown) => string | null, options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>
@@ -23,4 +23,9 @@ export function IsComponentEnv(options?: ValidationOptions): PropertyDecorator {
 /** An exec probe's command: its executable from the agent's --bin-dir (libs/contracts). */
 export function IsProbeCommand(options?: ValidationOptions): PropertyDecorator {
   return ruleDecorator('isProbeCommand', probeCommandProblem, options);
+}
+
+/** A teardown step's command: its executable from the agent's --bin-dir or an allowed system tool (libs/contracts). */
+export function IsTeardownCommand(options?: ValidationOptions): PropertyDecorator {
+  return ruleDecorator('isTeardownCommand', teardownCommandProblem, options);
 }

@@ -33,8 +33,12 @@ describe('component spec rules (server side)', () => {
 
   const revision = async () => (await server.sql<{ desired_revision: number }>('SELECT desired_revision FROM hosts WHERE id = $1', [hostId]))[0].desired_revision;
 
-  it('accepts an exec probe from the bin dir and string env values', async () => {
-    const res = await admin.put(`/v1/hosts/${hostId}/components`, { components: [component()] });
+  it('accepts an exec probe from the bin dir, string env values and teardown steps the real specs use', async () => {
+    const teardown = [
+      { when: 'before-stop', command: ['/bin/sh', '-c', 'true'], timeoutSeconds: 5 },
+      { when: 'after-stop', command: ['${binDir}/kube-proxy', '--cleanup'], timeoutSeconds: 5 },
+    ];
+    const res = await admin.put(`/v1/hosts/${hostId}/components`, { components: [component({ teardown })] });
     expect(res.status).toBe(200);
     expect(res.body.added).toEqual(['probe-me']);
   });
@@ -44,6 +48,7 @@ describe('component spec rules (server side)', () => {
     ['an exec probe climbing out of ${binDir}', { probe: { type: 'exec', command: ['${binDir}/../../bin/sh'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 } }, 'components.0.probe.command', /--bin-dir/],
     ['an exec probe without a command', { probe: { type: 'exec', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 } }, 'components.0.probe.command', /./],
     ['an http probe without a port', { probe: { type: 'http', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 } }, 'components.0.probe.port', /./],
+    ['a teardown step running a binary outside --bin-dir and the system tools', { teardown: [{ when: 'after-stop', command: ['/tmp/evil', '--now'], timeoutSeconds: 5 }] }, 'components.0.teardown.0.command', /must be a file name in the agent's --bin-dir .* or one of sh, iptables/],
     ['LD_PRELOAD', { env: { LD_PRELOAD: '/tmp/evil.so' } }, 'components.0.env', /LD_PRELOAD may not be set/],
     ['LD_LIBRARY_PATH', { env: { LD_LIBRARY_PATH: '/tmp' } }, 'components.0.env', /LD_LIBRARY_PATH may not be set/],
     ['PATH', { env: { PATH: '/tmp' } }, 'components.0.env', /PATH may not be set/],

@@ -1,4 +1,4 @@
-import type { ComponentSpec } from '@corral/contracts';
+import { type ComponentSpec, probeCommandProblem, teardownCommandProblem } from '@corral/contracts';
 import { parse } from 'yaml';
 import { buildFixture, fixtureEnvironment, type Fixture } from '../testing/environment-fixture';
 import { buildComponent, buildHostComponents } from './build-host-components';
@@ -284,6 +284,20 @@ describe('component catalog', () => {
     expect(flag(kubelet, 'node-ip')).toBe('127.0.0.6');
     expect(flag(kubelet, 'root-dir')).toBe('${dataDir}');
     expect(flag(byName(specsOf(input), 'kube-proxy'), 'hostname-override')).toBe('worker-e');
+  });
+
+  it('meets the agent\'s spec rules: exec probes from --bin-dir, teardown steps from --bin-dir or the allowed system tools', () => {
+    const withTeardown = new Set<string>();
+    for (const input of fixture.inputs) {
+      for (const spec of specsOf(input)) {
+        if (spec.probe?.type === 'exec') expect([spec.name, probeCommandProblem(spec.probe.command)]).toEqual([spec.name, null]);
+        for (const step of spec.teardown ?? []) {
+          expect([spec.name, teardownCommandProblem(step.command)]).toEqual([spec.name, null]);
+          withTeardown.add(spec.kind);
+        }
+      }
+    }
+    expect([...withTeardown].sort()).toEqual(expect.arrayContaining(['containerd', 'kube-proxy', 'kubelet']));
   });
 
   it('is deterministic for the same input', () => {

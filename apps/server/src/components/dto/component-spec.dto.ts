@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested,
 } from 'class-validator';
-import { IsComponentEnv, IsProbeCommand } from '../../common/spec-rule.validator';
+import { IsComponentEnv, IsProbeCommand, IsTeardownCommand } from '../../common/spec-rule.validator';
 import { BIN_DIR_NAME, COMPONENT_NAME_MAX_LENGTH, COMPONENT_NAME_PATTERN as COMPONENT_NAME, PROBE_TYPES } from '@corral/contracts';
 import type { ComponentSpec, FileSpec, InitDownload, InitStep, ProbeSpec, ProbeType, TeardownStep } from '@corral/contracts';
 
@@ -54,7 +54,7 @@ const TEARDOWN_PHASES: TeardownStep['when'][] = ['before-stop', 'after-stop'];
 
 export class TeardownStepDto implements TeardownStep {
   @ApiProperty({ enum: TEARDOWN_PHASES }) @IsIn(TEARDOWN_PHASES) when: TeardownStep['when'];
-  @ApiProperty({ type: [String] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) command: string[];
+  @ApiProperty({ type: [String] }) @IsArray() @ArrayMinSize(1) @ArrayMaxSize(512) @IsString({ each: true }) @MaxLength(8192, { each: true }) @IsTeardownCommand() command: string[];
   @ApiProperty() @IsInt() @Min(1) @Max(600) timeoutSeconds: number;
 }
 
