@@ -27,3 +27,5 @@ export * from './ingress/assign-ingress-instances';
 export * from './shared/rendezvous';
 export * from './registration/grant-host-roles';
 export * from './snapshots/plan-snapshot-pruning';
+export * from './snapshots/plan-orphan-sweep';
+export * from './snapshots/bbolt-header';

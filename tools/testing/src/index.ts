@@ -10,3 +10,4 @@ export * from './stand-ins/pki';
 export * from './api-client';
 export * from './environments';
 export * from './oci-layout';
+export * from './s3-test-server';

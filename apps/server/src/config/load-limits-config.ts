@@ -17,6 +17,8 @@ export interface LimitsConfig {
   eventRepeatCap: number;
   /** how long an Idempotency-Key is remembered (CORRAL_IDEMPOTENCY_RETENTION) */
   idempotencyRetentionMs: number;
+  /** unfinished writes and unreferenced objects in the snapshot store older than this are swept (CORRAL_SNAPSHOT_ORPHAN_GRACE) */
+  snapshotOrphanGraceMs: number;
   /** PostgreSQL connections kept for the agent protocol alone, so API load cannot delay heartbeats (CORRAL_AGENT_DB_POOL_SIZE) */
   agentDatabasePoolSize: number;
   /** serve /metrics on this port without a key (CORRAL_METRICS_PORT); null: only on the API port, to API keys */
@@ -51,6 +53,7 @@ export function loadLimitsConfig(env: Record<string, string | undefined>, proble
     eventRetentionMs: duration('CORRAL_EVENT_RETENTION', '30d'),
     eventRepeatCap: whole('CORRAL_EVENT_REPEAT_CAP', 20, 1, 100_000),
     idempotencyRetentionMs: duration('CORRAL_IDEMPOTENCY_RETENTION', '24h'),
+    snapshotOrphanGraceMs: duration('CORRAL_SNAPSHOT_ORPHAN_GRACE', '1h'),
     agentDatabasePoolSize: whole('CORRAL_AGENT_DB_POOL_SIZE', 10, 1, 500),
     metricsPort: metricsPortText ? whole('CORRAL_METRICS_PORT', 0, 0, 65535) : null,
   };

@@ -10,10 +10,11 @@ import { QueueModule } from '../queue/queue.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { RetentionService } from './retention.service';
+import { SnapshotsModule } from '../snapshots/snapshots.module';
 
 /** The queue worker: imported only by processes with the worker role. */
 @Module({
-  imports: [ProvisioningModule, HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, MonitoringModule, IdempotencyModule],
+  imports: [ProvisioningModule, HostsModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, MonitoringModule, IdempotencyModule, SnapshotsModule],
   providers: [CorralProcessor, EnvironmentTeardownService, RetentionService],
 })
 export class LifecycleModule {}

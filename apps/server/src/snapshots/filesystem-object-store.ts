@@ -1,11 +1,14 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ObjectNotFoundError, type ObjectStore, checkObjectKey } from './object-store';
+import { type IncompleteWrite, ObjectNotFoundError, type ObjectStore, type StoredObjectInfo, checkObjectKey } from './object-store';
 import { measuringTap } from './measuring-tap';
+
+/** `<key>.<12 hex>.partial`: the temporary name a put writes before renaming it to the key */
+const PARTIAL = /^(.+)\.[0-9a-f]{12}\.partial$/;
 
 /** Objects as files under one directory (mode 0600): written to a temporary name, synced, then renamed. */
 export class FilesystemObjectStore implements ObjectStore {
@@ -52,14 +55,47 @@ export class FilesystemObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    return (await this.files()).filter((f) => !f.endsWith('.partial') && f.startsWith(prefix)).sort();
+  }
+
+  async listObjects(prefix: string): Promise<StoredObjectInfo[]> {
+    const keys = await this.list(prefix);
+    const infos = await Promise.all(keys.map(async (key) => ({ key, modifiedAt: await this.modifiedAt(key) })));
+    return infos.filter((i): i is StoredObjectInfo => i.modifiedAt !== null);
+  }
+
+  async listIncomplete(): Promise<IncompleteWrite[]> {
+    const writes: IncompleteWrite[] = [];
+    for (const id of await this.files()) {
+      const key = PARTIAL.exec(id)?.[1];
+      const at = key ? await this.modifiedAt(id) : null;
+      if (key && at) writes.push({ key, id, at });
+    }
+    return writes;
+  }
+
+  async abortIncomplete(write: IncompleteWrite): Promise<void> {
+    if (!PARTIAL.test(write.id)) throw new Error(`${JSON.stringify(write.id)} is not a partial file`);
+    await rm(join(this.dir, checkObjectKey(write.id)), { force: true });
+  }
+
+  /** every file under the directory, relative to it */
+  private async files(): Promise<string[]> {
     const entries = await readdir(this.dir, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return [];
       throw err;
     });
-    return entries
-      .filter((e) => e.isFile() && !e.name.endsWith('.partial'))
-      .map((e) => relative(this.dir, join(e.parentPath, e.name)))
-      .filter((key) => key.startsWith(prefix))
-      .sort();
+    return entries.filter((e) => e.isFile()).map((e) => relative(this.dir, join(e.parentPath, e.name)));
+  }
+
+  /** the file's last write, or null once it is gone (a put renamed it, a delete removed it) */
+  private async modifiedAt(relativePath: string): Promise<Date | null> {
+    return stat(join(this.dir, relativePath)).then(
+      (s) => s.mtime,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      },
+    );
   }
 }

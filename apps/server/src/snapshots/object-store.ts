@@ -18,6 +18,26 @@ export interface ObjectStore {
   delete(key: string): Promise<void>;
   /** keys under the prefix */
   list(prefix: string): Promise<string[]>;
+  /** the objects under the prefix with when each was last written */
+  listObjects(prefix: string): Promise<StoredObjectInfo[]>;
+  /** writes that never finished (a crash mid-put): partial files, incomplete multipart uploads */
+  listIncomplete(): Promise<IncompleteWrite[]>;
+  /** removes an unfinished write (absent is fine); the finished object of the same key is untouched */
+  abortIncomplete(write: IncompleteWrite): Promise<void>;
+}
+
+export interface StoredObjectInfo {
+  key: string;
+  modifiedAt: Date;
+}
+
+export interface IncompleteWrite {
+  /** the key it was writing */
+  key: string;
+  /** which write it is, in the store's own terms (a partial file's path, an upload id) */
+  id: string;
+  /** the file's last write, or the upload's start */
+  at: Date;
 }
 
 export const OBJECT_STORE = Symbol('OBJECT_STORE');

@@ -1,16 +1,18 @@
-import { ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException, UnprocessableEntityException } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { Readable } from 'node:stream';
 import { SecretBox } from '../crypto/secret-box';
 import { OBJECT_STORE, type ObjectStore } from './object-store';
-import { openSealedSnapshot, putSealedSnapshot } from './sealed-snapshot-objects';
-import { planSnapshotPruning } from '@corral/domain';
+import { StoreUnavailableError, openSealedSnapshot, putSealedSnapshot, readSnapshotHead } from './sealed-snapshot-objects';
+import { bboltHeaderProblem, planSnapshotPruning } from '@corral/domain';
 import { EtcdSnapshot, SnapshotState, SnapshotTrigger } from './etcd-snapshot.entity';
 import { ACTIVE_RESTORE_PHASES, EtcdRestore, RestorePhase } from './etcd-restore.entity';
 import { isUuid } from '../common/uuid-param.pipe';
 
 const UNIQUE_VIOLATION = '23505';
+/** what a restore reads before it starts: two bbolt pages of the largest size etcd uses (within one sealed chunk) */
+const RESTORE_CHECK_BYTES = 128 * 1024;
 
 /**
  * Owns the etcd_snapshots and etcd_restores rows (what was taken, stored, and restored) and the
@@ -103,6 +105,23 @@ export class SnapshotStore {
     return openSealedSnapshot(this.objects, this.box, row, () => this.legacyData(id)).catch((err: Error) => {
       throw new NotFoundException(`snapshot ${id} has no data: ${err.message}`);
     });
+  }
+
+  /**
+   * Proves a snapshot can be restored before a restore changes anything: its stored object opens
+   * (the first sealed chunk authenticates under its key and this snapshot's id) and starts like
+   * an etcd (bbolt) database. 422 naming the snapshot otherwise; 503 when the store cannot be read.
+   */
+  async checkRestorable(snapshot: EtcdSnapshot): Promise<void> {
+    let head: Buffer;
+    try {
+      head = await readSnapshotHead(this.objects, this.box, snapshot, () => this.legacyData(snapshot.id), RESTORE_CHECK_BYTES);
+    } catch (err) {
+      if (err instanceof StoreUnavailableError) throw new ServiceUnavailableException(`snapshot ${snapshot.id} could not be read from ${this.objects.description}: ${err.message}; try again`);
+      throw new UnprocessableEntityException(`snapshot ${snapshot.id} cannot be restored: its stored data does not open (${(err as Error).message})`);
+    }
+    const problem = bboltHeaderProblem(head);
+    if (problem) throw new UnprocessableEntityException(`snapshot ${snapshot.id} cannot be restored: its data is not an etcd database: ${problem}`);
   }
 
   /** The database of a snapshot taken before the store existed (kept in the row, unsealed, until a rewrap moves it). */

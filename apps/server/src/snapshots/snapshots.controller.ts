@@ -93,6 +93,7 @@ export class SnapshotsController {
     if (env.state === 'deleting') throw new ConflictException(`environment ${env.name} is being deleted`);
     const snapshot = await this.store.getRestorable(env.id, body.snapshotId);
     if (snapshot.state !== 'completed') throw new UnprocessableEntityException(`snapshot ${snapshot.id} is ${snapshot.state}; only a completed snapshot can be restored`);
+    await this.store.checkRestorable(snapshot);
     const restore = await this.store.createRestore(env.id, snapshot.id, new Date(Date.now() + this.config.restoreTimeoutMs));
     await this.events.record({
       environmentId: env.id,

@@ -13,12 +13,13 @@ import { CORRAL_CONFIG } from '../config/config.module';
 import type { CorralConfig } from '../config/corral-config';
 import { OBJECT_STORE } from './object-store';
 import { createObjectStore } from './create-object-store';
+import { SnapshotOrphanSweep } from './snapshot-orphan-sweep.service';
 
 /** Storage of etcd snapshots and restores; taking and restoring them is provisioning's job. */
 @Module({
   imports: [TypeOrmModule.forFeature([EtcdSnapshot, EtcdRestore]), EnvironmentsModule, EventsModule, QueueModule],
   controllers: [SnapshotsController, DeletedEnvironmentsController],
-  providers: [SnapshotStore, DeletedEnvironmentsService, { provide: OBJECT_STORE, inject: [CORRAL_CONFIG], useFactory: (config: CorralConfig) => createObjectStore(config.snapshotStore) }],
-  exports: [SnapshotStore, DeletedEnvironmentsService],
+  providers: [SnapshotStore, DeletedEnvironmentsService, SnapshotOrphanSweep, { provide: OBJECT_STORE, inject: [CORRAL_CONFIG], useFactory: (config: CorralConfig) => createObjectStore(config.snapshotStore) }],
+  exports: [SnapshotStore, DeletedEnvironmentsService, SnapshotOrphanSweep],
 })
 export class SnapshotsModule {}

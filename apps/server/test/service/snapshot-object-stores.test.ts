@@ -9,7 +9,7 @@ import { ObjectNotFoundError, type ObjectStore } from '../../src/snapshots/objec
 import { PART_BYTES, S3ObjectStore } from '../../src/snapshots/s3/s3-object-store';
 import { SecretBox } from '../../src/crypto/secret-box';
 import { openSealedSnapshot, putSealedSnapshot } from '../../src/snapshots/sealed-snapshot-objects';
-import { type S3TestServer, startS3TestServer } from '../support/s3-test-server';
+import { type S3TestServer, startS3TestServer } from '@corral/testing';
 
 // objects of several 8 MiB parts through a real server: seconds on a loaded 2-core machine
 jest.setTimeout(60_000);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiClient } from '@corral/testing';
+import { bboltFileStart } from '@corral/domain';
 import { TestServer, isolatedConfig, startTestServer } from '../support/test-server';
 import { SnapshotStore } from '../../src/snapshots/snapshot-store.service';
 import { DeletedEnvironmentsService } from '../../src/snapshots/deleted-environments.service';
@@ -29,7 +30,7 @@ describe('snapshots survive the deletion of their environment', () => {
   const createWithSnapshot = async (name: string) => {
     const envId = (await admin.post('/v1/environments', { name })).body.id as string;
     const pending = await store.createPending(envId, 'manual');
-    const snapshot = await store.complete(pending.id, { data: randomBytes(64 * 1024), etcdRevision: 3, etcdMember: 'https://10.0.0.1:2379' });
+    const snapshot = await store.complete(pending.id, { data: Buffer.from(bboltFileStart(randomBytes(56 * 1024))) /* 64 KiB in all */, etcdRevision: 3, etcdMember: 'https://10.0.0.1:2379' });
     const [{ storage_key }] = await server.sql<{ storage_key: string }>(`SELECT storage_key FROM etcd_snapshots WHERE id = $1`, [snapshot.id]);
     return { envId, snapshot, object: join(snapshotDir(), storage_key) };
   };

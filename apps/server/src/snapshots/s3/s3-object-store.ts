@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { ObjectNotFoundError, type ObjectStore, checkObjectKey } from '../object-store';
+import { type IncompleteWrite, ObjectNotFoundError, type ObjectStore, type StoredObjectInfo, checkObjectKey } from '../object-store';
 import { EMPTY_SHA256, signV4, uriEncode } from './sign-v4';
 
 export interface S3Settings {
@@ -85,15 +85,44 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listObjects(prefix)).map((o) => o.key);
+  }
+
+  async listObjects(prefix: string): Promise<StoredObjectInfo[]> {
+    const objects: StoredObjectInfo[] = [];
     let token: string | undefined;
     do {
       const query: Record<string, string> = { 'list-type': '2', prefix: `${this.s3.prefix}${prefix}`, ...(token ? { 'continuation-token': token } : {}) };
       const xml = await this.send('GET', '', query);
-      for (const [, k] of xml.matchAll(/<Key>([^<]*)<\/Key>/g)) keys.push(unescapeXml(k).slice(this.s3.prefix.length));
-      token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? unescapeXml(/<NextContinuationToken>([^<]*)<\/NextContinuationToken>/.exec(xml)?.[1] ?? '') || undefined : undefined;
+      for (const [, entry] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
+        objects.push({ key: unescapeXml(xmlField(entry, 'Key')).slice(this.s3.prefix.length), modifiedAt: new Date(xmlField(entry, 'LastModified')) });
+      }
+      token = /<IsTruncated>true<\/IsTruncated>/.test(xml) ? unescapeXml(xmlField(xml, 'NextContinuationToken')) || undefined : undefined;
     } while (token);
-    return keys.sort();
+    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  /** ListMultipartUploads under the prefix: uploads begun and neither completed nor aborted. */
+  async listIncomplete(): Promise<IncompleteWrite[]> {
+    const uploads: IncompleteWrite[] = [];
+    let markers: Record<string, string> = {};
+    for (;;) {
+      const xml = await this.send('GET', '', { uploads: '', prefix: this.s3.prefix, ...markers });
+      for (const [, entry] of xml.matchAll(/<Upload>([\s\S]*?)<\/Upload>/g)) {
+        const key = unescapeXml(xmlField(entry, 'Key'));
+        if (key.startsWith(this.s3.prefix)) uploads.push({ key: key.slice(this.s3.prefix.length), id: unescapeXml(xmlField(entry, 'UploadId')), at: new Date(xmlField(entry, 'Initiated')) });
+      }
+      const keyMarker = unescapeXml(xmlField(xml, 'NextKeyMarker'));
+      if (!/<IsTruncated>true<\/IsTruncated>/.test(xml) || !keyMarker) return uploads;
+      markers = { 'key-marker': keyMarker, 'upload-id-marker': unescapeXml(xmlField(xml, 'NextUploadIdMarker')) };
+    }
+  }
+
+  /** AbortMultipartUpload: the upload's parts are freed; a completed object of the same key stays. */
+  async abortIncomplete(write: IncompleteWrite): Promise<void> {
+    await this.send('DELETE', this.objectKey(write.key), { uploadId: write.id }).catch((err) => {
+      if (!(err instanceof ObjectNotFoundError)) throw err;
+    });
   }
 
   private objectKey(key: string): string {
@@ -148,6 +177,11 @@ export class S3ObjectStore implements ObjectStore {
       req.end(body);
     });
   }
+}
+
+/** the text of the first <name> element, '' when there is none */
+function xmlField(xml: string, name: string): string {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '';
 }
 
 function escapeXml(text: string): string {

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { REPO, freePort } from '@corral/test-hosts';
 
 export interface S3TestServer {
   endpoint: string;
@@ -15,20 +15,11 @@ export interface S3TestServer {
   stop(): Promise<void>;
 }
 
-const REPO = resolve(__dirname, '../../../..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 /**
  * A real S3-compatible server for tests: versitygw (built once through the Go module proxy by
  * tools/s3-test-server/build.sh) on a free loopback port with its posix backend in a temporary
- * directory, one bucket, and credentials it checks (Signature V4).
+ * directory, one bucket, and credentials it checks (Signature V4). Used by the S3 store's tests
+ * and by `npm run bench:snapshot-scale -- --store s3`.
  */
 export async function startS3TestServer(): Promise<S3TestServer> {
   const binary = execFileSync('bash', [join(REPO, 'tools/s3-test-server/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
