@@ -1,14 +1,15 @@
 // Bench: an etcd snapshot of >= 1 GB taken through the server, downloaded, and restored, while
 // the server's resident memory is sampled. The physical reference is the data itself: a server
 // holding a snapshot whole needs at least its size in memory; a streaming one stays near flat.
-// Usage: node dist/tools/bench/snapshot-scale/src/main.js [--gib 1.0]
+// Usage: node dist/tools/bench/snapshot-scale/src/main.js [--gib 1.0] [--store filesystem|s3]
+// (--store s3: the snapshot store is a versitygw S3 server on the loopback, built by tools/s3-test-server)
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackAgents } from '@corral/test-hosts';
-import { eventually, startServerProcess } from '@corral/testing';
+import { type S3TestServer, eventually, startS3TestServer, startServerProcess } from '@corral/testing';
 
 const MiB = 1 << 20;
 const VALUE_BYTES = 768 * 1024;
@@ -53,8 +54,18 @@ function etcdGateway(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }
 async function main(): Promise<void> {
   const gibArg = process.argv.indexOf('--gib');
   const target = Math.round((gibArg > 0 ? Number(process.argv[gibArg + 1]) : 1.0) * 1024 * MiB);
-  process.stdout.write(`snapshot-scale: ${mib(target)} of etcd values on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
-  const server = await startServerProcess({ CORRAL_ETCD_SNAPSHOT_INTERVAL: '24h', CORRAL_RESTORE_TIMEOUT: '60m' });
+  const storeArg = process.argv.indexOf('--store');
+  const store = storeArg > 0 ? process.argv[storeArg + 1] : 'filesystem';
+  if (store !== 'filesystem' && store !== 's3') throw new Error(`--store must be filesystem or s3, got ${store}`);
+  process.stdout.write(`snapshot-scale: ${mib(target)} of etcd values, ${store} snapshot store, on ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}\n`);
+  const s3: S3TestServer | null = store === 's3' ? await startS3TestServer() : null;
+  const storeEnv: Record<string, string> = s3
+    ? { CORRAL_SNAPSHOT_S3_ENDPOINT: s3.endpoint, CORRAL_SNAPSHOT_S3_BUCKET: s3.bucket, CORRAL_SNAPSHOT_S3_ACCESS_KEY: s3.accessKeyId, CORRAL_SNAPSHOT_S3_SECRET_KEY: s3.secretAccessKey, CORRAL_SNAPSHOT_S3_PREFIX: 'bench/' }
+    : {};
+  const server = await startServerProcess({ CORRAL_ETCD_SNAPSHOT_INTERVAL: '24h', CORRAL_RESTORE_TIMEOUT: '60m', ...storeEnv }).catch(async (err) => {
+    await s3?.stop();
+    throw err;
+  });
   let agents: ReturnType<typeof startLoopbackAgents> | null = null;
   const rss = rssSampler(server.process.pid!);
   try {
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
     await agents?.stopAll();
     agents?.cleanup();
     await server.stop();
+    await s3?.stop();
   }
 }
 
