@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { envProblem, probeCommandProblem, REFUSED_ENV_NAMES, TEARDOWN_SYSTEM_DIRS, TEARDOWN_SYSTEM_TOOLS, teardownCommandProblem } from './spec-rules';
+import { envProblem, probeCommandProblem, REFUSED_ENV_NAMES, teardownCommandProblem } from './spec-rules';
 
 describe('envProblem', () => {
   it('accepts names mapped to strings', () => {
@@ -65,38 +65,44 @@ describe('probeCommandProblem', () => {
 });
 
 describe('teardownCommandProblem', () => {
-  it('accepts what an exec probe may run, and the system tools in the system directories', () => {
+  it('accepts a --bin-dir name: the catalog\'s steps', () => {
     expect(teardownCommandProblem(['${binDir}/kube-proxy', '--cleanup'])).toBeNull();
     expect(teardownCommandProblem(['corral-coredns', '--cleanup=169.254.20.10'])).toBeNull();
-    expect(teardownCommandProblem(['/bin/sh', '-c', 'iptables -S'])).toBeNull();
-    expect(teardownCommandProblem(['/usr/sbin/iptables', '-t', 'nat', '-F', 'KUBE-X'])).toBeNull();
-    expect(teardownCommandProblem(['/sbin/ip', 'link', 'del', 'cni0'])).toBeNull();
+    expect(teardownCommandProblem(['${binDir}/corral-teardown', 'containers', '--address', '${dataDir}/containerd.sock'])).toBeNull();
+    expect(teardownCommandProblem(['${binDir}/corral-teardown', 'kubelet-chains'])).toBeNull();
   });
 
-  it.each([['/tmp/sh'], ['/bin/bash', '-c', 'x'], ['/usr/local/bin/sh'], ['/bin/../tmp/sh'], ['/bin//sh'], ['/var/lib/corral/bin/sh'], ['/sh'], ['/'], ['${binDir}/../../bin/sh'], ['./sh'], ['${dataDir}/x']])('refuses %j', (...command) => {
-    expect(teardownCommandProblem(command)).toMatch(/must be a file name in the agent's --bin-dir .* or one of sh, iptables, ip6tables, ip in \/usr\/sbin, \/usr\/bin, \/sbin, \/bin$/);
+  it.each([
+    ['/bin/sh', '-c', 'iptables -S'],
+    ['/usr/bin/sh', '-c', 'true'],
+    ['/usr/sbin/iptables', '-t', 'nat', '-F', 'KUBE-X'],
+    ['/sbin/ip', 'link', 'del', 'cni0'],
+    ['/tmp/sh'],
+    ['/bin/bash', '-c', 'x'],
+    ['/usr/local/bin/sh'],
+    ['/bin/../tmp/sh'],
+    ['/var/lib/corral/bin/corral-teardown'],
+    ['/'],
+    ['${binDir}/../../bin/sh'],
+    ['${binDir}/sub/corral-teardown'],
+    ['./sh'],
+    ['${dataDir}/x'],
+  ])('refuses %j: no shell, no system tool, nothing outside --bin-dir', (...command) => {
+    expect(teardownCommandProblem(command)).toMatch(/^executable .* must be a file name in the agent's --bin-dir \(a plain name or \$\{binDir\}\/<name>\)$/);
   });
 
   it('refuses an empty or non-string command', () => {
     expect(teardownCommandProblem([])).toMatch(/non-empty/);
-    expect(teardownCommandProblem(['/bin/sh', 1])).toMatch(/non-empty/);
+    expect(teardownCommandProblem(['corral-teardown', 1])).toMatch(/non-empty/);
     expect(teardownCommandProblem(null)).toMatch(/non-empty/);
   });
 
-  it('accepts an absolute path only when it is exactly an allowed tool in an allowed directory', () => {
-    const paths = fc.oneof(
-      fc.string().map((s) => `/${s}`),
-      fc.tuple(fc.constantFrom(...TEARDOWN_SYSTEM_DIRS, '/tmp', '/usr/local/bin', '/bin/..', ''), fc.constantFrom(...TEARDOWN_SYSTEM_TOOLS, 'bash', 'python3', '..', '')).map(([d, t]) => `${d}/${t}`),
-    );
-    fc.assert(
-      fc.property(paths, (path) => {
-        const allowed = TEARDOWN_SYSTEM_DIRS.some((d) => TEARDOWN_SYSTEM_TOOLS.some((t) => path === `${d}/${t}`));
-        expect(teardownCommandProblem([path]) === null).toBe(allowed);
-      }),
-    );
+  it('refuses every absolute path', () => {
+    fc.assert(fc.property(fc.string().map((s) => `/${s}`), fc.array(fc.string()), (path, args) => teardownCommandProblem([path, ...args]) !== null));
   });
 
-  it('accepts every relative command an exec probe accepts, and no other', () => {
-    fc.assert(fc.property(fc.string().filter((s) => !s.startsWith('/')), (s) => (teardownCommandProblem([s]) === null) === (probeCommandProblem([s]) === null)));
+  it('takes exactly the exec probe\'s verdict', () => {
+    const executables = fc.oneof(fc.string(), fc.string().map((s) => `\${binDir}/${s}`), fc.string().map((s) => `/${s}`), fc.constantFrom('sh', '/bin/sh', 'corral-teardown', '${binDir}/corral-teardown', '..', '${binDir}/..'));
+    fc.assert(fc.property(executables, fc.array(fc.string()), (executable, args) => (teardownCommandProblem([executable, ...args]) === null) === (probeCommandProblem([executable, ...args]) === null)));
   });
 });

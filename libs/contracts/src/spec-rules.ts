@@ -41,28 +41,11 @@ export function probeCommandProblem(command: unknown): string | null {
 }
 
 /**
- * The system tools a teardown step may run besides --bin-dir: the shell its cleanup scripts run in
- * (removing the kubelet's iptables chains, containerd's containers, pod network leftovers), and
- * the network tools those scripts call. Named by absolute path in one of TEARDOWN_SYSTEM_DIRS,
- * directories only root can write, never a directory the agent, a component or a user writes.
- */
-export const TEARDOWN_SYSTEM_TOOLS: readonly string[] = ['sh', 'iptables', 'ip6tables', 'ip'];
-export const TEARDOWN_SYSTEM_DIRS: readonly string[] = ['/usr/sbin', '/usr/bin', '/sbin', '/bin'];
-
-/**
- * Why a teardown step's command is refused, or null. Its executable comes from the agent's
- * --bin-dir (as an exec probe's), or is one of TEARDOWN_SYSTEM_TOOLS at an absolute path in one
- * of TEARDOWN_SYSTEM_DIRS (e.g. /bin/sh, /usr/sbin/iptables); nothing else on the host.
+ * Why a teardown step's command is refused, or null: the rule of an exec probe. Its executable
+ * comes from the agent's --bin-dir (a plain name or `${binDir}/<name>`), never another path on the
+ * host; no shell, so a desired state cannot make the agent (root) run a script it chose. The
+ * catalog's cleanup scripts are Corral's helper `corral-teardown` in --bin-dir, fixed in code.
  */
 export function teardownCommandProblem(command: unknown): string | null {
-  if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) return 'must be a non-empty array of strings';
-  const executable = command[0] as string;
-  if (executable.startsWith('/')) {
-    const slash = executable.lastIndexOf('/');
-    const dir = executable.slice(0, slash) || '/';
-    if (TEARDOWN_SYSTEM_DIRS.includes(dir) && TEARDOWN_SYSTEM_TOOLS.includes(executable.slice(slash + 1))) return null;
-  } else if (probeCommandProblem(command) === null) {
-    return null;
-  }
-  return `executable ${JSON.stringify(executable)} must be a file name in the agent's --bin-dir (a plain name or \${binDir}/<name>) or one of ${TEARDOWN_SYSTEM_TOOLS.join(', ')} in ${TEARDOWN_SYSTEM_DIRS.join(', ')}`;
+  return probeCommandProblem(command);
 }

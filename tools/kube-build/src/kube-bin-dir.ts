@@ -78,12 +78,13 @@ export function readKubeBinManifest(binDir: string): KubeBinManifest {
   return JSON.parse(readFileSync(join(dirname(binDir), 'manifest.json'), 'utf8')) as KubeBinManifest;
 }
 
-/** Corral's own daemons the catalog runs, by binary name (wrappers that run the compiled dist entry) */
+/** Corral's own daemons and helpers the catalog runs, by binary name (wrappers that run the compiled dist entry, scripts) */
 const CORRAL_BINARIES: Record<string, string> = {
   'corral-ingress-controller': 'tools/kube-stand-ins/bin/corral-ingress-controller',
   'corral-pod-network': 'apps/pod-network/bin/corral-pod-network',
   'corral-coredns': 'tools/cluster-dns/bin/corral-coredns',
   'corral-cri-check': 'bin/corral-cri-check',
+  'corral-teardown': 'bin/corral-teardown',
 };
 
 /**

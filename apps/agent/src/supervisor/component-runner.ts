@@ -162,9 +162,9 @@ export class ComponentRunner {
       mkdirSync(this.ctx.componentDir, { recursive: true, mode: 0o700 });
       const result = await runProbe(
         { type: 'exec', command: step.command, timeoutSeconds: step.timeoutSeconds, intervalSeconds: 1, failureThreshold: 1 },
-        // teardown steps are the server's cleanup scripts (iptables, ctr loops): validateDesiredState let through
-        // only --bin-dir names and the system tools of teardownCommandProblem (libs/contracts), e.g. /bin/sh
-        { resolveCommand: (command: string) => (command.startsWith('/') ? command : this.ctx.driver.resolveBinary(command)), cwd: this.ctx.componentDir, env: this.processEnv() },
+        // as an exec probe's: only from --bin-dir (teardownCommandProblem let nothing else through
+        // validateDesiredState; checked again here); the catalog's cleanup is corral-teardown there
+        { resolveCommand: (command: string) => this.ctx.driver.resolveInBinDir(command), cwd: this.ctx.componentDir, env: this.processEnv() },
       );
       const what = `teardown (${when}) ${step.command[0]}`;
       this.ctx.log.appendLine(`--- corral-agent ${new Date().toISOString()}: ${what}: ${result.ok ? 'done' : `failed: ${result.message}`}`);

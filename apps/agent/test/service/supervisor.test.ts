@@ -28,6 +28,8 @@ describe('supervisor with real processes', () => {
     symlinkSync('/usr/bin/etcd', join(binDir, 'etcd'));
     writeFileSync(join(binDir, 'sleeper'), '#!/bin/sh\necho "sleeper up: $*"\nexec sleep 600\n', { mode: 0o755 });
     writeFileSync(join(binDir, 'crasher'), '#!/bin/sh\necho "boom: config is broken"\nexit 3\n', { mode: 0o755 });
+    // a teardown step runs only from --bin-dir: the tests' cleanup scripts through a script there
+    writeFileSync(join(binDir, 'run-script'), '#!/bin/sh\nexec /bin/sh -c "$1"\n', { mode: 0o755 });
     address = randomLoopback();
   });
 
@@ -241,8 +243,10 @@ describe('supervisor with real processes', () => {
       ports: [],
       teardown: [
         // before-stop sees the component still running; after-stop sees it gone
-        { when: 'before-stop', command: ['/bin/sh', '-c', `pgrep -f "sleeper up|sleep 600" >/dev/null && echo before-running >> ${marks}`], timeoutSeconds: 10 },
-        { when: 'after-stop', command: ['/bin/sh', '-c', `echo after \${dataDir} >> ${marks}`], timeoutSeconds: 10 },
+        { when: 'before-stop', command: ['run-script', `pgrep -f "sleeper up|sleep 600" >/dev/null && echo before-running >> ${marks}`], timeoutSeconds: 10 },
+        { when: 'after-stop', command: ['${binDir}/run-script', `echo after \${dataDir} >> ${marks}`], timeoutSeconds: 10 },
+        // outside --bin-dir: never run, even if a desired state carrying it got past validation
+        { when: 'after-stop', command: ['/bin/sh', '-c', `echo outside >> ${marks}`], timeoutSeconds: 10 },
       ],
     });
     await sup.apply(desired(1, [{ name: 'keeper', kind: 'test', specHash: 't1', spec: spec('a') }]));
@@ -267,8 +271,8 @@ describe('supervisor with real processes', () => {
       ports: [],
       ...(dependsOn ? { dependsOn } : {}),
       teardown: [
-        { when: 'before-stop', command: ['/bin/sh', '-c', `echo ${name} before >> ${log}`], timeoutSeconds: 10 },
-        { when: 'after-stop', command: ['/bin/sh', '-c', `echo ${name} after >> ${log}`], timeoutSeconds: 10 },
+        { when: 'before-stop', command: ['run-script', `echo ${name} before >> ${log}`], timeoutSeconds: 10 },
+        { when: 'after-stop', command: ['run-script', `echo ${name} after >> ${log}`], timeoutSeconds: 10 },
       ],
     });
     await sup.apply(desired(1, [

@@ -25,7 +25,7 @@ export function IsProbeCommand(options?: ValidationOptions): PropertyDecorator {
   return ruleDecorator('isProbeCommand', probeCommandProblem, options);
 }
 
-/** A teardown step's command: its executable from the agent's --bin-dir or an allowed system tool (libs/contracts). */
+/** A teardown step's command: its executable from the agent's --bin-dir, as an exec probe's (libs/contracts). */
 export function IsTeardownCommand(options?: ValidationOptions): PropertyDecorator {
   return ruleDecorator('isTeardownCommand', teardownCommandProblem, options);
 }

@@ -35,8 +35,9 @@ describe('component spec rules (server side)', () => {
 
   it('accepts an exec probe from the bin dir, string env values and teardown steps the real specs use', async () => {
     const teardown = [
-      { when: 'before-stop', command: ['/bin/sh', '-c', 'true'], timeoutSeconds: 5 },
+      { when: 'before-stop', command: ['${binDir}/corral-teardown', 'containers', '--address', '${dataDir}/containerd.sock'], timeoutSeconds: 5 },
       { when: 'after-stop', command: ['${binDir}/kube-proxy', '--cleanup'], timeoutSeconds: 5 },
+      { when: 'after-stop', command: ['corral-coredns', '--cleanup=169.254.20.10'], timeoutSeconds: 5 },
     ];
     const res = await admin.put(`/v1/hosts/${hostId}/components`, { components: [component({ teardown })] });
     expect(res.status).toBe(200);
@@ -48,7 +49,10 @@ describe('component spec rules (server side)', () => {
     ['an exec probe climbing out of ${binDir}', { probe: { type: 'exec', command: ['${binDir}/../../bin/sh'], intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 } }, 'components.0.probe.command', /--bin-dir/],
     ['an exec probe without a command', { probe: { type: 'exec', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 } }, 'components.0.probe.command', /./],
     ['an http probe without a port', { probe: { type: 'http', intervalSeconds: 1, timeoutSeconds: 1, failureThreshold: 1 } }, 'components.0.probe.port', /./],
-    ['a teardown step running a binary outside --bin-dir and the system tools', { teardown: [{ when: 'after-stop', command: ['/tmp/evil', '--now'], timeoutSeconds: 5 }] }, 'components.0.teardown.0.command', /must be a file name in the agent's --bin-dir .* or one of sh, iptables/],
+    ['a teardown step running a binary outside --bin-dir', { teardown: [{ when: 'after-stop', command: ['/tmp/evil', '--now'], timeoutSeconds: 5 }] }, 'components.0.teardown.0.command', /executable "\/tmp\/evil" must be a file name in the agent's --bin-dir/],
+    // no shell, whatever directory it is in: the server would choose the script (issue 12)
+    ['a teardown step running /bin/sh -c', { teardown: [{ when: 'before-stop', command: ['/bin/sh', '-c', 'true'], timeoutSeconds: 5 }] }, 'components.0.teardown.0.command', /^command executable "\/bin\/sh" must be a file name in the agent's --bin-dir \(a plain name or \$\{binDir\}\/<name>\)$/],
+    ['a second teardown step running a system tool', { teardown: [{ when: 'before-stop', command: ['corral-teardown', 'kubelet-chains'], timeoutSeconds: 5 }, { when: 'after-stop', command: ['/usr/sbin/iptables', '-F'], timeoutSeconds: 5 }] }, 'components.0.teardown.1.command', /executable "\/usr\/sbin\/iptables" must be a file name in the agent's --bin-dir/],
     ['LD_PRELOAD', { env: { LD_PRELOAD: '/tmp/evil.so' } }, 'components.0.env', /LD_PRELOAD may not be set/],
     ['LD_LIBRARY_PATH', { env: { LD_LIBRARY_PATH: '/tmp' } }, 'components.0.env', /LD_LIBRARY_PATH may not be set/],
     ['PATH', { env: { PATH: '/tmp' } }, 'components.0.env', /PATH may not be set/],

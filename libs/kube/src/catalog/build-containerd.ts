@@ -2,7 +2,7 @@ import type { ComponentSpec } from '@corral/contracts';
 import type { HostComponentsInput } from './catalog-input';
 import { containerdSocket, SANDBOX_IMAGE } from './container-runtime';
 import { requirePodNetwork } from './build-pod-network';
-import { probe, publicFile, toArgs } from './spec-parts';
+import { probe, publicFile, TEARDOWN, toArgs } from './spec-parts';
 
 /** CNI plugins as Debian's containernetworking-plugins installs them */
 export const DEFAULT_CNI_BIN_DIR = '/usr/lib/cni';
@@ -29,8 +29,10 @@ export function buildContainerd(input: HostComponentsInput): ComponentSpec {
     ports: [],
     probe: probe(input, { type: 'exec', command: [CRI_CHECK, '--address', containerdSocket('containerd'), '--timeout', '2s'] }),
     teardown: [
-      { when: 'before-stop', command: ['/bin/sh', '-c', removeAllContainers()], timeoutSeconds: 60 },
-      { when: 'after-stop', command: ['/bin/sh', '-c', REMOVE_POD_NETWORK_LEFTOVERS], timeoutSeconds: 30 },
+      // kill and delete every task and container of the k8s.io namespace while containerd still answers
+      { when: 'before-stop', command: [TEARDOWN, 'containers', '--address', containerdSocket('containerd')], timeoutSeconds: 60 },
+      // its shims, the pods' bridge cni0, the kubelet's pod cgroups
+      { when: 'after-stop', command: [TEARDOWN, 'pod-network', '--address', containerdSocket('containerd')], timeoutSeconds: 30 },
     ],
     // running containers belong to their shims, not to containerd: stopping it leaves pods running
     stopGracePeriodSeconds: 10,
@@ -42,34 +44,6 @@ export function buildContainerd(input: HostComponentsInput): ComponentSpec {
  * read by awk; an exec probe may run only what is in the agent's --bin-dir, never /bin/sh).
  */
 export const CRI_CHECK = 'corral-cri-check';
-
-/**
- * Removing containerd for good (the host leaves the environment): its containers outlive it
- * (each belongs to its shim), so kill and delete every task and container of the Kubernetes
- * namespace while containerd still answers; their shims exit with them.
- */
-function removeAllContainers(): string {
-  const ctr = `\${binDir}/ctr --address ${containerdSocket('containerd')} --namespace k8s.io --timeout 10s`;
-  return [
-    `for t in $(${ctr} tasks ls -q); do ${ctr} tasks kill --all --signal SIGKILL "$t"; done`,
-    `for t in $(${ctr} tasks ls -q); do ${ctr} tasks delete --force "$t"; done`,
-    `for c in $(${ctr} containers ls -q); do ${ctr} containers delete "$c"; done`,
-    'true',
-  ].join('; ');
-}
-
-/**
- * After containerd stopped: the pods' bridge and the kubelet's pod cgroups (empty once the
- * containers are gone). Network namespace pins and rootfs mounts live under containerd's data dir,
- * which the agent unmounts and wipes itself.
- */
-const REMOVE_POD_NETWORK_LEFTOVERS = [
-  // a shim left without a task serves nothing ([c]: the pattern must not match this shell itself)
-  `pkill -9 -f -- "[c]ontainerd-shim-runc-v2 .*-address ${containerdSocket('containerd')}"`,
-  'ip link delete cni0 2>/dev/null',
-  'for h in /sys/fs/cgroup/*/kubepods; do [ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} + 2>/dev/null; done',
-  'true',
-].join('; ');
 
 function containerdConfig(cniBinDir: string): string {
   return `version = 3

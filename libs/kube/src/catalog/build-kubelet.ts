@@ -5,18 +5,7 @@ import type { HostComponentsInput } from './catalog-input';
 import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
 import { containerdSocket } from './container-runtime';
-import { certificateFiles, dependsOn, inComponentDir, probe, publicFile, requirePki, toArgs } from './spec-parts';
-
-/** iptables chains the kubelet creates itself (kube-proxy's go with `kube-proxy --cleanup`) */
-const KUBELET_CHAINS = ['KUBE-FIREWALL', 'KUBE-KUBELET-CANARY', 'KUBE-IPTABLES-HINT'];
-
-/** Removing the kubelet for good: the jumps to its chains, then the chains, IPv4 and IPv6. */
-const REMOVE_KUBELET_CHAINS = [
-  'for ipt in iptables ip6tables; do for t in filter nat mangle; do',
-  `  $ipt -t $t -S 2>/dev/null | grep -E '^-A [A-Z]+ .*-j (${KUBELET_CHAINS.join('|')})( |$)' | sed 's/^-A/-D/' | while read -r rule; do eval "$ipt -w 5 -t $t $rule"; done`,
-  `  for c in ${KUBELET_CHAINS.join(' ')}; do $ipt -w 5 -t $t -F $c 2>/dev/null; $ipt -w 5 -t $t -X $c 2>/dev/null; done`,
-  'done; done; true',
-].join('\n');
+import { certificateFiles, dependsOn, inComponentDir, probe, publicFile, requirePki, TEARDOWN, toArgs } from './spec-parts';
 
 /** the host's own containerd (the containerd component), as the kubelet names it */
 export const DEFAULT_CONTAINER_RUNTIME_ENDPOINT = `unix://${containerdSocket('other')}`;
@@ -83,6 +72,7 @@ export function buildKubelet(input: HostComponentsInput): ComponentSpec {
     probe: probe(input, { type: 'http', port: PORTS.kubeletHealthz, path: '/healthz' }),
     ...dependsOn(input, 'kube-apiserver', 'containerd'),
     stopGracePeriodSeconds: 10,
-    teardown: [{ when: 'after-stop', command: ['/bin/sh', '-c', REMOVE_KUBELET_CHAINS], timeoutSeconds: 30 }],
+    // the jumps to and the chains the kubelet creates itself (KUBE-FIREWALL, KUBE-KUBELET-CANARY, KUBE-IPTABLES-HINT), IPv4 and IPv6
+    teardown: [{ when: 'after-stop', command: [TEARDOWN, 'kubelet-chains'], timeoutSeconds: 30 }],
   };
 }

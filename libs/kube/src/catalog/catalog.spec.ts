@@ -286,7 +286,7 @@ describe('component catalog', () => {
     expect(flag(byName(specsOf(input), 'kube-proxy'), 'hostname-override')).toBe('worker-e');
   });
 
-  it('meets the agent\'s spec rules: exec probes from --bin-dir, teardown steps from --bin-dir or the allowed system tools', () => {
+  it('meets the agent\'s spec rules: exec probes and teardown steps from --bin-dir', () => {
     const withTeardown = new Set<string>();
     for (const input of fixture.inputs) {
       for (const spec of specsOf(input)) {
@@ -330,9 +330,13 @@ describe('component catalog', () => {
     expect(toml).toContain('SystemdCgroup = false');
     expect(toml).toContain('restrict_oom_score_adj = true');
     expect(toml).toContain('netns_mounts_under_state_dir = true');
-    expect(containerd.teardown?.map((t) => t.when)).toEqual(['before-stop', 'after-stop']);
-    expect(containerd.teardown![0]!.command.join(' ')).toContain('tasks delete --force');
-    expect(kubelet.teardown?.[0]).toMatchObject({ when: 'after-stop', command: ['/bin/sh', '-c', expect.stringContaining('KUBE-KUBELET-CANARY')] });
+    // the cleanup is Corral's helper in --bin-dir (bin/corral-teardown), aimed at this containerd's socket
+    expect(containerd.teardown).toEqual([
+      { when: 'before-stop', command: ['${binDir}/corral-teardown', 'containers', '--address', '${dataDir}/containerd.sock'], timeoutSeconds: 60 },
+      { when: 'after-stop', command: ['${binDir}/corral-teardown', 'pod-network', '--address', '${dataDir}/containerd.sock'], timeoutSeconds: 30 },
+    ]);
+    expect(resolve(containerd.teardown![0]!.command[3]!, 'containerd')).toBe(socket);
+    expect(kubelet.teardown).toEqual([{ when: 'after-stop', command: ['${binDir}/corral-teardown', 'kubelet-chains'], timeoutSeconds: 30 }]);
     const proxyTeardown = byName(specs, 'kube-proxy').teardown!;
     expect(proxyTeardown).toEqual([{ when: 'after-stop', command: ['${binDir}/kube-proxy', '--cleanup'], timeoutSeconds: 30 }]);
     expect(UPSTREAM_FLAGS['v1.36']['kube-proxy']!.has('cleanup')).toBe(true);

@@ -53,3 +53,9 @@ export function dependsOn(input: HostComponentsInput, ...kinds: ComponentKind[])
   const here = kinds.filter((kind) => input.kinds.includes(kind));
   return here.length > 0 ? { dependsOn: here } : {};
 }
+
+/**
+ * Corral's cleanup helper (bin/corral-teardown), run by the agent from its --bin-dir: a teardown step
+ * may run nothing else, so the cleanup scripts are fixed in the helper and a spec only picks one.
+ */
+export const TEARDOWN = '${binDir}/corral-teardown';

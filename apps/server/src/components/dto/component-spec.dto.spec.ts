@@ -29,4 +29,9 @@ describe('the server takes exactly the component names and probe types of the sh
   it('teardown commands', () => {
     fc.assert(fc.property(teardownExecutables, (executable) => accepts(teardown(executable)) === (teardownCommandProblem([executable, '-c', 'true']) === null)));
   });
+  // a shell step would run whatever script the sender chose (issue 12): refused wherever the shell is
+  it('refuses a shell or system tool as a teardown step, accepts corral-teardown from --bin-dir', () => {
+    for (const executable of ['/bin/sh', '/usr/bin/sh', 'sh', '/usr/sbin/iptables', '/sbin/ip']) expect([executable, accepts(teardown(executable))]).toEqual([executable, executable === 'sh']);
+    expect(accepts(spec({ teardown: [{ when: 'before-stop', command: ['${binDir}/corral-teardown', 'containers', '--address', '${dataDir}/containerd.sock'], timeoutSeconds: 60 }] }))).toBe(true);
+  });
 });
