@@ -10,3 +10,5 @@ export * from './stand-ins/pki';
 export * from './api-client';
 export * from './environments';
 export * from './oci-layout';
+export * from './server-isolation';
+export * from './in-process-server';
