@@ -12,3 +12,4 @@ export * from './environments';
 export * from './oci-layout';
 export * from './server-isolation';
 export * from './in-process-server';
+export * from './real-cluster';
