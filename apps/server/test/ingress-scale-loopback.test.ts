@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
-import { startLocalAgents } from './support/local-agents';
+import { processesUnder, startLocalAgents } from './support/local-agents';
 import { runKubectl } from './support/kubectl';
 
 jest.setTimeout(240_000);
@@ -72,5 +73,19 @@ describe('corral.dev/scale places as many ingress controllers as the Ingresses a
 
     await kubectl('delete', 'ingress', 'app');
     await settles(1, 'Applied');
+  });
+
+  it('leaves no process of the run behind once its agents are stopped, pod-network included', async () => {
+    // the stand-in pod-network's flags name no path of the run: only its working directory ties it to the run
+    const podNetworks = processesUnder(agents.root).filter((line) => line.includes('pod-network'));
+    expect(podNetworks).toHaveLength(3);
+    expect(podNetworks.filter((line) => line.includes(agents.root))).toEqual([]);
+    await agents.stopAll();
+    agents.cleanup();
+    // independent of the teardown's own search: no process on this machine serves one of the run's addresses
+    const ofRun = new RegExp(`(^|[^0-9.])(${agents.agents.map((a) => a.address.replace(/\./g, '\\.')).join('|')})([^0-9]|$)`);
+    const left = () => execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' }).split('\n').filter((line) => ofRun.test(line));
+    await eventually(async () => left().length === 0, { timeoutMs: 5000, intervalMs: 100, what: 'no process of the run left' }).catch(() => undefined);
+    expect(left()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
 import { EnvironmentPkiService } from '../src/provisioning/environment-pki.service';
-import { EtcdClient } from '../src/provisioning/etcd/etcd-client';
+import { EtcdClient } from '@corral/kube';
 import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
 import { STAND_IN_BIN } from './support/local-agents';

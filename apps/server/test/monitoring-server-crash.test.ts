@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { ServerProcess, freePort, startServerProcess, apiClient } from '@corral/testing';
 import { HostHarness, agentArgv } from '@corral/test-hosts';
 import { SecretBox, environmentContext } from '../src/crypto/secret-box';
-import { EtcdClient } from '../src/provisioning/etcd/etcd-client';
+import { EtcdClient } from '@corral/kube';
 import type { EnvironmentSecrets } from '../src/provisioning/environment-secrets';
 import { DATABASE_URL, eventually } from './support/test-server';
 import { STAND_IN_BIN } from './support/local-agents';

@@ -4,12 +4,9 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '@corral/testing';
 import { startLoopbackAgents as startLocalAgents, testTlsPaths } from '@corral/test-hosts';
 import { kubeBinDir } from '@corral/kube-build';
-import { apiClient } from '@corral/testing';
-// eslint-disable-next-line @nx/enforce-module-boundaries -- test-only reuse of the server's test support (a real server in this process)
-import { TestServer, eventually, isolatedConfig, startTestServer } from '../../server/test/support/test-server';
+import { apiClient, eventually, isolatedInProcessConfig, launchChromium, startInProcessServer, type InProcessServer } from '@corral/testing';
 import { accessibilityViolations, assertConsoleBuilt, overflowing, recordTexts, screenshot } from './support/console-page';
 
 jest.setTimeout(300_000);
@@ -23,7 +20,7 @@ const LIVE_MS = 2000;
  * agent with the stand-in Kubernetes binaries: what a person does, end to end.
  */
 describe('web console in a browser (real server, loopback agent, stand-ins)', () => {
-  let server: TestServer;
+  let server: InProcessServer;
   let admin: ReturnType<typeof apiClient>;
   let browser: Browser;
   let context: BrowserContext;
@@ -37,7 +34,7 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
 
   beforeAll(async () => {
     assertConsoleBuilt();
-    server = await startTestServer(isolatedConfig({ CORRAL_SWEEP_INTERVAL: '300ms', CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: '6s' }));
+    server = await startInProcessServer(await isolatedInProcessConfig({ CORRAL_SWEEP_INTERVAL: '300ms', CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: '6s' }));
     admin = apiClient(server.url, server.adminKey);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, timezoneId: 'UTC' });

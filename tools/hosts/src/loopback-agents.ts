@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serverTrustArgs } from './agent-command';
+import { onProcessExit } from './exit-cleanup';
 import { repoRoot } from './repo-root';
 
 /** The repository root: works from src/ (ts-jest, swc) and from dist/. */
@@ -46,6 +47,8 @@ export function startLoopbackAgents(
     return { name, address, stateDir, logFile, process: child };
   };
   for (let i = 0; i < count; i++) agents.push(start(i));
+  // an interrupted run (a signal, or exit before afterAll) leaves no component behind either
+  const forget = onProcessExit(() => killProcessesUnder(root));
   return {
     root,
     agents,
@@ -60,26 +63,52 @@ export function startLoopbackAgents(
       if (options.components !== false) killProcessesUnder(root);
     },
     cleanup() {
+      forget();
       killProcessesUnder(root);
       rmSync(root, { recursive: true, force: true });
     },
   };
 }
 
-/** Kills every process whose command line mentions the directory (components left running). */
-export function killProcessesUnder(dir: string): number[] {
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  const pids = out
-    .split('\n')
-    .filter((line) => line.includes(dir))
-    .map((line) => Number(line.trim().split(/\s+/)[0]))
-    .filter((pid) => pid && pid !== process.pid);
-  for (const pid of pids) {
+/**
+ * The processes of a run below `dir`: those whose command line names it, and those running in
+ * it (their working directory is below it), as every component an agent starts does. The
+ * second finds components whose flags name no path of the state dir, such as pod-network's.
+ */
+function processesBelow(dir: string): Array<{ pid: number; args: string }> {
+  const { readdirSync, readFileSync, readlinkSync } = require('node:fs') as typeof import('node:fs');
+  const found: Array<{ pid: number; args: string }> = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    let args: string;
+    let cwd = '';
     try {
-      process.kill(pid, 'SIGKILL');
+      args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
     } catch {
-      // already gone
+      continue; // gone
+    }
+    try {
+      cwd = readlinkSync(`/proc/${pid}/cwd`);
+    } catch {
+      // gone, or a zombie
+    }
+    if (args.includes(dir) || cwd === dir || cwd.startsWith(`${dir}/`)) found.push({ pid, args });
+  }
+  return found;
+}
+
+/** Kills every process of the run below the directory (components left running, see processesBelow). */
+export function killProcessesUnder(dir: string): number[] {
+  const pids = processesBelow(dir).map((p) => p.pid);
+  for (const pid of pids) {
+    // components lead their own process group: what they started goes with them
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {
+        // not a group leader, or already gone
+      }
     }
   }
   return pids;
@@ -98,10 +127,7 @@ export function binDirWithBroken(dir: string, binary: string, lines: string[]): 
   return dir;
 }
 
+/** "<pid> <command line>" of every process of the run below the directory (see processesBelow). */
 export function processesUnder(dir: string): string[] {
-  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
-  return execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(dir) && !line.includes('ps -eo'));
+  return processesBelow(dir).map((p) => `${p.pid} ${p.args}`);
 }
-

@@ -11,3 +11,6 @@ export * from './api-client';
 export * from './environments';
 export * from './oci-layout';
 export * from './s3-test-server';
+export * from './server-isolation';
+export * from './in-process-server';
+export * from './real-cluster';

@@ -1,12 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { REPO, ensureTestTls, trustTestCa } from '@corral/test-hosts';
-import { deleteRedisPrefix } from './redis-prefix';
-import { freePort } from '@corral/test-hosts';
+import { REPO, ensureTestTls, freePort, trustTestCa } from '@corral/test-hosts';
+import { dropServerIsolation, isolatedServerEnv } from './server-isolation';
 
 export interface ServerProcess {
   /** https://127.0.0.1:<port>, for the bench itself (this process trusts the server's CA) */
@@ -34,34 +29,14 @@ export interface ServerProcess {
  * prefix, so a bench measures the product as deployed and leaves nothing behind.
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const id = randomBytes(4).toString('hex');
-  // a second replica of the same deployment passes the first one's schema, prefix and keys
-  const schema = env.CORRAL_DB_SCHEMA ?? `bench_${id}`;
   const port = await freePort();
   // HTTPS like every deployment: the test CA and certificate (tools/hosts), trusted by this process
   const tls = await ensureTestTls();
   trustTestCa();
-  const adminKey = env.CORRAL_ADMIN_KEY ?? `crl_ak_bench_${randomBytes(24).toString('base64url')}`;
-  const serverEnv = {
-    ...process.env,
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    CORRAL_DB_SCHEMA: schema,
-    CORRAL_REDIS_PREFIX: `corral-bench-${id}`,
-    CORRAL_PORT: String(port),
-    CORRAL_BIND_ADDRESS: '127.0.0.1',
-    CORRAL_SECRET_KEY: randomBytes(32).toString('base64'),
-    CORRAL_ADMIN_KEY: adminKey,
-    CORRAL_SNAPSHOT_DIR: join(tmpdir(), 'corral-bench-snapshots', id),
-    CORRAL_LOG_LEVEL: 'warn',
-    CORRAL_TLS_CERT_FILE: tls.certFile,
-    CORRAL_TLS_KEY_FILE: tls.keyFile,
-    CORRAL_TLS_CA_FILE: tls.caFile,
-    // load generators share the admin key: the per-key rate limit would measure itself
-    CORRAL_RATE_LIMIT: '10000000',
-    ...env,
-  };
+  // a second replica of the same deployment passes the first one's schema, prefix and keys
+  const isolated = isolatedServerEnv({ label: 'bench', tls, port }, env);
+  const serverEnv = { ...process.env, ...isolated };
+  const adminKey = isolated.CORRAL_ADMIN_KEY;
   // BENCH_SERVER_NODE_ARGS, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof, to see where the server's time goes
   const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const launch = () => spawn(process.execPath, [...nodeArgs, join(REPO, 'dist/apps/server/src/main.js')], { env: serverEnv, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -104,18 +79,18 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     url,
     port,
     urlFor: (address: string) => {
-      if (serverEnv.CORRAL_BIND_ADDRESS !== '0.0.0.0' && serverEnv.CORRAL_BIND_ADDRESS !== address) {
-        throw new Error(`the bench server listens on ${serverEnv.CORRAL_BIND_ADDRESS} only: start it with CORRAL_BIND_ADDRESS 0.0.0.0 for hosts to reach it on ${address}`);
+      if (isolated.CORRAL_BIND_ADDRESS !== '0.0.0.0' && isolated.CORRAL_BIND_ADDRESS !== address) {
+        throw new Error(`the bench server listens on ${isolated.CORRAL_BIND_ADDRESS} only: start it with CORRAL_BIND_ADDRESS 0.0.0.0 for hosts to reach it on ${address}`);
       }
       return `https://${address}:${port}`;
     },
     adminKey,
     deployment: {
-      CORRAL_DB_SCHEMA: serverEnv.CORRAL_DB_SCHEMA,
-      CORRAL_REDIS_PREFIX: serverEnv.CORRAL_REDIS_PREFIX,
+      CORRAL_DB_SCHEMA: isolated.CORRAL_DB_SCHEMA,
+      CORRAL_REDIS_PREFIX: isolated.CORRAL_REDIS_PREFIX,
       CORRAL_ADMIN_KEY: adminKey,
-      CORRAL_SECRET_KEY: serverEnv.CORRAL_SECRET_KEY,
-      CORRAL_SNAPSHOT_DIR: serverEnv.CORRAL_SNAPSHOT_DIR,
+      CORRAL_SECRET_KEY: isolated.CORRAL_SECRET_KEY,
+      CORRAL_SNAPSHOT_DIR: isolated.CORRAL_SNAPSHOT_DIR,
     },
     get process() {
       return child;
@@ -130,12 +105,7 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     async stop(options: { keepData?: boolean } = {}) {
       await kill('SIGTERM');
       if (options.keepData) return;
-      const db = new Client({ connectionString: databaseUrl });
-      await db.connect();
-      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await db.end();
-      await deleteRedisPrefix(serverEnv.REDIS_URL, serverEnv.CORRAL_REDIS_PREFIX);
-      rmSync(serverEnv.CORRAL_SNAPSHOT_DIR, { recursive: true, force: true });
+      await dropServerIsolation({ schema: isolated.CORRAL_DB_SCHEMA, redisPrefix: isolated.CORRAL_REDIS_PREFIX, snapshotDir: isolated.CORRAL_SNAPSHOT_DIR });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Condition, EnvironmentState } from '@corral/domain';
+import type { Condition, EnvironmentState, IngressScaleRequest } from '@corral/domain';
 
 export interface Networking {
   clusterCidr: string;
@@ -31,6 +31,8 @@ export class Environment {
   @Column('int', { name: 'observed_generation' }) observedGeneration: number;
   /** soonest notAfter of any certificate of the environment */
   @Column('timestamptz', { name: 'certificates_expire_at', nullable: true }) certificatesExpireAt: Date | null;
+  /** what the environment's Ingresses last asked for (corral.dev/scale), as the ingress-scale-check read them; null until read */
+  @Column('jsonb', { name: 'ingress_demand', nullable: true }) ingressDemand: IngressScaleRequest[] | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
   @Column('timestamptz', { name: 'deleted_at', nullable: true }) deletedAt: Date | null;

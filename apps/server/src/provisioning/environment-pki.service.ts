@@ -17,7 +17,7 @@ import {
 import { SecretBox, environmentContext } from '../crypto/secret-box';
 import type { Environment } from '../environments/environment.entity';
 import type { EnvironmentSecrets } from './environment-secrets';
-import type { EtcdTls } from './etcd/etcd-client';
+import type { EtcdTls } from '@corral/kube';
 
 export interface HostPkiNeed {
   hostId: string;

@@ -1,5 +1,6 @@
 import { ClusterBootstrapService } from './cluster-bootstrap.service';
 import { IngressScaleService } from './ingress-scale.service';
+import { EnvironmentObserver } from './environment-observer';
 import { Module } from '@nestjs/common';
 import { ProvisioningService } from './provisioning.service';
 import { EnvironmentPkiService } from './environment-pki.service';
@@ -19,7 +20,7 @@ import { QueueModule } from '../queue/queue.module';
 @Module({
   imports: [HostsModule, HostPoolModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, SnapshotsModule],
   controllers: [CertificatesController],
-  providers: [ProvisioningService, ClusterBootstrapService, IngressScaleService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
+  providers: [ProvisioningService, EnvironmentObserver, ClusterBootstrapService, IngressScaleService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
   exports: [ProvisioningService, IngressScaleService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService],
 })
 export class ProvisioningModule {}

@@ -7,11 +7,9 @@ import { CORRAL_CONFIG } from '../config/config.module';
 import { catalogOptions } from './catalog-options';
 import type { CorralConfig } from '../config/corral-config';
 import { Environment } from '../environments/environment.entity';
-import { HostsService } from '../hosts/hosts.service';
 import { HostPoolService } from '../hosts/host-pool.service';
 import type { Host } from '../hosts/host.entity';
 import { DesiredStateService } from '../components/desired-state.service';
-import { HostComponentsService } from '../components/host-components.service';
 import { EventsService } from '../events/events.service';
 import { withAdvisoryLock } from '../persistence/advisory-lock';
 import { EnvironmentPkiService } from './environment-pki.service';
@@ -22,9 +20,10 @@ import type { EtcdJoin } from './etcd/etcd-join';
 import { EtcdRestoreService } from './etcd/etcd-restore.service';
 import { SnapshotStore } from '../snapshots/snapshot-store.service';
 import { ClusterBootstrapService } from './cluster-bootstrap.service';
-import { IngressScaleService } from './ingress-scale.service';
-import { hostAddress, indexView, type ReconcileHost, type ReconcileView } from './phases/reconcile-view';
-import { BASE_INGRESS_REPLICAS, placeOnHosts, placementPlanner, waitsForHosts, type PlacedHosts, type Replan } from './phases/placement.phase';
+import { EnvironmentObserver } from './environment-observer';
+import { ingressScale, type IngressScaleInput } from './phases/ingress.phase';
+import { hostAddress, type ReconcileHost, type ReconcileView } from './phases/reconcile-view';
+import { placeOnHosts, placementPlanner, waitsForHosts, type PlacedHosts, type Replan } from './phases/placement.phase';
 import { pkiNeeds } from './phases/pki.phase';
 import { needsMemberList, planEtcdJoins, writtenJoins, type EtcdJoinsInput } from './phases/etcd-joins.phase';
 import { buildDesiredSpecs } from './phases/specs.phase';
@@ -36,8 +35,8 @@ interface ReconcileRun {
   env: Environment;
   view: ReconcileView;
   now: Date;
-  /** ingress-controller instances to place (corral.dev/scale), and the IngressScale condition when the Ingresses could be read */
-  ingress: { replicas: number; condition: ConditionInput | null };
+  /** ingress-controller instances to place (corral.dev/scale), and the IngressScale condition once the Ingresses were read */
+  ingress: IngressScaleInput;
 }
 
 /** The placement phase's result with the etcd membership step taken. */
@@ -47,7 +46,9 @@ type PlacedWithMembership = PlacedHosts & Pick<MembershipOutcome, 'members' | 'p
  * Level-based reconcile of one environment, in phases (each in ./phases, pure but for the
  * calls named here):
  *
- * 1. observe: hosts, written components and the agents' reports (reconcile-view);
+ * 1. observe: hosts, written components and the agents' reports (EnvironmentObserver,
+ *    reconcile-view); the ingress instances from the last Ingress demand the ingress-scale-check
+ *    read (ingress.phase);
  * 2. restore: an active etcd restore replaces the rest (EtcdRestoreService);
  * 3. pool: surplus pool hosts go back to their pool;
  * 4. placement: plan placement from the hosts (placement.phase), then take the plan's one
@@ -65,10 +66,9 @@ export class ProvisioningService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(CORRAL_CONFIG) private readonly config: CorralConfig,
-    private readonly hosts: HostsService,
+    private readonly observer: EnvironmentObserver,
     private readonly pools: HostPoolService,
     private readonly desired: DesiredStateService,
-    private readonly hostComponents: HostComponentsService,
     private readonly pki: EnvironmentPkiService,
     private readonly status: EnvironmentStatusService,
     private readonly events: EventsService,
@@ -76,7 +76,6 @@ export class ProvisioningService {
     private readonly snapshots: SnapshotStore,
     private readonly restorer: EtcdRestoreService,
     private readonly clusterObjects: ClusterBootstrapService,
-    private readonly ingressScale: IngressScaleService,
   ) {}
 
   /** Returns true when the environment has converged; false asks the caller to look again soon. */
@@ -91,9 +90,8 @@ export class ProvisioningService {
     if (env.state === 'pending' && !(await this.status.write(env, { state: 'provisioning', conditions: env.conditions, message: 'provisioning started' }))) {
       return true; // changed under us (deleted): that change's own job takes over
     }
-    const hosts = await this.hosts.listForEnvironment(env.id);
-    const view = await this.observe(env, hosts);
-    const run: ReconcileRun = { env, view, now: new Date(), ingress: await this.ingressPhase(env, view) };
+    const { hosts, view } = await this.observer.observe(env.id);
+    const run: ReconcileRun = { env, view, now: new Date(), ingress: ingressScale(env.ingressDemand, view) };
     const replan = placementPlanner(env, run.view, this.config.maxUnhealthyHosts, run.ingress.replicas);
     const restore = await this.snapshots.activeRestore(env.id);
     if (restore) {
@@ -110,19 +108,6 @@ export class ProvisioningService {
     const next = buildDesiredSpecs({ env, hosts: run.view.hosts, placed, joins, secrets, options: catalogOptions(this.config) });
     const rollout = await this.desiredStatePhase(run, placed, next);
     return this.statusPhase(run, placed, secrets, rollout);
-  }
-
-  private async observe(env: Environment, hosts: Host[]): Promise<ReconcileView> {
-    const components = await this.desired.listForEnvironment(env.id);
-    const statuses = await this.hostComponents.statusesForHosts(hosts.map((h) => h.id));
-    return indexView(hosts, components, statuses);
-  }
-
-  /** corral.dev/scale; when no apiserver lists the Ingresses, as many as placed (a lost one is still re-placed). */
-  private async ingressPhase(env: Environment, view: ReconcileView): Promise<ReconcileRun['ingress']> {
-    const scale = await this.ingressScale.plan(env, view);
-    if (scale) return { replicas: scale.replicas, condition: scale.condition };
-    return { replicas: Math.max(BASE_INGRESS_REPLICAS, view.current.filter((p) => p.kind === 'ingress-controller').length), condition: null };
   }
 
   /** Placement, then the plan's one etcd membership step; null while an unbootstrapped environment waits for hosts. */

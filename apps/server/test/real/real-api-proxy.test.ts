@@ -1,14 +1,11 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
-import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
+import type { HostHarness } from '@corral/test-hosts';
 import { buildCorralImages } from '@corral/images';
-import { apiClient } from '@corral/testing';
+import { apiClient, eventually, startRealCluster, type InProcessServer, type RealCluster } from '@corral/testing';
 import { ApiserverPoolsService } from '../../src/kube-api/apiserver-pools.service';
-import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
 
 /**
  * Issue 11's end-to-end test: every kubectl verb through the server's Kubernetes API proxy
@@ -16,8 +13,6 @@ import { TestServer, eventually, isolatedConfig, startTestServer } from '../supp
  * the key, and one kubeconfig that keeps working while the control-plane host it was using is
  * cut off.
  */
-const execFileAsync = promisify(execFile);
-
 jest.setTimeout(600_000);
 
 const ENV = 'proxied';
@@ -25,17 +20,15 @@ const BUSYBOX = 'corral.local/busybox:1.35.0';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the Kubernetes API through Corral, on real binaries (issue 11)', () => {
+  let cluster: RealCluster;
   let harness: HostHarness;
-  let server: TestServer;
+  let server: InProcessServer;
   let binDir: string;
-  let admin: ReturnType<typeof apiClient>;
+  let admin: RealCluster['admin'];
   let writerKubeconfig: string;
-  const agents: HostProcess[] = [];
   const children: ChildProcess[] = [];
 
-  // never execFileSync: the proxy under test runs in this process
-  const kubectlWith = async (kubeconfig: string, ...args: string[]) =>
-    (await execFileAsync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfig, '--request-timeout=20s', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+  const kubectlWith = (kubeconfig: string, ...args: string[]) => cluster.kubectlWith(kubeconfig, args);
   const kubectl = (...args: string[]) => kubectlWith(writerKubeconfig, ...args);
   const kubeconfigFor = async (key: string, name: string) => {
     const res = await apiClient(server.url, key).get(`/v1/environments/${ENV}/kubeconfig`);
@@ -46,25 +39,15 @@ describe('the Kubernetes API through Corral, on real binaries (issue 11)', () =>
   };
 
   beforeAll(async () => {
-    harness = await HostHarness.create({ count: 3, nodes: true });
-    binDir = composeAgentBinDir(join(harness.workDir, 'bin'), kubeBinDir());
-    const imageDir = join(harness.workDir, 'images');
-    buildCorralImages({ outDir: imageDir });
-    server = await startTestServer(isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir }));
-    admin = apiClient(server.url, server.adminKey);
-    expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
-    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
-    harness.hosts.forEach((host, i) => {
-      agents.push(harness.startProcess(host, agentArgv(host, { server: server.urlAt(harness.serverAddress), token, binDir, hostname: `node-${i + 1}` }), { name: 'agent' }));
-    });
-    await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` });
+    cluster = await startRealCluster({ env: ENV, images: (outDir) => buildCorralImages({ outDir }) });
+    ({ harness, server, binDir, admin } = cluster);
+    await cluster.createActive();
     const writer = (await admin.post('/v1/api-keys', { name: 'e2e-writer', scopes: ['write'] })).body.key;
     writerKubeconfig = (await kubeconfigFor(writer, 'writer')).file;
   });
   afterAll(async () => {
     for (const child of children) child.kill('SIGKILL');
-    await harness?.destroy().catch(() => undefined);
-    await server?.close();
+    await cluster?.stop();
   });
 
   it('hands out a kubeconfig for the proxy with the server CA and a token, never the admin certificate', async () => {

@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
-import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
-import { apiClient } from '@corral/testing';
-import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
+import type { HostHarness } from '@corral/test-hosts';
+import { eventually, startRealCluster, type InProcessServer, type RealCluster } from '@corral/testing';
 import { dumpEncodings, pgDumpSchema } from '../support/pg-dump';
 
 /**
@@ -14,8 +10,6 @@ import { dumpEncodings, pgDumpSchema } from '../support/pg-dump';
  * source (tools/kube-build) run by Corral's agents on three network-namespace hosts that can
  * hold real nodes (their own cgroup root, /run and kubelet dirs).
  */
-const execFileAsync = promisify(execFile);
-
 jest.setTimeout(600_000);
 
 const ENV = 'real';
@@ -23,52 +17,25 @@ const ENV = 'real';
 const OLD_KUBECTLS = ['1.31', '1.32', '1.33'].map((v) => `/usr/lib/google-cloud-sdk/bin/kubectl.${v}`);
 
 describe('a real control plane and real nodes under Corral (issue 9)', () => {
+  let cluster: RealCluster;
   let harness: HostHarness;
-  let server: TestServer;
+  let server: InProcessServer;
   let binDir: string;
-  let kubeconfigFile: string;
-  const agents: HostProcess[] = [];
-  let admin: ReturnType<typeof apiClient>;
-
-  // never execFileSync: the server under test runs in this process, and a blocked event loop misses agents' heartbeats
+  let admin: RealCluster['admin'];
+  const kubectlWith = (binary: string, ...args: string[]) => cluster.kubectlWith(cluster.kubeconfigFile, args, { binary, requestTimeout: '15s' });
   const kubectl = (...args: string[]) => kubectlWith(join(binDir, 'kubectl'), ...args);
-  const kubectlWith = async (binary: string, ...args: string[]) =>
-    (await execFileAsync(binary, ['--kubeconfig', kubeconfigFile, '--request-timeout=15s', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
-
-  const diagnose = async () => {
-    const view = (await admin.get(`/v1/environments/${ENV}`)).body;
-    return `state ${view.state}; conditions ${JSON.stringify(view.conditions?.filter((c: { status: string }) => c.status !== 'True'))}`;
-  };
+  const diagnose = () => cluster.diagnose();
 
   beforeAll(async () => {
-    const upstream = kubeBinDir();
-    harness = await HostHarness.create({ count: 3, nodes: true });
-    binDir = composeAgentBinDir(join(harness.workDir, 'bin'), upstream);
-    server = await startTestServer(isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0' }));
-    admin = apiClient(server.url, server.adminKey);
-    kubeconfigFile = join(harness.workDir, `${ENV}.kubeconfig`);
+    cluster = await startRealCluster({ env: ENV });
+    ({ harness, server, binDir, admin } = cluster);
   });
-  afterAll(async () => {
-    await harness?.destroy().catch(() => undefined);
-    await server?.close();
-  });
+  afterAll(() => cluster?.stop());
 
   it('3 hosts, 3 etcd members: active on upstream binaries; v1.36.3 everywhere; kubectl 1.31-1.36 work', async () => {
-    const serverUrl = server.urlAt(harness.serverAddress);
-    expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
-    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
-    harness.hosts.forEach((host, i) => {
-      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir, hostname: `node-${i + 1}` }), { name: 'agent' }));
-    });
-    const started = Date.now();
-    try {
-      await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` });
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
-    }
-    process.stdout.write(`real control plane active in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     // the direct (admin certificate) kubeconfig: these tests address each apiserver by its own --server
-    writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig?endpoint=direct`)).body, { mode: 0o600 });
+    const { activeAfterMs } = await cluster.createActive({ kubeconfig: 'direct' });
+    process.stdout.write(`real control plane active in ${(activeAfterMs / 1000).toFixed(1)} s\n`);
 
     const version = JSON.parse(await kubectl('version', '-o', 'json'));
     expect(version.serverVersion.gitVersion).toBe('v1.36.3');
@@ -228,8 +195,7 @@ describe('a real control plane and real nodes under Corral (issue 9)', () => {
   it('a cut etcd host: its member is replaced on a spare host, every object intact', async () => {
     const spare = await harness.addHost();
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 1 })).body.token;
-    const serverUrl = server.urlAt(harness.serverAddress);
-    agents.push(harness.startProcess(spare, agentArgv(spare, { server: serverUrl, token, binDir, hostname: 'node-4' }), { name: 'agent' }));
+    cluster.startAgent(spare, token, { hostname: 'node-4' });
     await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active' && (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items.length === 4, { timeoutMs: 180_000, intervalMs: 1000, what: 'node-4 joined, active' });
     const objects = async (...server: string[]) =>
       (await kubectl(...server, 'get', 'namespaces,configmaps,secrets,roles,rolebindings,widgets', '-A', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.namespace}/{.metadata.name}@{.metadata.resourceVersion}{"\\n"}{end}'))

@@ -1,12 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
-import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
+import type { HostHarness } from '@corral/test-hosts';
 import { buildCorralImages } from '@corral/images';
-import { apiClient } from '@corral/testing';
-import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
+import { eventually, startRealCluster, type RealCluster } from '@corral/testing';
 
 /**
  * Issue 13's per-host cluster DNS on real binaries: CoreDNS (built from the Go module proxy) on
@@ -14,8 +11,6 @@ import { TestServer, eventually, isolatedConfig, startTestServer } from '../supp
  * link-local address; kube-dns routes to the hosts' CoreDNS. Names outside the cluster go to a
  * dnsmasq the test runs beside the hosts (CORRAL_DNS_UPSTREAMS), the only "outside" here.
  */
-const execFileAsync = promisify(execFile);
-
 jest.setTimeout(900_000);
 
 const ENV = 'dns';
@@ -27,18 +22,12 @@ const OUTSIDE_IP = '192.0.2.55';
 const OUTSIDE_PORT = 5353;
 
 describe('per-host cluster DNS on real nodes (issue 13)', () => {
+  let cluster: RealCluster;
   let harness: HostHarness;
-  let server: TestServer;
-  let binDir: string;
-  let kubeconfigFile: string;
+  let admin: RealCluster['admin'];
   let outside: ChildProcess;
-  const agents: HostProcess[] = [];
-  let admin: ReturnType<typeof apiClient>;
-
-  // never execFileSync: the server under test runs in this process, and a blocked event loop misses agents' heartbeats
-  const kubectl = async (...args: string[]) =>
-    (await execFileAsync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigFile, '--request-timeout=20s', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
-  const kubectlJson = async (...args: string[]) => JSON.parse(await kubectl(...args, '-o', 'json'));
+  const kubectl = (...args: string[]) => cluster.kubectl(...args);
+  const kubectlJson = (...args: string[]) => cluster.kubectlJson(...args);
   /** dig on host i; `+short` answers, one per line */
   const dig = async (i: number, server: string, ...query: string[]) => {
     const r = await harness.exec(i, ['dig', '+time=2', '+tries=1', `@${server}`, ...query], { timeoutMs: 10_000 });
@@ -53,57 +42,36 @@ describe('per-host cluster DNS on real nodes (issue 13)', () => {
     const answer = out.slice(out.indexOf('Name:'));
     return [...answer.matchAll(/Address:\s*([0-9.]+)\s*$/gm)].map((m) => m[1]!).sort();
   };
-  const diagnose = async () => {
-    const view = (await admin.get(`/v1/environments/${ENV}`)).body;
-    let pods = '';
-    try {
-      pods = await kubectl('get', 'pods', '-A', '-o', 'wide');
-    } catch (err) {
-      pods = (err as Error).message;
-    }
-    return `state ${view.state}; conditions ${JSON.stringify(view.conditions?.filter((c: { status: string }) => c.status !== 'True'))}\n${pods}`;
-  };
-  const withDiagnosis = async <T>(p: Promise<T>): Promise<T> =>
-    p.catch(async (err) => {
-      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
-    });
+  const withDiagnosis = <T>(p: Promise<T>) => cluster.withDiagnosis(p);
   const fqdn = (name: string) => `${name}.default.svc.${DOMAIN}`;
   const readyPods = async (app: string) =>
     ((await kubectlJson('get', 'pods', '-l', `app=${app}`)).items as any[]).filter((p) => !p.metadata.deletionTimestamp && p.status.conditions?.some((c: any) => c.type === 'Ready' && c.status === 'True'));
 
   beforeAll(async () => {
-    const upstream = kubeBinDir();
-    harness = await HostHarness.create({ count: 3, nodes: true });
-    binDir = composeAgentBinDir(join(harness.workDir, 'bin'), upstream);
-    const imageDir = join(harness.workDir, 'images');
-    buildCorralImages({ outDir: imageDir });
-    outside = spawn('dnsmasq', [
-      '--keep-in-foreground', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${harness.serverAddress}`,
-      `--port=${OUTSIDE_PORT}`, `--address=/${OUTSIDE_NAME}/${OUTSIDE_IP}`, '--pid-file=', '--user=root',
-    ], { stdio: 'ignore' });
-    // also when the run is interrupted (the harness' exit cleanup ends the process on a signal)
-    process.once('exit', () => outside.kill('SIGTERM'));
-    server = await startTestServer(isolatedConfig({
-      CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir, CORRAL_DNS_UPSTREAMS: `${harness.serverAddress}:${OUTSIDE_PORT}`,
-    }));
-    admin = apiClient(server.url, server.adminKey);
-    kubeconfigFile = join(harness.workDir, `${ENV}.kubeconfig`);
+    cluster = await startRealCluster({
+      env: ENV,
+      images: (outDir) => buildCorralImages({ outDir }),
+      // the "outside" resolver listens on the hosts' bridge, so it starts once the hosts exist
+      serverEnv: (hosts) => {
+        outside = spawn('dnsmasq', [
+          '--keep-in-foreground', '--no-resolv', '--no-hosts', '--bind-interfaces', `--listen-address=${hosts.serverAddress}`,
+          `--port=${OUTSIDE_PORT}`, `--address=/${OUTSIDE_NAME}/${OUTSIDE_IP}`, '--pid-file=', '--user=root',
+        ], { stdio: 'ignore' });
+        // also when the run is interrupted (the harness' exit cleanup ends the process on a signal)
+        process.once('exit', () => outside.kill('SIGTERM'));
+        return { CORRAL_DNS_UPSTREAMS: `${hosts.serverAddress}:${OUTSIDE_PORT}` };
+      },
+      agentArgs: ['--heartbeat-interval', '1s'],
+    });
+    ({ harness, admin } = cluster);
   });
   afterAll(async () => {
-    await harness?.destroy().catch(() => undefined);
-    await server?.close();
+    await cluster?.stop();
     outside?.kill('SIGTERM');
   });
 
   it('every host runs CoreDNS: healthy, on the link-local address, and kube-dns lists the 3 hosts', async () => {
-    expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
-    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
-    const serverUrl = server.urlAt(harness.serverAddress);
-    harness.hosts.forEach((host, i) => {
-      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir, hostname: `node-${i + 1}`, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' }));
-    });
-    await withDiagnosis(eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` }));
-    writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig`)).body, { mode: 0o600 });
+    await cluster.createActive();
     await withDiagnosis(eventually(async () => {
       const items = (await kubectlJson('get', 'nodes')).items as any[];
       const ready = items.filter((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'));

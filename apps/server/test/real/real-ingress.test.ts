@@ -5,11 +5,9 @@ import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
-import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
+import type { HostHarness } from '@corral/test-hosts';
 import { buildCorralImages } from '@corral/images';
-import { apiClient } from '@corral/testing';
-import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
+import { eventually, startRealCluster, type RealCluster } from '@corral/testing';
 
 /**
  * Issue 13's scaled Ingress on real binaries (3 namespace hosts, real kubelets and containerd):
@@ -125,17 +123,13 @@ spec:
 `;
 
 describe('scaled Ingress on real nodes (issue 13)', () => {
+  let cluster: RealCluster;
   let harness: HostHarness;
-  let server: TestServer;
-  let binDir: string;
-  let kubeconfigFile: string;
-  const agents: HostProcess[] = [];
-  let admin: ReturnType<typeof apiClient>;
+  let admin: RealCluster['admin'];
   let appliedAt = 0;
 
-  const kubectl = async (...args: string[]) =>
-    (await execFileAsync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigFile, '--request-timeout=20s', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
-  const kubectlJson = async (...args: string[]) => JSON.parse(await kubectl(...args, '-o', 'json'));
+  const kubectl = (...args: string[]) => cluster.kubectl(...args);
+  const kubectlJson = (...args: string[]) => cluster.kubectlJson(...args);
   const diagnose = async () => {
     const view = (await admin.get(`/v1/environments/${ENV}`)).body;
     const pods = await kubectl('get', 'pods', '-A', '-o', 'wide').catch((err: Error) => err.message);
@@ -178,29 +172,18 @@ describe('scaled Ingress on real nodes (issue 13)', () => {
     }, { timeoutMs, intervalMs: 1000, what: `${n} LB instance(s), listed in the Ingress status, answering` })))!;
 
   beforeAll(async () => {
-    const upstream = kubeBinDir();
-    harness = await HostHarness.create({ count: 3, nodes: true });
-    binDir = composeAgentBinDir(join(harness.workDir, 'bin'), upstream);
-    const imageDir = join(harness.workDir, 'images');
-    buildCorralImages({ outDir: imageDir });
-    server = await startTestServer(isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir, CORRAL_HOST_DISCONNECTED_AFTER: '5s', CORRAL_HOST_LOST_AFTER: '20s' }));
-    admin = apiClient(server.url, server.adminKey);
-    kubeconfigFile = join(harness.workDir, `${ENV}.kubeconfig`);
+    cluster = await startRealCluster({
+      env: ENV,
+      images: (outDir) => buildCorralImages({ outDir }),
+      serverEnv: { CORRAL_HOST_DISCONNECTED_AFTER: '5s', CORRAL_HOST_LOST_AFTER: '20s' },
+      agentArgs: ['--heartbeat-interval', '1s'],
+    });
+    ({ harness, admin } = cluster);
   });
-  afterAll(async () => {
-    await harness?.destroy().catch(() => undefined);
-    await server?.close();
-  });
+  afterAll(() => cluster?.stop());
 
   it('scale "2": two HAProxy instances on two hosts, both in the status, each routing to the pods of 2 Services', async () => {
-    expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
-    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
-    const serverUrl = server.urlAt(harness.serverAddress);
-    harness.hosts.forEach((host, i) => {
-      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir, hostname: `node-${i + 1}`, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' }));
-    });
-    await withDiagnosis(eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` }));
-    writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig`)).body, { mode: 0o600 });
+    await cluster.createActive({ diagnose });
     await withDiagnosis(eventually(async () => {
       const items = (await kubectlJson('get', 'nodes')).items as any[];
       const ready = items.filter((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True'));

@@ -2,11 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
-import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
+import type { HostHarness, HostProcess } from '@corral/test-hosts';
 import { buildCorralImages, buildImage } from '@corral/images';
-import { apiClient } from '@corral/testing';
-import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
+import { eventually, startRealCluster, type InProcessServer, type RealCluster } from '@corral/testing';
 
 /**
  * Issue 10's end-to-end tier: every worker is a real node (containerd, kubelet, kube-proxy,
@@ -21,59 +19,31 @@ const ENV = 'pods';
 const BUSYBOX = 'corral.local/busybox:1.35.0';
 
 describe('real nodes that run pods (issue 10)', () => {
+  let cluster: RealCluster;
   let harness: HostHarness;
-  let server: TestServer;
+  let server: InProcessServer;
   let binDir: string;
   let kubeconfigFile: string;
-  let serverUrl: string;
-  let imageDir: string;
-  const agents: HostProcess[] = [];
-  let admin: ReturnType<typeof apiClient>;
-
-  // never execFileSync: the server under test runs in this process, and a blocked event loop misses agents' heartbeats
-  const kubectl = async (...args: string[]) =>
-    (await execFileAsync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfigFile, '--request-timeout=20s', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
-  const kubectlJson = async (...args: string[]) => JSON.parse(await kubectl(...args, '-o', 'json'));
-  const diagnose = async () => {
-    const view = (await admin.get(`/v1/environments/${ENV}`)).body;
-    let pods = '';
-    try {
-      pods = await kubectl('get', 'pods', '-A', '-o', 'wide');
-    } catch (err) {
-      pods = (err as Error).message;
-    }
-    return `state ${view.state}; conditions ${JSON.stringify(view.conditions?.filter((c: { status: string }) => c.status !== 'True'))}\n${pods}`;
-  };
-  const withDiagnosis = async <T>(p: Promise<T>): Promise<T> =>
-    p.catch(async (err) => {
-      throw new Error(`${(err as Error).message}\n${await diagnose()}`);
-    });
+  let agents: HostProcess[];
+  let admin: RealCluster['admin'];
+  const kubectl = (...args: string[]) => cluster.kubectl(...args);
+  const kubectlJson = (...args: string[]) => cluster.kubectlJson(...args);
+  const withDiagnosis = <T>(p: Promise<T>) => cluster.withDiagnosis(p);
   const hostOfNode = (node: string) => harness.hosts[Number(node.replace('node-', '')) - 1]!;
 
   beforeAll(async () => {
-    const upstream = kubeBinDir();
-    harness = await HostHarness.create({ count: 3, nodes: true });
-    binDir = composeAgentBinDir(join(harness.workDir, 'bin'), upstream);
-    imageDir = join(harness.workDir, 'images');
-    buildCorralImages({ outDir: imageDir });
-    server = await startTestServer(isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir, CORRAL_HOST_DISCONNECTED_AFTER: '5s', CORRAL_HOST_LOST_AFTER: '20s' }));
-    admin = apiClient(server.url, server.adminKey);
-    serverUrl = server.urlAt(harness.serverAddress);
-    kubeconfigFile = join(harness.workDir, `${ENV}.kubeconfig`);
+    cluster = await startRealCluster({
+      env: ENV,
+      images: (outDir) => buildCorralImages({ outDir }),
+      serverEnv: { CORRAL_HOST_DISCONNECTED_AFTER: '5s', CORRAL_HOST_LOST_AFTER: '20s' },
+      agentArgs: ['--heartbeat-interval', '1s'],
+    });
+    ({ harness, server, binDir, kubeconfigFile, agents, admin } = cluster);
   });
-  afterAll(async () => {
-    await harness?.destroy().catch(() => undefined);
-    await server?.close();
-  });
+  afterAll(() => cluster?.stop());
 
   it('3 real nodes Ready with their pod CIDRs, Corral\'s images on every node, no pod in error', async () => {
-    expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
-    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 4 })).body.token;
-    harness.hosts.forEach((host, i) => {
-      agents.push(harness.startProcess(host, agentArgv(host, { server: serverUrl, token, binDir, hostname: `node-${i + 1}`, extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' }));
-    });
-    await withDiagnosis(eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` }));
-    writeFileSync(kubeconfigFile, (await admin.get(`/v1/environments/${ENV}/kubeconfig`)).body, { mode: 0o600 });
+    await cluster.createActive({ tokenUses: 4 });
 
     const nodes = (await withDiagnosis(
       eventually(async () => {
@@ -202,7 +172,7 @@ describe('real nodes that run pods (issue 10)', () => {
   });
 
   it('an image imported through the API after the environment is active is usable on every host, including one that registers later', async () => {
-    const archive = join(imageDir, 'custom.tar');
+    const archive = join(cluster.imageDir!, 'custom.tar');
     const busybox = readFileSync('/bin/busybox');
     const { archive: bytes } = buildImage({
       name: 'corral.local/custom:1',
@@ -215,7 +185,7 @@ describe('real nodes that run pods (issue 10)', () => {
 
     const extra = await harness.addHost();
     const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 1 })).body.token;
-    agents.push(harness.startProcess(extra, agentArgv(extra, { server: serverUrl, token, binDir, hostname: 'node-4', extraArgs: ['--heartbeat-interval', '1s'] }), { name: 'agent' }));
+    cluster.startAgent(extra, token, { hostname: 'node-4' });
     await withDiagnosis(eventually(async () => {
       const items = (await kubectlJson('get', 'nodes')).items as any[];
       return items.length === 4 && items.every((n) => (n.status.images ?? []).some((i: any) => i.names.includes('corral.local/custom:1')));

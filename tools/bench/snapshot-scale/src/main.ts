@@ -5,10 +5,10 @@
 // (--store s3: the snapshot store is a versitygw S3 server on the loopback, built by tools/s3-test-server)
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startLoopbackAgents } from '@corral/test-hosts';
+import { EtcdClient } from '@corral/kube';
 import { type S3TestServer, eventually, startS3TestServer, startServerProcess } from '@corral/testing';
 
 const MiB = 1 << 20;
@@ -36,21 +36,6 @@ function findFile(dir: string, name: string): string {
   return join(hit.parentPath, hit.name);
 }
 
-/** etcd's v3 gateway over mutual TLS (the kube-apiserver's etcd client certificate, as the host has it). */
-function etcdGateway(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }) {
-  return (path: string, payload: unknown): Promise<any> =>
-    new Promise((resolve, reject) => {
-      const body = Buffer.from(JSON.stringify(payload));
-      const req = httpsRequest(new URL(path, url), { method: 'POST', ...tls, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => ((res.statusCode ?? 500) < 300 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`${path}: ${res.statusCode} ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`))));
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-}
-
 async function main(): Promise<void> {
   const gibArg = process.argv.indexOf('--gib');
   const target = Math.round((gibArg > 0 ? Number(process.argv[gibArg + 1]) : 1.0) * 1024 * MiB);
@@ -75,18 +60,19 @@ async function main(): Promise<void> {
     await eventually(async () => (await server.request('GET', '/v1/environments/scale')).body.state === 'active', { timeoutMs: 180_000, what: 'environment active', intervalMs: 500 });
 
     const agent = agents.agents[0];
-    const tls = { ca: readFileSync(findFile(agent.stateDir, 'etcd-ca.crt')), cert: readFileSync(findFile(agent.stateDir, 'apiserver-etcd-client.crt')), key: readFileSync(findFile(agent.stateDir, 'apiserver-etcd-client.key')) };
-    const etcd = etcdGateway(`https://${agent.address}:2379`, tls);
+    // etcd's v3 gateway over mutual TLS (the kube-apiserver's etcd client certificate, as the host has it)
+    const pem = (name: string) => readFileSync(findFile(agent.stateDir, name), 'utf8');
+    const etcd = new EtcdClient([`https://${agent.address}:2379`], { caPem: pem('etcd-ca.crt'), certPem: pem('apiserver-etcd-client.crt'), keyPem: pem('apiserver-etcd-client.key') }, 60_000);
     const started = Date.now();
     const value = Buffer.alloc(VALUE_BYTES);
     let written = 0;
     for (let i = 0; written < target; i++) {
       createHash('sha256').update(String(i)).digest().copy(value, 0);
       value.fill(i % 251, 32);
-      await etcd('/v3/kv/put', { key: Buffer.from(`/bench/value-${String(i).padStart(6, '0')}`).toString('base64'), value: value.toString('base64') });
+      await etcd.put(`/bench/value-${String(i).padStart(6, '0')}`, value);
       written += VALUE_BYTES;
     }
-    const { dbSize } = await etcd('/v3/maintenance/status', {});
+    const { dbSize } = await etcd.status();
     process.stdout.write(`filled etcd with ${mib(written)} of values in ${((Date.now() - started) / 1000).toFixed(0)} s; its database is ${mib(Number(dbSize))}\n`);
 
     const baseline = rss.now();
@@ -125,7 +111,7 @@ async function main(): Promise<void> {
         return r.phase === 'completed';
       }, { timeoutMs: 3_600_000, what: 'restore completed', intervalMs: 1000 });
     });
-    const { count } = await etcd('/v3/kv/range', { key: Buffer.from('/bench/').toString('base64'), range_end: Buffer.from('/bench0').toString('base64'), count_only: true });
+    const { count } = await etcd.range('/bench/', { prefix: true, countOnly: true });
 
     process.stdout.write(`\nsnapshot ${snapshot.id}: ${mib(snapshot.sizeBytes)} (etcd database), ${count} bench keys back after the restore\n`);
     process.stdout.write(`server RSS before: ${mib(baseline)}\n\n| phase | time | server RSS peak | peak - before | (peak - before) / snapshot size |\n|---|---|---|---|---|\n`);

@@ -2,13 +2,13 @@ import { createServer, Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Backoff } from '@corral/domain';
 import { sleep } from '@corral/domain';
+import { EtcdClient } from '@corral/kube';
 import type { CertPair } from '../common/self-signed-cert';
 import type { Logger } from '../common/logger';
 import { ApiError } from './api-status';
 import { parseResourcePath } from './api-path';
 import { authenticate } from './authenticator';
 import { discoveryDocument } from './discovery';
-import { EtcdGatewayClient } from './etcd-gateway-client';
 import { HealthCheck, serveHealth } from './health-checks';
 import { ObjectStore } from './object-store';
 import { openapiV3Document } from './openapi';
@@ -47,9 +47,14 @@ function versionInfo(gitVersion: string): Record<string, string> {
   };
 }
 
+/** per request to etcd, as the stand-in's storage waited before */
+const ETCD_REQUEST_TIMEOUT_MS = 5000;
+/** lists of every object of a resource come back in one answer */
+const ETCD_MAX_ANSWER_BYTES = 256 << 20;
+
 /** The kube-apiserver stand-in: HTTPS, client-certificate authentication, objects in etcd. */
 export class ApiServer {
-  private readonly etcd: EtcdGatewayClient;
+  private readonly etcd: EtcdClient;
   private readonly store: ObjectStore;
   private readonly handler: ResourceHandler;
   private readonly server: Server;
@@ -60,7 +65,10 @@ export class ApiServer {
   private etcdHealth: { at: number; ok: Promise<boolean> } | undefined;
 
   constructor(private readonly opts: ApiServerOptions) {
-    this.etcd = new EtcdGatewayClient({ endpoints: opts.etcd.servers, ca: opts.etcd.ca, cert: opts.etcd.cert, key: opts.etcd.key });
+    const { ca, cert, key } = opts.etcd;
+    const tls = ca || cert || key ? { caPem: ca ?? '', certPem: cert ?? '', keyPem: key ?? '' } : null;
+    // a long-lived client that talks often: connections kept between requests
+    this.etcd = new EtcdClient(opts.etcd.servers, tls, ETCD_REQUEST_TIMEOUT_MS, { keepAlive: true, maxResponseBytes: ETCD_MAX_ANSWER_BYTES });
     this.store = new ObjectStore(this.etcd, opts.etcd.prefix.replace(/\/$/, ''));
     this.handler = new ResourceHandler({ store: this.store, minRequestTimeoutSeconds: opts.minRequestTimeoutSeconds });
     this.checks = [

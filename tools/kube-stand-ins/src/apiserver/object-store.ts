@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, alreadyExists, conflict, notFound } from './api-status';
-import { EtcdError, EtcdGatewayClient, KeyValue, prefixEnd, TxnOp } from './etcd-gateway-client';
+import { EtcdClient, EtcdError, prefixEnd, type KeyValue, type TxnOp } from '@corral/kube';
 import { KubeObject, prepareForCreate, prepareForUpdate } from './object-lifecycle';
 import { listPrefix, NAMESPACE_RESOURCE, objectKey, RESOURCES, ResourceDef } from './resources';
 import type { ObjectSelector } from './selectors';
@@ -78,7 +78,7 @@ export function decodeContinue(token: string): { rv: number; start: string } {
  */
 export class ObjectStore {
   constructor(
-    private readonly etcd: EtcdGatewayClient,
+    private readonly etcd: EtcdClient,
     private readonly prefix: string,
   ) {}
 

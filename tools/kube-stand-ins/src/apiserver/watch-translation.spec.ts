@@ -1,4 +1,4 @@
-import type { KeyValue, WatchEvent } from './etcd-gateway-client';
+import type { KeyValue, WatchEvent } from '@corral/kube';
 import { RESOURCES } from './resources';
 import { compileSelector } from './selectors';
 import { decodeObject, encodeObject, translateEvent } from './watch-translation';

@@ -1,4 +1,4 @@
-import type { KeyValue, WatchEvent } from './etcd-gateway-client';
+import type { KeyValue, WatchEvent } from '@corral/kube';
 import type { KubeObject } from './object-lifecycle';
 import { apiVersionOf, ResourceDef } from './resources';
 import type { ObjectSelector } from './selectors';

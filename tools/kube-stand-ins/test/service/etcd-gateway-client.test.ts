@@ -1,15 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EtcdGatewayClient, WatchEvent } from '../../src/apiserver/etcd-gateway-client';
+import { EtcdClient, type WatchEvent } from '@corral/kube';
 import { httpsRequest, createTestPki, EtcdInstance, startEtcd, stopAll, waitFor } from '@corral/testing';
 
 jest.setTimeout(60_000);
 
-describe('EtcdGatewayClient against real etcd 3.4', () => {
+describe('EtcdClient (libs/kube) as the stand-in apiserver uses it, against real etcd 3.4', () => {
   let dir: string;
   let etcd: EtcdInstance;
-  let client: EtcdGatewayClient;
+  let client: EtcdClient;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'etcd-gateway-test-'));
@@ -19,7 +19,7 @@ describe('EtcdGatewayClient against real etcd 3.4', () => {
     etcd = await startEtcd(dir, { ca: pki.caCert, ...server });
     await waitFor('etcd', async () => (await httpsRequest(`${etcd.url}/health`, { ca: pki.caCert, ...tls })).status === 200);
     const read = (p: string) => readFileSync(p, 'utf8');
-    client = new EtcdGatewayClient({ endpoints: [etcd.url], ca: read(pki.caCert), cert: read(tls.cert), key: read(tls.key), requestTimeoutMs: 2000 }, 1000);
+    client = new EtcdClient([etcd.url], { caPem: read(pki.caCert), certPem: read(tls.cert), keyPem: read(tls.key) }, 2000, { keepAlive: true, watchKeepaliveMs: 1000 });
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import type { ComponentSpec } from '@corral/contracts';
-import { readEtcdRestoreSource, type EtcdClusterInput } from '@corral/kube';
-import { urlHost, type EtcdMember } from './etcd-client';
+import { readEtcdRestoreSource, urlHost, type EtcdClusterInput, type EtcdClusterMember } from '@corral/kube';
 
 /** How a member joined its cluster: fixed once its etcd has started, so its spec stays stable. */
 export type EtcdJoin = Required<Pick<EtcdClusterInput, 'members' | 'initialClusterState' | 'clusterToken' | 'dataDir'>> & Pick<EtcdClusterInput, 'restoreFrom'>;
@@ -37,7 +36,7 @@ export function readEtcdJoin(spec: ComponentSpec, hostAddress: string): EtcdJoin
  * no name in etcd: they are named after their host (as their own --name will be).
  */
 export function existingClusterJoin(
-  members: readonly EtcdMember[],
+  members: readonly EtcdClusterMember[],
   nameOfAddress: (address: string) => string | undefined,
   clusterToken: string,
   dataDir: string,

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Placement, PlacementPlan } from '@corral/domain';
 import { EventsService } from '../../events/events.service';
 import { EnvironmentPkiService } from '../environment-pki.service';
-import { EtcdClient, EtcdMember, EtcdUnavailableError, urlHost } from './etcd-client';
+import { EtcdClient, type EtcdClusterMember, EtcdUnavailableError, urlHost } from '@corral/kube';
 import { replanFromEtcd, UNKNOWN_MEMBER_PREFIX } from '../phases/etcd-membership.phase';
 
 export const ETCD_CLIENT_PORT = 2379;
@@ -28,7 +28,7 @@ export interface MembershipInput {
 export interface MembershipOutcome {
   plan: PlacementPlan;
   /** etcd's member list after this step, when it was read */
-  members: EtcdMember[] | null;
+  members: EtcdClusterMember[] | null;
   /** why the plan's membership step could not be taken (EtcdReady says so) */
   problem: { reason: string; message: string } | null;
 }
@@ -70,7 +70,7 @@ export class EtcdMembershipService {
     const client = await this.client(environmentId, reachable.map((h) => h.address));
     if (!client) return this.blocked(input, 'EtcdUnreachable', 'no etcd member on an active host to ask for the member list');
 
-    let members: EtcdMember[];
+    let members: EtcdClusterMember[];
     try {
       members = await client.memberList();
     } catch (err) {
@@ -97,7 +97,7 @@ export class EtcdMembershipService {
   }
 
   /** Takes the plan's add or remove through etcd's members API unless etcd already did; returns etcd's list after it. */
-  private async change(client: EtcdClient, input: MembershipInput, members: EtcdMember[], hostById: ReadonlyMap<string, MembershipHost>): Promise<EtcdMember[]> {
+  private async change(client: EtcdClient, input: MembershipInput, members: EtcdClusterMember[], hostById: ReadonlyMap<string, MembershipHost>): Promise<EtcdClusterMember[]> {
     const { environmentId } = input;
     const decision = input.plan.etcd;
     if (decision.action === 'remove') {
@@ -130,7 +130,7 @@ export class EtcdMembershipService {
   }
 
   /** The member whose peer URL is on that host (or the unknown member that pseudo id names). */
-  memberOf(members: readonly EtcdMember[], hostId: string, hostById: ReadonlyMap<string, MembershipHost>): EtcdMember | undefined {
+  memberOf(members: readonly EtcdClusterMember[], hostId: string, hostById: ReadonlyMap<string, MembershipHost>): EtcdClusterMember | undefined {
     if (hostId.startsWith(UNKNOWN_MEMBER_PREFIX)) return members.find((m) => m.id === hostId.slice(UNKNOWN_MEMBER_PREFIX.length));
     const address = hostById.get(hostId)?.address;
     return members.find((m) => m.peerUrls.some((u) => urlHost(u) === address));

@@ -8,7 +8,7 @@ import type { EtcdRestore } from '../../snapshots/etcd-restore.entity';
 import type { EtcdSnapshot } from '../../snapshots/etcd-snapshot.entity';
 import { EnvironmentPkiService } from '../environment-pki.service';
 import { EnvironmentStatusService } from '../environment-status.service';
-import { EtcdClient } from './etcd-client';
+import { EtcdClient } from '@corral/kube';
 import { ETCD_CLIENT_PORT } from './etcd-membership.service';
 import type { EtcdJoin } from './etcd-join';
 import { CORRAL_CONFIG } from '../../config/config.module';

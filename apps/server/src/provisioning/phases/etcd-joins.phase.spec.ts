@@ -1,11 +1,11 @@
-import type { EtcdMember } from '../etcd/etcd-client';
+import type { EtcdClusterMember } from '@corral/kube';
 import { needsMemberList, planEtcdJoins, writtenJoins, type EtcdJoinsInput } from './etcd-joins.phase';
 import { host, spec, view, written } from './reconcile-fixtures.spec-helper';
 
 const now = new Date('2026-01-02T03:04:05Z');
 const etcdSpec = (token: string, cluster: string, state = 'new') =>
   spec('etcd', [`--initial-cluster=${cluster}`, `--initial-cluster-state=${state}`, `--initial-cluster-token=${token}`, '--data-dir=${dataDir}']);
-const member = (n: number, name = `node-${n}`): EtcdMember => ({ id: `m${n}`, name, peerUrls: [`https://10.0.0.${n}:2380`], clientUrls: [], isLearner: false });
+const member = (n: number, name = `node-${n}`): EtcdClusterMember => ({ id: `m${n}`, name, peerUrls: [`https://10.0.0.${n}:2380`], clientUrls: [], isLearner: false });
 
 function input(overrides: Partial<EtcdJoinsInput>): EtcdJoinsInput {
   const hosts = [host(1), host(2), host(3)];

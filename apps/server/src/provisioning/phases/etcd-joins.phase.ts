@@ -1,5 +1,5 @@
 import { componentKey, type PlacementPlan } from '@corral/domain';
-import type { EtcdMember } from '../etcd/etcd-client';
+import type { EtcdClusterMember } from '@corral/kube';
 import { existingClusterJoin, readEtcdJoin, type EtcdJoin } from '../etcd/etcd-join';
 import { hostAddress, type ReconcileHost, type WrittenComponent } from './reconcile-view';
 
@@ -18,7 +18,7 @@ export interface EtcdJoinsInput {
   hosts: readonly ReconcileHost[];
   written: ReadonlyMap<string, WrittenComponent>;
   /** etcd's member list, when read (needed only when a member joins a running cluster) */
-  members: readonly EtcdMember[] | null;
+  members: readonly EtcdClusterMember[] | null;
   /** names a joining member's fresh data directory */
   now: Date;
 }

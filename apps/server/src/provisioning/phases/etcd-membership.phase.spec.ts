@@ -1,9 +1,9 @@
 import type { Placement, PlacementPlan } from '@corral/domain';
 import { replanFromEtcd, UNKNOWN_MEMBER_PREFIX } from './etcd-membership.phase';
-import type { EtcdMember } from '../etcd/etcd-client';
+import type { EtcdClusterMember } from '@corral/kube';
 
 const hosts = [1, 2, 3].map((n) => ({ id: `h${n}`, hostname: `node-${n}`, address: `10.0.0.${n}`, state: 'active' }));
-const member = (n: number, id = `m${n}`): EtcdMember => ({ id, name: `node-${n}`, peerUrls: [`https://10.0.0.${n}:2380`], clientUrls: [], isLearner: false });
+const member = (n: number, id = `m${n}`): EtcdClusterMember => ({ id, name: `node-${n}`, peerUrls: [`https://10.0.0.${n}:2380`], clientUrls: [], isLearner: false });
 const plan = { etcd: { action: 'add', hostId: 'h3', message: 'add h3' } } as unknown as PlacementPlan;
 
 describe('the membership step plans from etcd’s member list', () => {
@@ -23,7 +23,7 @@ describe('the membership step plans from etcd’s member list', () => {
   it('plans again from etcd’s members when they differ (a crash after a member add), naming unknown members', () => {
     const again = { etcd: { action: 'none' } } as unknown as PlacementPlan;
     const replan = jest.fn().mockReturnValue(again);
-    const unknown: EtcdMember = { id: 'abc', name: '', peerUrls: ['https://10.9.9.9:2380'], clientUrls: [], isLearner: false };
+    const unknown: EtcdClusterMember = { id: 'abc', name: '', peerUrls: ['https://10.9.9.9:2380'], clientUrls: [], isLearner: false };
     const out = replanFromEtcd({ plan, current, hosts, replan }, [member(1), member(2), member(3), unknown]);
     expect(out.differs).toBe(true);
     expect(out.plan).toBe(again);

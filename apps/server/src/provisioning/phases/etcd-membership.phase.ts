@@ -1,5 +1,5 @@
 import type { Placement, PlacementPlan } from '@corral/domain';
-import { urlHost, type EtcdMember } from '../etcd/etcd-client';
+import { urlHost, type EtcdClusterMember } from '@corral/kube';
 import type { MembershipInput } from '../etcd/etcd-membership.service';
 
 /** Pseudo host id for an etcd member whose peer address is none of the environment's hosts. */
@@ -11,7 +11,7 @@ export const UNKNOWN_MEMBER_PREFIX = 'etcd-member:';
  * a pseudo host id), so a crash between a member API call and the desired-state write is
  * repaired, not repeated.
  */
-export function replanFromEtcd(input: Pick<MembershipInput, 'plan' | 'current' | 'hosts' | 'replan'>, members: readonly EtcdMember[]): { plan: PlacementPlan; current: Placement[]; truth: string[]; differs: boolean } {
+export function replanFromEtcd(input: Pick<MembershipInput, 'plan' | 'current' | 'hosts' | 'replan'>, members: readonly EtcdClusterMember[]): { plan: PlacementPlan; current: Placement[]; truth: string[]; differs: boolean } {
   const placed = input.current.filter((p) => p.kind === 'etcd').map((p) => p.hostId);
   const hostOfAddress = new Map(input.hosts.map((h) => [h.address, h.id]));
   const truth = members.map((m) => hostOfAddress.get(urlHost(m.peerUrls[0] ?? '')) ?? `${UNKNOWN_MEMBER_PREFIX}${m.id}`);

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { buffer } from 'node:stream/consumers';
-import { EtcdClient } from '../../src/provisioning/etcd/etcd-client';
+import { EtcdClient, EtcdError, EtcdUnavailableError } from '../../src/etcd';
 
 // A real etcd 3.4 (plain HTTP on a random loopback address): write, overwrite and delete keys,
 // stream a snapshot through the v3 gateway into a file, and check it with etcdctl.
-describe('EtcdClient snapshot stream on a real etcd', () => {
+describe('EtcdClient (the one etcd v3 gateway client) on a real etcd', () => {
   const dir = mkdtempSync(join(tmpdir(), 'corral-snapshot-'));
   const address = `127.${10 + Math.floor(Math.random() * 200)}.${10 + Math.floor(Math.random() * 200)}.${2 + Math.floor(Math.random() * 200)}`;
   const url = `http://${address}:2379`;
@@ -83,6 +83,61 @@ describe('EtcdClient snapshot stream on a real etcd', () => {
       expect((await buffer((await fake.snapshotStream()).stream)).equals(db)).toBe(true);
     } finally {
       server.close();
+    }
+  });
+
+  it('keys, values and members on the real etcd: put, prefix range, compare-and-swap, member list', async () => {
+    const rev = await client.put('/kv/a', 'one');
+    expect((await client.range('/kv/', { prefix: true })).kvs.map((kv) => [kv.key, kv.value.toString(), kv.modRevision])).toEqual([['/kv/a', 'one', rev]]);
+    expect((await client.txn([{ key: '/kv/a', target: 'MOD', result: 'EQUAL', modRevision: rev - 1 }], [{ put: { key: '/kv/a', value: 'x' } }])).succeeded).toBe(false);
+    expect((await client.txn([{ key: '/kv/a', target: 'MOD', result: 'EQUAL', modRevision: rev }], [{ deleteRange: { key: '/kv/a', prevKv: true } }])).responses[0].prevKvs[0].value.toString()).toBe('one');
+    const members = await client.memberList();
+    expect(members).toEqual([expect.objectContaining({ name: 's', peerUrls: [`http://${address}:2380`], isLearner: false })]);
+  });
+
+  /** A stand-in gateway answering every POST with `status` and `body`; counts the requests. */
+  async function fakeGateway(status: number, body: unknown): Promise<{ url: string; hits: () => number; close: () => void }> {
+    let hits = 0;
+    const server: Server = createServer((req, res) => {
+      hits++;
+      req.resume();
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits: () => hits, close: () => server.close() };
+  }
+
+  it('moves on to the next member when one is down or has no leader, and stays with the one that answered', async () => {
+    const noLeader = await fakeGateway(503, { error: 'etcdserver: no leader', code: 14, message: 'etcdserver: no leader' });
+    const down = `http://127.0.0.1:1`;
+    try {
+      const spread = new EtcdClient([down, noLeader.url, url], null, 1000);
+      expect(await spread.countKeys()).toBeGreaterThan(0);
+      const hitsAfterFirst = noLeader.hits();
+      expect(hitsAfterFirst).toBe(1);
+      await spread.status();
+      expect(noLeader.hits()).toBe(hitsAfterFirst); // the next call starts with the member that answered
+      const none = new EtcdClient([down, noLeader.url], null, 1000);
+      const err = await none.memberList().then(() => null, (e: Error) => e);
+      expect(err).toBeInstanceOf(EtcdUnavailableError);
+      expect(err!.message).toMatch(/no etcd member answered \/v3\/cluster\/member\/list \(http:\/\/127\.0\.0\.1:1: .*; http:\/\/127\.0\.0\.1:\d+: etcdserver: no leader\)/);
+    } finally {
+      noLeader.close();
+    }
+  });
+
+  it("passes etcd's own refusals on as they are, without trying another member", async () => {
+    const refusing = await fakeGateway(400, { error: 'etcdserver: re-configuration failed due to not enough started members', code: 9, message: 'etcdserver: re-configuration failed due to not enough started members' });
+    try {
+      const refused = new EtcdClient([refusing.url, url], null, 1000);
+      const err = await refused.memberRemove('1234').then(() => null, (e: Error) => e);
+      expect(err).toBeInstanceOf(EtcdError);
+      expect(err).not.toBeInstanceOf(EtcdUnavailableError);
+      expect((err as EtcdError).grpcCode).toBe(9);
+      expect(err!.message).toBe('etcd /v3/cluster/member/remove failed (400): etcdserver: re-configuration failed due to not enough started members');
+      expect(refusing.hits()).toBe(1);
+    } finally {
+      refusing.close();
     }
   });
 });
