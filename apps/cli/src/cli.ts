@@ -13,6 +13,7 @@ import { envGet } from './commands/env-get';
 import { envDelete } from './commands/env-delete';
 import { envKubeconfig } from './commands/env-kubeconfig';
 import { envExtend } from './commands/env-extend';
+import { envRotateCa } from './commands/env-rotate-ca';
 import { hostList } from './commands/host-list';
 import { tokenCreate } from './commands/token-create';
 import { poolList } from './commands/pool-list';
@@ -118,6 +119,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .argument('<name>')
     .requiredOption('--ttl <duration>', 'e.g. 1h')
     .action(run((name: string, flags: { ttl: string }) => envExtend(ctx, name, flags)));
+  env
+    .command('rotate-ca')
+    .description('rotate its cluster CA: trust-both, reissue, drop-old; old client certificates (kubeconfigs) stop working at the end')
+    .argument('<name>')
+    .option('--wait', 'wait until the rotation completed, showing its phases')
+    .option('--timeout <duration>', 'how long --wait waits (default 30m)')
+    .option('--status', 'show the rotation in progress, else the last one, instead of starting one')
+    .option('--cancel', 'cancel a rotation still in trust-both')
+    .action(run((name: string, flags) => envRotateCa(ctx, name, flags)));
 
   program
     .command('host')

@@ -204,3 +204,21 @@ export interface EnvironmentEventView {
   /** kind condition: the condition type and status it reports */
   condition?: { type: string; status: 'True' | 'False' | 'Unknown' };
 }
+
+/** GET/POST/DELETE /v1/environments/{env}/ca-rotation: a rotation of the environment's cluster CA */
+export interface CaRotationResource {
+  environment: string;
+  id: string;
+  ca: 'cluster';
+  /** trust-both → reissue → drop-old, then completed (or cancelled, from trust-both only) */
+  phase: 'trust-both' | 'reissue' | 'drop-old' | 'completed' | 'cancelled';
+  active: boolean;
+  /** components of the environment healthy on the running phase's spec; null before the first reconcile of a phase */
+  progress: { total: number; settled: number } | null;
+  /** each phase's start and end, and how long it took */
+  phases: Array<{ phase: 'trust-both' | 'reissue' | 'drop-old'; startedAt: string; endedAt: string | null; seconds: number | null }>;
+  requestedBy: string | null;
+  startedAt: string;
+  phaseStartedAt: string;
+  finishedAt: string | null;
+}

@@ -15,6 +15,7 @@ export * from './status/derive-environment-status';
 export * from './status/derive-component-conditions';
 export * from './reconcile/component-key';
 export * from './rollout/plan-rollout';
+export * from './ca-rotation/ca-rotation';
 export * from './ipam/cidr';
 export * from './ipam/allocate-node-cidrs';
 export * from './ipam/plan-pod-network';

@@ -13,6 +13,7 @@ import type {
   ImageResource,
   ListResponse,
   PoolResource,
+  CaRotationResource,
   RegistrationTokenCreated,
   UpdateEnvironmentRequest,
 } from '@corral/contracts';
@@ -84,6 +85,21 @@ export class CorralClient {
   async kubeconfig(name: string, options: { direct?: boolean; ttl?: string } = {}): Promise<string> {
     const query = qs({ endpoint: options.direct ? 'direct' : undefined, ttl: options.ttl });
     return (await this.request('GET', `/v1/environments/${enc(name)}/kubeconfig${query}`, { retry: true, accept: 'application/yaml' })).text();
+  }
+
+  /** starts a rotation of the cluster CA (409 while one runs) */
+  startCaRotation(name: string) {
+    return this.json<CaRotationResource>('POST', `/v1/environments/${enc(name)}/ca-rotation`, { body: {} });
+  }
+
+  /** the rotation in progress, else the last one (404: never rotated) */
+  getCaRotation(name: string) {
+    return this.json<CaRotationResource>('GET', `/v1/environments/${enc(name)}/ca-rotation`, { retry: true });
+  }
+
+  /** cancels a rotation still in trust-both */
+  cancelCaRotation(name: string) {
+    return this.json<CaRotationResource>('DELETE', `/v1/environments/${enc(name)}/ca-rotation`);
   }
 
   listHosts(query: { pool?: string; environment?: string } = {}) {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { EnvironmentPkiService } from '../provisioning/environment-pki.service';
+import { clusterTrust } from '../provisioning/environment-secrets';
 import { ApiserverPool, type ApiserverRecord, type ProxyTls } from './apiserver-pool';
 
 const PROBE_INTERVAL_MS = 500;
@@ -64,7 +65,7 @@ export class ApiserverPoolsService implements OnModuleDestroy {
   private async proxyTls(environmentId: string): Promise<ProxyTls | null> {
     const secrets = await this.pki.load(environmentId);
     if (!secrets?.apiProxy) return null;
-    return { caPem: secrets.cas.clusterCa.certPem, certPem: secrets.apiProxy.certPem, keyPem: secrets.apiProxy.keyPem };
+    return { caPem: clusterTrust(secrets), certPem: secrets.apiProxy.certPem, keyPem: secrets.apiProxy.keyPem };
   }
 
   private async records(environmentId: string): Promise<ApiserverRecord[]> {

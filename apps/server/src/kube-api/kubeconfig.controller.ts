@@ -11,6 +11,7 @@ import { EnvironmentsService } from '../environments/environments.service';
 import { DesiredStateService } from '../components/desired-state.service';
 import { HostsService } from '../hosts/hosts.service';
 import { EnvironmentPkiService } from '../provisioning/environment-pki.service';
+import { clusterTrust } from '../provisioning/environment-secrets';
 import { KubeApiCallersService } from './kube-api-callers.service';
 import { DEFAULT_DIRECT_KUBECONFIG_TTL, DEFAULT_KUBECONFIG_TTL, KubeconfigQuery } from './kubeconfig.query';
 import { readServerCa, requestPublicUrl } from '../tls/server-tls';
@@ -75,7 +76,8 @@ export class KubeconfigController {
       environmentName: env.name,
       user: 'admin',
       serverUrl: `https://${server.addresses[0]}:6443`,
-      caPem: secrets.cas.clusterCa.certPem,
+      // during a CA rotation: every CA an apiserver's serving certificate may come from
+      caPem: clusterTrust(secrets),
       clientCertPem: admin.certPem,
       clientKeyPem: admin.keyPem,
     });

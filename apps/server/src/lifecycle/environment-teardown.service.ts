@@ -49,6 +49,8 @@ export class EnvironmentTeardownService {
         await manager.query(`DELETE FROM kube_api_tokens WHERE environment_id = $1`, [environmentId]);
         await manager.query(`DELETE FROM components WHERE environment_id = $1`, [environmentId]);
         await manager.query(`UPDATE environments SET state = 'deleted', deleted_at = now(), secrets_encrypted = NULL, conditions = '[]' WHERE id = $1`, [environmentId]);
+        // a CA rotation under way ends with it, and its new CA's key goes with the rest of the PKI
+        await manager.query(`UPDATE ca_rotations SET phase = 'cancelled', finished_at = now(), new_ca_encrypted = NULL WHERE environment_id = $1 AND finished_at IS NULL`, [environmentId]);
         const unconfirmed = stillRunning.length ? `; ${stillRunning.length} component(s) not confirmed stopped after ${Math.round(waitedMs / 1000)}s` : '';
         await this.events.record(
           { environmentId, type: unconfirmed ? 'Warning' : 'Normal', reason: 'Deleted', message: `environment ${env.name} deleted; ${hosts.length} host(s) released${unconfirmed}` },

@@ -23,9 +23,10 @@ import { IngressDemand1764415000000 } from './migrations/1764415000000-ingress-d
 import { SealedSnapshotStore1764300000000 } from './migrations/1764300000000-sealed-snapshot-store';
 import { RestoreSafety1764310000000 } from './migrations/1764310000000-restore-safety';
 import { DeletedEnvironmentRetention1764320000000 } from './migrations/1764320000000-deleted-environment-retention';
+import { CaRotations1764420000000 } from './migrations/1764420000000-ca-rotations';
 
 export const ENTITIES = [ApiKey, Environment, RegistrationToken, Host, Component, ComponentStatus, CorralEvent, IdempotencyKey, EtcdSnapshot, EtcdRestore, Image, KubeApiToken];
-export const MIGRATIONS = [InitialSchema1764140000000, CertificateExpiry1764150000000, HostPoolsAndIdempotency1764170000000, MonitoringAndEtcdSnapshots1764180000000, Images1764190000000, KubeApiTokens1764200000000, SealedSnapshotStore1764300000000, RestoreSafety1764310000000, DeletedEnvironmentRetention1764320000000, HostIdentity1764400000000, EventRetention1764410000000, IngressDemand1764415000000];
+export const MIGRATIONS = [InitialSchema1764140000000, CertificateExpiry1764150000000, HostPoolsAndIdempotency1764170000000, MonitoringAndEtcdSnapshots1764180000000, Images1764190000000, KubeApiTokens1764200000000, SealedSnapshotStore1764300000000, RestoreSafety1764310000000, DeletedEnvironmentRetention1764320000000, HostIdentity1764400000000, EventRetention1764410000000, IngressDemand1764415000000, CaRotations1764420000000];
 
 /** One definition of the database connection, shared by the server and the migration CLI. */
 export function dataSourceOptions(databaseUrl: string, schema: string, poolSize = 10): DataSourceOptions {

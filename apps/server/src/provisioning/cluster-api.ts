@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import type { EnvironmentSecrets } from './environment-secrets';
+import { clusterTrust, type EnvironmentSecrets } from './environment-secrets';
 
 const TIMEOUT_MS = 5_000;
 
@@ -35,7 +35,7 @@ export function clusterApi(
       new URL(path, server),
       {
         method,
-        ca: secrets.cas.clusterCa.certPem,
+        ca: clusterTrust(secrets),
         cert: secrets.admin.certPem,
         key: secrets.admin.keyPem,
         headers: { accept: 'application/json', ...(patch ? { 'content-type': patch.contentType, 'content-length': Buffer.byteLength(body!) } : {}) },

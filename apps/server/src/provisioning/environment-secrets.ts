@@ -10,4 +10,14 @@ export interface EnvironmentSecrets {
   etcdClient?: CertificatePem;
   /** the Kubernetes API proxy's client certificate (corral:api-proxy, may only impersonate); absent before it existed */
   apiProxy?: CertificatePem;
+  /**
+   * Never stored: set by EnvironmentPkiService when a CA rotation is under way. The cluster CA
+   * bundle to trust (old and new CA); `cas.clusterCa` is then the CA that signs now.
+   */
+  clusterCaBundlePem?: string;
+}
+
+/** The cluster CA (bundle) a client of the environment's apiservers trusts. */
+export function clusterTrust(secrets: Pick<EnvironmentSecrets, 'cas' | 'clusterCaBundlePem'>): string {
+  return secrets.clusterCaBundlePem ?? secrets.cas.clusterCa.certPem;
 }

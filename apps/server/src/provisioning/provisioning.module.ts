@@ -2,6 +2,9 @@ import { ClusterBootstrapService } from './cluster-bootstrap.service';
 import { IngressScaleService } from './ingress-scale.service';
 import { EnvironmentObserver } from './environment-observer';
 import { Module } from '@nestjs/common';
+import { CaRotationController } from './ca-rotation/ca-rotation.controller';
+import { CaRotationService } from './ca-rotation/ca-rotation.service';
+import { CaRotationStore } from './ca-rotation/ca-rotation.store';
 import { ProvisioningService } from './provisioning.service';
 import { EnvironmentPkiService } from './environment-pki.service';
 import { EnvironmentStatusService } from './environment-status.service';
@@ -19,8 +22,8 @@ import { QueueModule } from '../queue/queue.module';
 
 @Module({
   imports: [HostsModule, HostPoolModule, EnvironmentsModule, ComponentsModule, EventsModule, QueueModule, SnapshotsModule],
-  controllers: [CertificatesController],
-  providers: [ProvisioningService, EnvironmentObserver, ClusterBootstrapService, IngressScaleService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
+  controllers: [CertificatesController, CaRotationController],
+  providers: [CaRotationStore, CaRotationService, ProvisioningService, EnvironmentObserver, ClusterBootstrapService, IngressScaleService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService, EtcdRestoreService],
   exports: [ProvisioningService, IngressScaleService, EnvironmentPkiService, EnvironmentStatusService, EtcdMembershipService, EtcdSnapshotService],
 })
 export class ProvisioningModule {}

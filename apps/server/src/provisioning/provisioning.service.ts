@@ -27,7 +27,9 @@ import { placeOnHosts, placementPlanner, waitsForHosts, type PlacedHosts, type R
 import { pkiNeeds } from './phases/pki.phase';
 import { needsMemberList, planEtcdJoins, writtenJoins, type EtcdJoinsInput } from './phases/etcd-joins.phase';
 import { buildDesiredSpecs } from './phases/specs.phase';
-import { rollOut, type RolloutResult } from './phases/rollout.phase';
+import { rollOut, rolloutCandidates, type RolloutResult } from './phases/rollout.phase';
+import { CaRotationService } from './ca-rotation/ca-rotation.service';
+import type { ActiveCaRotation } from './ca-rotation/ca-rotation.store';
 import { certificatesIssuedMessage, dnsServers, healthyApiServers, isConverged, nodeCidrs, placementChangeEvents, refusalEvents, repairConditions } from './phases/status.phase';
 
 /** One reconcile's inputs: the environment, what is written and reported, and its clock. */
@@ -56,7 +58,9 @@ type PlacedWithMembership = PlacedHosts & Pick<MembershipOutcome, 'members' | 'p
  * 5. PKI: issue the certificates the placement needs (pki.phase, EnvironmentPkiService);
  * 6. etcd joins and specs: how each member starts, every host's component specs (etcd-joins.phase, specs.phase);
  * 7. rollout and desired state: spec changes of healthy components one at a time, then one
- *    write of every host's desired components (rollout.phase, DesiredStateService);
+ *    write of every host's desired components (rollout.phase, DesiredStateService); a CA
+ *    rotation moves to its next phase once every component is healthy on this one's specs
+ *    (CaRotationService);
  * 8. status: cluster objects, conditions and state from what the agents report (status.phase).
  *
  * Safe to repeat, to run twice, or to crash half-way.
@@ -76,6 +80,7 @@ export class ProvisioningService {
     private readonly snapshots: SnapshotStore,
     private readonly restorer: EtcdRestoreService,
     private readonly clusterObjects: ClusterBootstrapService,
+    private readonly caRotation: CaRotationService,
   ) {}
 
   /** Returns true when the environment has converged; false asks the caller to look again soon. */
@@ -103,11 +108,14 @@ export class ProvisioningService {
 
     const placed = await this.placementPhase(run, replan);
     if (!placed) return true; // nothing to do until a host registers, which enqueues a reconcile
-    const secrets = await this.pkiPhase(run, placed);
+    const { secrets, rotation } = await this.pkiPhase(run, placed);
     const joins = await this.etcdJoinsPhase(run, placed);
     const next = buildDesiredSpecs({ env, hosts: run.view.hosts, placed, joins, secrets, options: catalogOptions(this.config) });
     const rollout = await this.desiredStatePhase(run, placed, next);
-    return this.statusPhase(run, placed, secrets, rollout);
+    // a CA rotation moves on once every component runs healthy on this phase's specs
+    const caRotation = await this.caRotation.step(env, rotation, rolloutCandidates(run.view, next), run.now);
+    const converged = await this.statusPhase(run, placed, secrets, rollout, caRotation.condition);
+    return converged && !caRotation.active;
   }
 
   /** Placement, then the plan's one etcd membership step; null while an unbootstrapped environment waits for hosts. */
@@ -128,12 +136,12 @@ export class ProvisioningService {
     return { ...placeOnHosts(env, view, outcome.plan), members: outcome.members, problem: outcome.problem };
   }
 
-  private async pkiPhase({ env, view }: ReconcileRun, placed: PlacedHosts): Promise<EnvironmentSecrets> {
+  private async pkiPhase({ env, view }: ReconcileRun, placed: PlacedHosts): Promise<{ secrets: EnvironmentSecrets; rotation: ActiveCaRotation | null }> {
     const { needs, controlPlaneAddresses } = pkiNeeds(view, placed);
-    const { secrets, issued } = await this.pki.reconcile(env, needs, controlPlaneAddresses);
+    const { secrets, issued, rotation } = await this.pki.reconcile(env, needs, controlPlaneAddresses);
     const message = certificatesIssuedMessage(issued);
     if (message) await this.events.record({ environmentId: env.id, reason: 'CertificatesIssued', message });
-    return secrets;
+    return { secrets, rotation };
   }
 
   /** How each etcd member starts; reads etcd's member list only when a member joins a running cluster. */
@@ -157,7 +165,7 @@ export class ProvisioningService {
     return rollout;
   }
 
-  private async statusPhase({ env, view, now, ingress }: ReconcileRun, placed: PlacedWithMembership, secrets: EnvironmentSecrets, rollout: RolloutResult): Promise<boolean> {
+  private async statusPhase({ env, view, now, ingress }: ReconcileRun, placed: PlacedWithMembership, secrets: EnvironmentSecrets, rollout: RolloutResult, caRotation: ConditionInput | null): Promise<boolean> {
     const derived = deriveEnvironmentStatus({
       state: env.state,
       placement: placed.placement.map((p) => ({ ...p, specHash: rollout.desiredHash.get(componentKey(p.hostId, p.kind)) })),
@@ -170,6 +178,7 @@ export class ProvisioningService {
     });
     const extra = repairConditions(placed.plan, placed.problem, rollout.plan.waitingFor, this.config.maxUnhealthyHosts);
     if (ingress.condition) extra.push(ingress.condition);
+    if (caRotation) extra.push(caRotation);
     const nodeCidrsPending = await this.clusterObjectsPhase(env, view, placed, secrets, extra);
     for (const event of refusalEvents(env.id, env.conditions, extra)) await this.events.record(event);
     await this.status.write(env, { ...derived, conditions: setConditions(derived.conditions, extra, now) });

@@ -40,6 +40,22 @@ export function environmentSecretsStep(box: SecretBox): RewrapStep {
   };
 }
 
+/** ca_rotations.new_ca_encrypted (a rotation's new CA until it becomes the environment's), bound to the environment id. */
+export function caRotationsStep(box: SecretBox): RewrapStep {
+  return {
+    what: 'CA rotations',
+    candidates: async (db) => (await db.query<{ id: string }>('SELECT id FROM ca_rotations WHERE new_ca_encrypted IS NOT NULL ORDER BY id')).rows.map((r) => r.id),
+    async rewrapOne(db, id) {
+      const { rows } = await db.query<{ sealed: string | null; environment_id: string }>('SELECT new_ca_encrypted AS sealed, environment_id FROM ca_rotations WHERE id = $1 FOR UPDATE', [id]);
+      const sealed = rows[0]?.sealed;
+      if (!sealed || !box.needsRewrap(sealed)) return false;
+      const context = environmentContext(rows[0].environment_id);
+      await db.query('UPDATE ca_rotations SET new_ca_encrypted = $2 WHERE id = $1', [id, box.seal(box.open(sealed, context), context)]);
+      return true;
+    },
+  };
+}
+
 /** components.spec: secret files sealed (also those written in plain text before specs were sealed). */
 export function componentSpecsStep(box: SecretBox): RewrapStep {
   return {

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../config/load-config';
 import { SecretBox } from '../crypto/secret-box';
 import { createObjectStore } from '../snapshots/create-object-store';
-import { componentSpecsStep, environmentSecretsStep, rewrapAll, snapshotsStep } from './rewrap-secrets';
+import { caRotationsStep, componentSpecsStep, environmentSecretsStep, rewrapAll, snapshotsStep } from './rewrap-secrets';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   try {
     process.stdout.write(`re-sealing under key ${box.newestKeyId} (the first of ${box.keys.length} configured); snapshots in ${objects.description}\n`);
     let last = 0;
-    const rewrapped = await rewrapAll(db, [environmentSecretsStep(box), componentSpecsStep(box), snapshotsStep(box, objects)], ({ what, done, total }) => {
+    const rewrapped = await rewrapAll(db, [environmentSecretsStep(box), caRotationsStep(box), componentSpecsStep(box), snapshotsStep(box, objects)], ({ what, done, total }) => {
       const now = Date.now();
       if (done === total || now - last > 1000) {
         last = now;

@@ -1,5 +1,5 @@
 import type { ComponentSpec } from '@corral/contracts';
-import type { HostComponentsInput } from './catalog-input';
+import { clusterTrustPem, type HostComponentsInput } from './catalog-input';
 import { PORTS } from './component-ports';
 import { certificateFiles, dependsOn, httpsUrl, inComponentDir, probe, probeTiming, publicFile, requirePki, secretFile, toArgs } from './spec-parts';
 
@@ -49,7 +49,7 @@ export function buildKubeApiServer(input: HostComponentsInput): ComponentSpec {
       'service-cluster-ip-range': networking.serviceCidr,
     }),
     files: [
-      publicFile('ca.crt', cas.clusterCa.certPem),
+      publicFile('ca.crt', clusterTrustPem(input)),
       publicFile('etcd-ca.crt', cas.etcdCa.certPem),
       publicFile('front-proxy-ca.crt', cas.frontProxyCa.certPem),
       ...certificateFiles('apiserver', pki.serving),

@@ -1,5 +1,5 @@
 import type { ComponentSpec } from '@corral/contracts';
-import type { HostComponentsInput } from './catalog-input';
+import { clusterTrustPem, type HostComponentsInput } from './catalog-input';
 import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
 import { certificateFiles, dependsOn, inComponentDir, probe, publicFile, requirePki, secretFile, toArgs } from './spec-parts';
@@ -10,7 +10,7 @@ export const NODE_CIDR_MASK_SIZE = 24;
 /**
  * kube-controller-manager as kubeadm runs it, except that Corral, not it, allocates node pod
  * CIDRs (the same blocks the hosts' CNI bridges and routes use): signs CSRs with the
- * cluster CA and mints service-account tokens with the environment's signing key.
+ * cluster CA (the new one from the reissue phase of a CA rotation on) and mints service-account tokens with the environment's signing key.
  */
 export function buildKubeControllerManager(input: HostComponentsInput): ComponentSpec {
   const { host, cas, environment } = input;
@@ -37,7 +37,8 @@ export function buildKubeControllerManager(input: HostComponentsInput): Componen
       'cluster-cidr': environment.networking.clusterCidr,
       'node-cidr-mask-size': NODE_CIDR_MASK_SIZE,
       'service-cluster-ip-range': environment.networking.serviceCidr,
-      'cluster-signing-cert-file': inComponentDir('ca.crt'),
+      // one certificate, the signing CA's (ca.crt is the trust bundle: two CAs during a CA rotation)
+      'cluster-signing-cert-file': inComponentDir('signing-ca.crt'),
       'cluster-signing-key-file': inComponentDir('ca.key'),
       'root-ca-file': inComponentDir('ca.crt'),
       'service-account-private-key-file': inComponentDir('sa.key'),
@@ -45,7 +46,8 @@ export function buildKubeControllerManager(input: HostComponentsInput): Componen
     }),
     files: [
       componentKubeconfigFile(input, 'kube-controller-manager', pki.client),
-      publicFile('ca.crt', cas.clusterCa.certPem),
+      publicFile('ca.crt', clusterTrustPem(input)),
+      publicFile('signing-ca.crt', cas.clusterCa.certPem),
       secretFile('ca.key', cas.clusterCa.keyPem),
       publicFile('front-proxy-ca.crt', cas.frontProxyCa.certPem),
       secretFile('sa.key', cas.serviceAccount.privateKeyPem),

@@ -1,5 +1,5 @@
 import type { ComponentSpec } from '@corral/contracts';
-import type { HostComponentsInput } from './catalog-input';
+import { clusterTrustPem, type HostComponentsInput } from './catalog-input';
 import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
 import { certificateFiles, dependsOn, inComponentDir, probe, publicFile, requirePki, toArgs } from './spec-parts';
@@ -30,7 +30,7 @@ export function buildKubeScheduler(input: HostComponentsInput): ComponentSpec {
     }),
     files: [
       componentKubeconfigFile(input, 'kube-scheduler', pki.client),
-      publicFile('ca.crt', cas.clusterCa.certPem),
+      publicFile('ca.crt', clusterTrustPem(input)),
       publicFile('front-proxy-ca.crt', cas.frontProxyCa.certPem),
       ...certificateFiles('serving', pki.serving),
     ],

@@ -1,7 +1,7 @@
 import type { ComponentSpec } from '@corral/contracts';
 import { stringify } from 'yaml';
 import { CLUSTER_DNS_LINK_LOCAL } from './build-cluster-dns';
-import type { HostComponentsInput } from './catalog-input';
+import { clusterTrustPem, type HostComponentsInput } from './catalog-input';
 import { componentKubeconfigFile } from './component-kubeconfig';
 import { PORTS } from './component-ports';
 import { containerdSocket } from './container-runtime';
@@ -18,7 +18,7 @@ export const DEFAULT_CONTAINER_RUNTIME_ENDPOINT = `unix://${containerdSocket('ot
  * false; the cgroup driver is cgroupfs, as containerd's runc runtime is configured.
  */
 export function buildKubelet(input: HostComponentsInput): ComponentSpec {
-  const { host, cas, environment } = input;
+  const { host, environment } = input;
   const pki = requirePki(input.pki.kubelet, 'kubelet', host.hostname);
   const options = input.options?.kubelet ?? {};
   const config = {
@@ -65,7 +65,7 @@ export function buildKubelet(input: HostComponentsInput): ComponentSpec {
     files: [
       { ...publicFile('config.yaml', stringify(config)), expandContent: true },
       componentKubeconfigFile(input, 'kubelet', pki.client),
-      publicFile('ca.crt', cas.clusterCa.certPem),
+      publicFile('ca.crt', clusterTrustPem(input)),
       ...certificateFiles('serving', pki.serving),
     ],
     ports: [PORTS.kubelet, PORTS.kubeletHealthz],

@@ -79,9 +79,20 @@ export interface HostComponentsInput {
   /** base URL of every kube-apiserver, e.g. https://10.0.0.5:6443 (see selectApiServerEndpoint) */
   apiServerEndpoints: string[];
   cas: EnvironmentCas;
+  /**
+   * PEM bundle every component trusts for the cluster CA (client CAs, kubeconfigs, the
+   * kubelet's client CA, the service-account root CA); default `cas.clusterCa` alone. During
+   * a CA rotation it holds the old and the new CA, while `cas.clusterCa` is the one that signs.
+   */
+  clusterCaBundlePem?: string;
   /** certificates of this host's components (issueHostPki) */
   pki: HostPki;
   options?: CatalogOptions;
   /** workers only: the host's pod CIDR and routes (containerd's CNI bridge, pod-network) */
   podNetwork?: PodNetworkInput;
+}
+
+/** The cluster CA bundle the components trust (see HostComponentsInput.clusterCaBundlePem). */
+export function clusterTrustPem(input: Pick<HostComponentsInput, 'cas' | 'clusterCaBundlePem'>): string {
+  return input.clusterCaBundlePem ?? input.cas.clusterCa.certPem;
 }

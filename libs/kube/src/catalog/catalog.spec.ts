@@ -300,6 +300,38 @@ describe('component catalog', () => {
     expect([...withTeardown].sort()).toEqual(expect.arrayContaining(['containerd', 'kube-proxy', 'kubelet']));
   });
 
+  it('trusts the CA bundle it is given everywhere the cluster CA is trusted, and signs with the signing CA alone', () => {
+    const other = '-----BEGIN CERTIFICATE-----\nMIIother\n-----END CERTIFICATE-----\n';
+    const bundle = `${fixture.cas.clusterCa.certPem}${other}`;
+    const specs = fixture.inputs.flatMap((input) => specsOf({ ...input, clusterCaBundlePem: bundle }));
+    const plain = fixture.inputs.flatMap((input) => specsOf(input));
+    let trusted = 0;
+    for (const spec of specs) {
+      for (const f of spec.files) {
+        if (f.path === 'ca.crt' && spec.name !== 'etcd') {
+          expect(f.content).toBe(bundle);
+          trusted++;
+        }
+        if (f.path === 'kubeconfig') {
+          const kubeconfig = parse(f.content);
+          expect(Buffer.from(kubeconfig.clusters[0].cluster['certificate-authority-data'], 'base64').toString()).toBe(bundle);
+          trusted++;
+        }
+      }
+    }
+    // apiserver, scheduler, controller-manager and kubelet ca.crt; every component kubeconfig
+    expect(trusted).toBeGreaterThan(10);
+    const cm = specs.find((s) => s.name === 'kube-controller-manager')!;
+    expect(flag(cm, 'cluster-signing-cert-file')).toBe('${componentDir}/signing-ca.crt');
+    expect(file(cm, 'signing-ca.crt')).toBe(fixture.cas.clusterCa.certPem);
+    expect(flag(cm, 'root-ca-file')).toBe('${componentDir}/ca.crt');
+    const api = specs.find((s) => s.name === 'kube-apiserver')!;
+    for (const name of ['client-ca-file', 'kubelet-certificate-authority']) expect(flag(api, name)).toBe('${componentDir}/ca.crt');
+    // etcd keeps its own CA; without a bundle the cluster CA alone is trusted
+    expect(file(specs.find((s) => s.name === 'etcd')!, 'ca.crt')).toBe(fixture.cas.etcdCa.certPem);
+    for (const spec of plain) for (const f of spec.files) if (f.path === 'ca.crt' && spec.name !== 'etcd') expect(f.content).toBe(fixture.cas.clusterCa.certPem);
+  });
+
   it('is deterministic for the same input', () => {
     for (const input of fixture.inputs) expect(specsOf(input)).toEqual(specsOf(structuredClone(input)));
   });

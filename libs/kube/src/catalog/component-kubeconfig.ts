@@ -1,7 +1,7 @@
 import type { FileSpec } from '@corral/contracts';
 import { buildKubeconfig } from '../kubeconfig';
 import type { CertificatePem } from '../pki';
-import type { HostComponentsInput } from './catalog-input';
+import { clusterTrustPem, type HostComponentsInput } from './catalog-input';
 import { selectApiServerEndpoint } from './select-api-server-endpoint';
 import { secretFile } from './spec-parts';
 
@@ -13,7 +13,7 @@ export function componentKubeconfigFile(input: HostComponentsInput, user: string
       environmentName: input.environment.name,
       user,
       serverUrl: selectApiServerEndpoint(input),
-      caPem: input.cas.clusterCa.certPem,
+      caPem: clusterTrustPem(input),
       clientCertPem: client.certPem,
       clientKeyPem: client.keyPem,
     }),

@@ -24,6 +24,7 @@ export function hostCatalogInput(
     host: { id: host.id, hostname: host.hostname, address: hostAddress(host) },
     apiServerEndpoints: parts.apiServerEndpoints,
     cas: parts.secrets.cas,
+    ...(parts.secrets.clusterCaBundlePem ? { clusterCaBundlePem: parts.secrets.clusterCaBundlePem } : {}),
     pki: parts.secrets.hosts[host.id]!,
     options: parts.options,
     ...(parts.podNetwork ? { podNetwork: parts.podNetwork } : {}),
