@@ -32,8 +32,9 @@ const withServers = {
 const TESTS = '<rootDir>/{apps,libs,tools}/**/test';
 /**
  * Cluster suites that must not share the machine with another suite: they load it on purpose
- * (heartbeats-under-load) or declare a host disconnected after 2 s of silence and then assert
- * exactly which hosts were lost (a stall of the machine would lose one more). tools/testing/run-tiers.mjs runs
+ * (heartbeats-under-load; ci-pool-loopback starts ten environments, about 100 processes, at once)
+ * or declare a host disconnected after 2 s of silence and then assert exactly which hosts were
+ * lost (a stall of the machine would lose one more). tools/testing/run-tiers.mjs runs
  * the cluster tier in two steps, CORRAL_CLUSTER_GROUP=shared with several workers, then
  * CORRAL_CLUSTER_GROUP=alone one suite at a time; unset (jest by hand), the tier is all suites.
  */
@@ -42,6 +43,7 @@ const CLUSTER_ALONE = [
   '/apps/server/test/monitoring-lost-host.test.ts',
   '/apps/server/test/monitoring-server-crash.test.ts',
   '/apps/server/test/pool-lost-host-loopback.test.ts',
+  '/apps/server/test/ci-pool-loopback.test.ts',
 ];
 const clusterGroup = process.env.CORRAL_CLUSTER_GROUP;
 if (clusterGroup !== undefined && clusterGroup !== 'shared' && clusterGroup !== 'alone') throw new Error(`CORRAL_CLUSTER_GROUP must be shared or alone, not ${clusterGroup}`);

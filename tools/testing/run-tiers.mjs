@@ -15,11 +15,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
  * A tier is one or more Jest runs (steps), each with its own parallelism and environment.
  * unit and service: 2 workers (this machine's cores). cluster: its suites mostly wait on timers
- * and processes (about half a core each), so they share the machine 3 at a time, except those
- * jest.config.js lists in CLUSTER_ALONE (load tests, seconds-level timing), which then run one at
- * a time. real: one at a time. CORRAL_CLUSTER_WORKERS overrides the cluster tier's worker count.
+ * and processes (about half a core each on average), so they share the machine 2 at a time (3
+ * starved the stand-ins of a 2-core machine: kube-apiservers stopped answering), except those
+ * jest.config.js lists in CLUSTER_ALONE (load tests, seconds-level host-loss timing), which then
+ * run one at a time. real: one at a time. CORRAL_CLUSTER_WORKERS overrides the shared step's workers.
  */
-const clusterWorkers = process.env.CORRAL_CLUSTER_WORKERS ?? '3';
+const clusterWorkers = process.env.CORRAL_CLUSTER_WORKERS ?? '2';
 const TIERS = {
   unit: [{ args: ['--maxWorkers=2'] }],
   service: [{ args: ['--maxWorkers=2', '--forceExit'] }],
