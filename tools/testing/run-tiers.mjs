@@ -1,23 +1,34 @@
 #!/usr/bin/env node
-// Runs test tiers one after another, each with its own parallelism (jest.config.js defines
-// them), and ends with Jest's two summary lines for all of them together: .ci/run reads the
+// Runs test tiers one after another, each with its own parallelism (TIERS below; jest.config.js
+// defines the tiers' suites), and ends with Jest's two summary lines for all of them together: .ci/run reads the
 // last "Tests:" line. A tier's failure does not stop the next one, so the counts are complete.
 //
 //   node tools/testing/run-tiers.mjs [unit|service|cluster|real ...] [-- jest arguments, e.g. a path]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** unit and service run in parallel (2 workers: this machine's cores); tiers with clusters one suite at a time */
+/**
+ * A tier is one or more Jest runs (steps), each with its own parallelism and environment.
+ * unit and service: 2 workers (this machine's cores). cluster: its suites mostly wait on timers
+ * and processes (about half a core each on average), so they share the machine 2 at a time (3
+ * starved the stand-ins of a 2-core machine: kube-apiservers stopped answering), except those
+ * jest.config.js lists in CLUSTER_ALONE (load tests, seconds-level host-loss timing), which then
+ * run one at a time. real: one at a time. CORRAL_CLUSTER_WORKERS overrides the shared step's workers.
+ */
+const clusterWorkers = process.env.CORRAL_CLUSTER_WORKERS ?? '2';
 const TIERS = {
-  unit: ['--maxWorkers=2'],
-  service: ['--maxWorkers=2', '--forceExit'],
-  cluster: ['--runInBand', '--forceExit'],
-  real: ['--runInBand', '--forceExit'],
+  unit: [{ args: ['--maxWorkers=2'] }],
+  service: [{ args: ['--maxWorkers=2', '--forceExit'] }],
+  cluster: [
+    { step: 'shared', args: [`--maxWorkers=${clusterWorkers}`, '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'shared' } },
+    { step: 'alone', args: ['--runInBand', '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'alone' } },
+  ],
+  real: [{ args: ['--runInBand', '--forceExit'] }],
 };
 
 const argv = process.argv.slice(2);
@@ -30,32 +41,41 @@ if (unknown.length) {
   process.exit(2);
 }
 const jest = createRequire(join(ROOT, 'package.json')).resolve('jest/bin/jest');
-const dir = mkdtempSync(join(tmpdir(), 'corral-tiers-'));
+// CORRAL_TIERS_JSON_DIR keeps each step's Jest JSON (per-suite start and end times) there
+const keepDir = process.env.CORRAL_TIERS_JSON_DIR;
+if (keepDir) mkdirSync(keepDir, { recursive: true });
+const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'corral-tiers-'));
 const total = { suitesPassed: 0, suitesFailed: 0, passed: 0, failed: 0, skipped: 0 };
 let status = 0;
 for (const tier of names.length ? names : Object.keys(TIERS)) {
-  const out = join(dir, `${tier}.json`);
-  console.log(`\n=== ${tier} tier`);
-  const run = spawnSync(process.execPath, [jest, '--selectProjects', tier, ...TIERS[tier], '--json', `--outputFile=${out}`, ...passThrough], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
-  });
-  if (run.status !== 0) status = 1;
-  let result;
-  try {
-    result = JSON.parse(readFileSync(out, 'utf8'));
-  } catch {
-    total.suitesFailed++; // the tier did not get as far as a result: count it as a failed suite
-    continue;
+  for (const { step, args, env = {} } of TIERS[tier]) {
+    const label = step ? `${tier} tier, ${step}` : `${tier} tier`;
+    const out = join(dir, `${tier}${step ? `-${step}` : ''}.json`);
+    console.log(`\n=== ${label}`);
+    const started = Date.now();
+    // a step none of whose suites a path argument picks finds no tests: that is no failure
+    const run = spawnSync(process.execPath, [jest, '--selectProjects', tier, ...args, ...(step ? ['--passWithNoTests'] : []), '--json', `--outputFile=${out}`, ...passThrough], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
+    });
+    console.log(`=== ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (run.status !== 0) status = 1;
+    let result;
+    try {
+      result = JSON.parse(readFileSync(out, 'utf8'));
+    } catch {
+      total.suitesFailed++; // the step did not get as far as a result: count it as a failed suite
+      continue;
+    }
+    total.suitesPassed += result.numPassedTestSuites;
+    total.suitesFailed += result.numFailedTestSuites + result.numRuntimeErrorTestSuites;
+    total.passed += result.numPassedTests;
+    total.failed += result.numFailedTests;
+    total.skipped += result.numPendingTests + result.numTodoTests;
   }
-  total.suitesPassed += result.numPassedTestSuites;
-  total.suitesFailed += result.numFailedTestSuites + result.numRuntimeErrorTestSuites;
-  total.passed += result.numPassedTests;
-  total.failed += result.numFailedTests;
-  total.skipped += result.numPendingTests + result.numTodoTests;
 }
-rmSync(dir, { recursive: true, force: true });
+if (!keepDir) rmSync(dir, { recursive: true, force: true });
 const line = (parts) => parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).concat([`${parts.reduce((s, [n]) => s + n, 0)} total`]).join(', ');
 console.log(`\nTest Suites: ${line([[total.suitesFailed, 'failed'], [total.suitesPassed, 'passed']])}`);
 console.log(`Tests:       ${line([[total.failed, 'failed'], [total.skipped, 'skipped'], [total.passed, 'passed']])}`);

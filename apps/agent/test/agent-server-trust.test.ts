@@ -37,8 +37,11 @@ describe('corral-agent trusts only the server it was told to', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  /** runs the agent until it exits by itself, or stops it after `untilMs` */
-  function runAgent(stateDir: string, args: string[], untilMs = 20_000): Promise<Run> {
+  /**
+   * runs the agent until it exits by itself, or stops it once `done` holds (polled every 50 ms;
+   * an awaited event, not a fixed wait a loaded machine may outlast), or after `untilMs`
+   */
+  function runAgent(stateDir: string, args: string[], untilMs = 20_000, done?: () => boolean): Promise<Run> {
     const child = spawn(
       process.execPath,
       [join(repo, 'dist/apps/agent/src/main.js'), '--state-dir', stateDir, '--bin-dir', root, '--address', '127.0.0.1', '--hostname', 'trust-node', '--heartbeat-interval', '500ms', ...args],
@@ -48,7 +51,8 @@ describe('corral-agent trusts only the server it was told to', () => {
     child.stdout!.on('data', (c) => (output += c));
     child.stderr!.on('data', (c) => (output += c));
     const timer = setTimeout(() => child.kill('SIGTERM'), untilMs);
-    return new Promise((done) => child.once('exit', (code) => (clearTimeout(timer), done({ code, output }))));
+    const poll = done && setInterval(() => done() && child.kill('SIGTERM'), 50);
+    return new Promise((resolve) => child.once('exit', (code) => (clearTimeout(timer), clearInterval(poll), resolve({ code, output }))));
   }
 
   it('refuses to register with a server whose certificate its CA did not sign, saying why', async () => {
@@ -78,7 +82,7 @@ describe('corral-agent trusts only the server it was told to', () => {
     const pin = `sha256:${new X509Certificate(readFileSync(testTlsPaths().caFile)).fingerprint256.replace(/:/g, '').toLowerCase()}`;
     const state = join(root, 'pinned');
     const before = trusted.registrations.length;
-    const run = await runAgent(state, ['--server', trusted.url, '--token', 'reg-token', '--ca-fingerprint', pin], 4_000);
+    const run = await runAgent(state, ['--server', trusted.url, '--token', 'reg-token', '--ca-fingerprint', pin], 30_000, () => existsSync(join(state, 'identity.json'))); // written after the credential
     expect(trusted.registrations.length).toBe(before + 1);
     expect(readFileSync(join(state, 'server-ca.pem'), 'utf8')).toBe(readFileSync(testTlsPaths().caFile, 'utf8'));
     expect(run.output).toContain('matches the pinned fingerprint');
@@ -86,7 +90,7 @@ describe('corral-agent trusts only the server it was told to', () => {
 
   it('having registered with one server, will not send its credential to another', async () => {
     const state = join(root, 'moved');
-    await runAgent(state, ['--server', trusted.url, '--token', 'reg-token', '--ca-file', testTlsPaths().caFile], 4_000);
+    await runAgent(state, ['--server', trusted.url, '--token', 'reg-token', '--ca-file', testTlsPaths().caFile], 30_000, () => existsSync(join(state, 'identity.json'))); // written after the credential
     const credential = readFileSync(join(state, 'credential'), 'utf8').trim();
     const other = new FakeAgentServer();
     await other.start();

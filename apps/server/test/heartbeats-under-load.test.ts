@@ -17,6 +17,10 @@ const HEARTBEAT_MS = 1000;
  */
 describe('heartbeats under API load', () => {
   let server: TestServer;
+  // the load this test starts, ended in afterAll too: a failure must not leave it running into the next suite of this worker
+  let stop = false;
+  let heartbeats: Promise<void>[] = [];
+  let streams: ReturnType<typeof openEventStream>[] = [];
 
   beforeAll(async () => {
     server = await startTestServer(
@@ -29,7 +33,12 @@ describe('heartbeats under API load', () => {
       }),
     );
   });
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    stop = true;
+    await Promise.allSettled(heartbeats);
+    await Promise.all(streams.map((s) => s.close()));
+    await server?.close();
+  });
 
   it(`${STREAMS} open event streams of one key while ${AGENTS} agents heartbeat: no host changes state`, async () => {
     const admin = apiClient(server.url, server.adminKey);
@@ -45,8 +54,7 @@ describe('heartbeats under API load', () => {
     );
     const report = { agentVersion: 'load-test', observedRevision: 0, components: [] };
     const latencies: number[] = [];
-    let stop = false;
-    const heartbeats = agents.map(async (agent, i) => {
+    heartbeats = agents.map(async (agent, i) => {
       await new Promise((r) => setTimeout(r, (i * HEARTBEAT_MS) / AGENTS));
       while (!stop) {
         const started = Date.now();
@@ -57,7 +65,7 @@ describe('heartbeats under API load', () => {
       }
     });
 
-    const streams = Array.from({ length: STREAMS }, () => openEventStream(`${server.url}/v1/environments/busy/events`, key));
+    streams = Array.from({ length: STREAMS }, () => openEventStream(`${server.url}/v1/environments/busy/events`, key));
     await eventually(async () => streams.every((s) => s.status !== 0), { timeoutMs: 30_000, what: 'every stream to open' });
     expect(streams.filter((s) => s.status !== 200)).toHaveLength(0);
     const { monitorEventLoopDelay } = await import('node:perf_hooks');

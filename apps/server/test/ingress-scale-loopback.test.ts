@@ -43,7 +43,18 @@ describe('corral.dev/scale places as many ingress controllers as the Ingresses a
     await eventually(async () => (await admin.get('/v1/environments/scaled')).body.state === 'active', { timeoutMs: 120_000, intervalMs: 500, what: 'environment active' });
     const kcFile = join(agents.root, 'scaled.kubeconfig');
     writeFileSync(kcFile, (await admin.get('/v1/environments/scaled/kubeconfig')).body, { mode: 0o600 });
-    kubectl = (...args: string[]) => runKubectl(kcFile, args);
+    // the proxy answers 503 "retry in a few seconds" while no kube-apiserver answers its probe
+    // (a stand-in stalled on a busy machine): kubectl's request never reached one, so retry it
+    kubectl = async (...args: string[]) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await runKubectl(kcFile, args);
+        } catch (err) {
+          if (attempt >= 5 || !/ServiceUnavailable/.test(String((err as { stderr?: string }).stderr ?? (err as Error).message))) throw err;
+          await new Promise((r) => setTimeout(r, 2000));
+        }
+      }
+    };
     expect(await controllerHosts()).toHaveLength(1);
 
     // kubectl create ingress speaks protobuf, which the stand-in apiserver does not; apply sends JSON

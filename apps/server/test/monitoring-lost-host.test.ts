@@ -126,6 +126,9 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
 
     // one member's host comes back: quorum again, so the other lost member is replaced
     await harness.restoreLink(a.index);
+    // the replacement is added after the removal; the state can read active in between (seen on a
+    // busy machine), so wait for the added member first
+    await eventually(async () => (await reasonsSince(mark)).some((e) => e.reason === 'EtcdMemberAdded'), { timeoutMs: 180_000, intervalMs: 250, what: 'the lost member replaced' });
     await waitForState(admin, ENV, 'active', 180_000, diagnose);
     const healed = await reasonsSince(mark);
     expect(healed.filter((e) => e.reason === 'EtcdMemberRemoved')).toHaveLength(1);
