@@ -1,29 +1,11 @@
-import { request } from 'node:https';
 import { X509Certificate } from 'node:crypto';
-import { startServerProcess, type ServerProcess } from '@corral/testing';
+import { apiClient, createActiveEnvironment, eventually, httpsStatus, parseDirectKubeconfig, startServerProcess, type DirectKubeconfig, type ServerProcess } from '@corral/testing';
 import { startLoopbackAgents } from '@corral/test-hosts';
-import { eventually } from './support/test-server';
 
 jest.setTimeout(300_000);
 
-/** The parts of a direct kubeconfig a TLS client needs. */
-function parseDirectKubeconfig(yaml: string) {
-  const field = (name: string) => Buffer.from(new RegExp(`${name}: (\\S+)`).exec(yaml)![1], 'base64').toString('utf8');
-  return { server: /server: (\S+)/.exec(yaml)![1], ca: field('certificate-authority-data'), cert: field('client-certificate-data'), key: field('client-key-data') };
-}
-
 /** GET /api/v1/namespaces with a kubeconfig's CA and client certificate: the HTTP status, or the TLS error's code. */
-function kubeGet(kc: ReturnType<typeof parseDirectKubeconfig>, server = kc.server): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = request(new URL('/api/v1/namespaces', server), { ca: kc.ca, cert: kc.cert, key: kc.key, timeout: 5000, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-    req.end();
-  });
-}
+const kubeGet = (kc: DirectKubeconfig, server = kc.server) => httpsStatus(new URL('/api/v1/namespaces', server), kc, 5000);
 
 const pemCount = (bundle: string) => (bundle.match(/BEGIN CERTIFICATE/g) ?? []).length;
 const fingerprint = (pem: string) => new X509Certificate(pem).fingerprint256;
@@ -41,10 +23,11 @@ describe('rotating the cluster CA on the stand-ins (issue 12)', () => {
 
   beforeAll(async () => {
     server = await startServerProcess();
-    expect((await server.request('POST', '/v1/environments', { name: ENV, etcd: { members: 1 } })).status).toBe(201);
-    const token = (await server.request('POST', `/v1/environments/${ENV}/registration-tokens`, { maxUses: 2 })).body.token;
-    agents = startLoopbackAgents(2, { server: server.url, token });
-    await eventually(async () => (await server.request('GET', `/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 120_000, intervalMs: 500, what: `${ENV} active` });
+    await createActiveEnvironment(apiClient(server.url, server.adminKey), {
+      name: ENV,
+      hosts: 2,
+      startAgents: (token) => (agents = startLoopbackAgents(2, { server: server.url, token })),
+    });
   });
   afterAll(async () => {
     await agents?.stopAll();
@@ -79,7 +62,7 @@ describe('rotating the cluster CA on the stand-ins (issue 12)', () => {
 
     expect((await server.request('POST', `/v1/environments/${ENV}/ca-rotation`, {})).status).toBe(202);
     const seen = new Set<string>();
-    let duringTrustBoth: ReturnType<typeof parseDirectKubeconfig> | undefined;
+    let duringTrustBoth: DirectKubeconfig | undefined;
     // the certificate from before the rotation is accepted until drop-old (an apiserver restarting may refuse the connection)
     const beforeAnswers: Array<number | string> = [];
     await eventually(async () => {

@@ -14,3 +14,4 @@ export * from './s3-test-server';
 export * from './server-isolation';
 export * from './in-process-server';
 export * from './real-cluster';
+export * from './direct-kubeconfig';

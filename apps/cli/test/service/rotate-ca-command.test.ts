@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, ServerProcess, startServerProcess } from '@corral/testing';
-import { runCli } from '../../src/cli';
-import type { CliIo } from '../../src/cli-context';
+import { inProcessCli } from '../support/in-process-cli';
 
 jest.setTimeout(120_000);
 
@@ -27,21 +26,7 @@ describe('corral env rotate-ca', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function corral(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = {
-      stdout: { write: (t) => void out.push(t), isTTY: false },
-      stderr: { write: (t) => void err.push(t), isTTY: false },
-      env: { CORRAL_URL: server.url, CORRAL_TOKEN: server.adminKey, CORRAL_CONFIG: join(dir, 'none.json') },
-      home: dir,
-      readStdin: async () => '',
-      promptSecret: async () => '',
-      onInterrupt: () => () => undefined,
-    };
-    const code = await runCli(argv, io);
-    return { code, out: out.join(''), err: err.join('') };
-  }
+  const corral = (...argv: string[]) => inProcessCli(() => server, dir)(...argv);
 
   it('starts a rotation, refuses a second (exit 1, 409), shows it, and cancels it in trust-both', async () => {
     expect((await corral('env', 'rotate-ca', 'rot', '--status')).code).toBe(1);

@@ -1,14 +1,8 @@
-import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { composeAgentBinDir, kubeBinDir } from '@corral/kube-build';
-import { HostHarness, HostProcess, agentArgv } from '@corral/test-hosts';
 import { buildCorralImages } from '@corral/images';
-import { apiClient } from '@corral/testing';
-import { TestServer, eventually, isolatedConfig, startTestServer } from '../support/test-server';
+import { eventually, httpsStatus, parseDirectKubeconfig, startRealCluster, type DirectKubeconfig, type RealCluster } from '@corral/testing';
 
 /**
  * Issue 12's CA rotation on upstream Kubernetes v1.36.3: three hosts, three etcd members, a
@@ -16,52 +10,21 @@ import { TestServer, eventually, isolatedConfig, startTestServer } from '../supp
  * test keeps asking the cluster through the server's proxy; at the end the real kube-apiserver
  * refuses the admin certificate of a kubeconfig fetched before, and a fresh one works.
  */
-const execFileAsync = promisify(execFile);
-
 jest.setTimeout(1_200_000);
 
 const ENV = 'rotate';
 const BUSYBOX = 'corral.local/busybox:1.35.0';
 
-interface DirectKubeconfig {
-  yaml: string;
-  server: string;
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-function parseDirect(yaml: string): DirectKubeconfig {
-  const field = (name: string) => Buffer.from(new RegExp(`${name}: (\\S+)`).exec(yaml)![1], 'base64').toString('utf8');
-  return { yaml, server: /server: (\S+)/.exec(yaml)![1], ca: field('certificate-authority-data'), cert: field('client-certificate-data'), key: field('client-key-data') };
-}
-
 /** GET /api/v1/nodes with this CA and client certificate: the HTTP status, or the TLS error's code. */
-function statusWith(server: string, tls: { ca: string; cert: string; key: string }): Promise<number | string> {
-  return new Promise((resolve) => {
-    const req = request(new URL('/api/v1/nodes', server), { ...tls, timeout: 10_000, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
-    req.end();
-  });
-}
+const statusWith = (server: string, tls: { ca: string; cert: string; key: string }) => httpsStatus(new URL('/api/v1/nodes', server), tls);
 
 const pemCount = (bundle: string) => (bundle.match(/BEGIN CERTIFICATE/g) ?? []).length;
 
 describe('rotating the cluster CA of a real cluster (issue 12)', () => {
-  let harness: HostHarness;
-  let server: TestServer;
-  let binDir: string;
-  let admin: ReturnType<typeof apiClient>;
+  let cluster: RealCluster;
   let proxyKubeconfig: string;
-  const agents: HostProcess[] = [];
 
-  // never execFileSync: the server under test runs in this process
-  const kubectlWith = async (kubeconfig: string, ...args: string[]) =>
-    (await execFileAsync(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfig, '--request-timeout=15s', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })).stdout;
+  const kubectlWith = (kubeconfig: string, ...args: string[]) => cluster.kubectlWith(kubeconfig, args, { requestTimeout: '15s' });
   const kubectl = (...args: string[]) => kubectlWith(proxyKubeconfig, ...args);
   /** why nodes were not Ready, as their Ready condition said (for the report) */
   const notReadyReasons = new Map<string, number>();
@@ -77,37 +40,25 @@ describe('rotating the cluster CA of a real cluster (issue 12)', () => {
     return items.filter((n) => n.status.conditions.some((c: any) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name).sort();
   };
   const direct = async (name: string): Promise<DirectKubeconfig & { file: string }> => {
-    const res = await admin.get(`/v1/environments/${ENV}/kubeconfig?endpoint=direct&ttl=2h`);
+    const res = await cluster.admin.get(`/v1/environments/${ENV}/kubeconfig?endpoint=direct&ttl=2h`);
     expect(res.status).toBe(200);
-    const file = join(harness.workDir, `${name}.kubeconfig`);
+    const file = join(cluster.harness.workDir, `${name}.kubeconfig`);
     writeFileSync(file, res.body, { mode: 0o600 });
-    return { ...parseDirect(res.body), file };
+    return { ...parseDirectKubeconfig(res.body), file };
   };
 
   beforeAll(async () => {
-    harness = await HostHarness.create({ count: 3, nodes: true });
-    binDir = composeAgentBinDir(join(harness.workDir, 'bin'), kubeBinDir());
-    const imageDir = join(harness.workDir, 'images');
-    buildCorralImages({ outDir: imageDir });
-    server = await startTestServer(isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_IMAGE_DIR: imageDir }));
-    admin = apiClient(server.url, server.adminKey);
-    expect((await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).status).toBe(201);
-    const token = (await admin.post(`/v1/environments/${ENV}/registration-tokens`, { maxUses: 3 })).body.token;
-    harness.hosts.forEach((host, i) => {
-      agents.push(harness.startProcess(host, agentArgv(host, { server: server.urlAt(harness.serverAddress), token, binDir, hostname: `node-${i + 1}` }), { name: 'agent' }));
-    });
-    await eventually(async () => (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active', { timeoutMs: 300_000, intervalMs: 1000, what: `${ENV} active` });
-    const res = await admin.get(`/v1/environments/${ENV}/kubeconfig`);
-    proxyKubeconfig = join(harness.workDir, 'proxy.kubeconfig');
-    writeFileSync(proxyKubeconfig, res.body, { mode: 0o600 });
+    cluster = await startRealCluster({ env: ENV, images: (outDir) => buildCorralImages({ outDir }) });
+    await cluster.createActive();
+    proxyKubeconfig = cluster.kubeconfigFile;
     await eventually(async () => (await readyNodes(proxyKubeconfig)).length === 3, { timeoutMs: 180_000, intervalMs: 2000, what: '3 Ready nodes' });
   });
   afterAll(async () => {
-    await harness?.destroy().catch(() => undefined);
-    await server?.close();
+    await cluster?.stop();
   });
 
   it('keeps the cluster serving through every phase; afterwards the old admin certificate gets 401 and a new kubeconfig works', async () => {
+    const { admin } = cluster;
     const before = await direct('before');
     expect(pemCount(before.ca)).toBe(1);
     expect(await readyNodes(before.file)).toEqual(['node-1', 'node-2', 'node-3']);
@@ -187,8 +138,10 @@ describe('rotating the cluster CA of a real cluster (issue 12)', () => {
     expect(await readyNodes(duringReissue!.file)).toEqual(['node-1', 'node-2', 'node-3']);
 
     // service-account tokens' ca.crt is the new CA alone; new pods start (scheduler, controller-manager, kubelets on new certificates)
-    const rootCa = await kubectl('get', 'configmap', 'kube-root-ca.crt', '-n', 'default', '-o', 'jsonpath={.data.ca\\.crt}');
-    expect(rootCa.trim()).toBe(after.ca.trim());
+    // kube-root-ca.crt is rewritten by the root-CA publisher of the controller-manager that holds the
+    // leader lease, which can change hands after drop-old restarts them: it follows within seconds
+    const rootCa = async () => (await kubectl('get', 'configmap', 'kube-root-ca.crt', '-n', 'default', '-o', 'jsonpath={.data.ca\\.crt}')).trim();
+    await eventually(async () => (await rootCa()) === after.ca.trim(), { timeoutMs: 120_000, intervalMs: 2000, what: 'kube-root-ca.crt holding the new CA alone' });
     await kubectl('scale', 'deployment', 'web', '--replicas=4');
     await kubectl('rollout', 'status', 'deployment/web', '--timeout=180s');
     expect(await readyNodes(proxyKubeconfig)).toEqual(['node-1', 'node-2', 'node-3']);
