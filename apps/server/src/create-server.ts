@@ -9,6 +9,7 @@ import type { CorralConfig } from './config/corral-config';
 import { FieldValidationException } from './common/field-validation.exception';
 import { StorableBodyPipe } from './common/storable-body.pipe';
 import { answerClientErrorsInShape } from './common/http-client-errors';
+import { closeConnectionsOnShutdown } from './common/close-connections-on-shutdown';
 import { runMigrations } from './persistence/run-migrations';
 import { loadServerTls } from './tls/server-tls';
 import { attachKubeApiProxy } from './kube-api/attach-kube-api-proxy';
@@ -28,6 +29,7 @@ export async function createServer(config: CorralConfig, options: { bufferLogs?:
   app.useBodyParser('json', { limit: '2mb' });
   answerClientErrorsInShape(app.getHttpServer());
   keepConnectionsLongerThanClients(app.getHttpServer());
+  closeConnectionsOnShutdown(app.getHttpServer());
   serveConsole(app);
   app.useGlobalPipes(
     new StorableBodyPipe(),

@@ -10,6 +10,8 @@ jest.setTimeout(600_000);
 
 const ENV = 'lost';
 const sameCounts = (a: Record<string, number>, b: Record<string, number>) => JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+/** what every active host runs once it is available for workers */
+const WORKER_KINDS = ['containerd', 'pod-network', 'kubelet', 'kube-proxy', 'cluster-dns'];
 const STEADY = { etcd: 3, 'kube-apiserver': 3, 'kube-scheduler': 3, 'kube-controller-manager': 3, 'ingress-controller': 1, kubelet: 4, 'kube-proxy': 4 };
 
 /**
@@ -144,7 +146,7 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
     // components back (otherwise that re-placement lands inside this scenario's event window)
     await eventually(async () => {
       const hosts = await placementByHost(admin, ENV, harness);
-      const settled = hosts.every((h) => h.state === 'active' && h.kinds.includes('kubelet') && h.kinds.includes('kube-proxy'));
+      const settled = hosts.every((h) => h.state === 'active' && WORKER_KINDS.every((kind) => h.kinds.includes(kind)));
       return settled && (await admin.get(`/v1/environments/${ENV}`)).body.state === 'active';
     }, { timeoutMs: 60_000, what: 'all hosts active with their worker components, environment active' });
     const before = await placementByHost(admin, ENV, harness);

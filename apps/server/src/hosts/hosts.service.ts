@@ -66,15 +66,17 @@ export class HostsService {
   /** A sign of life from the agent (on the agent protocol's own pool): refreshes the heartbeat and brings a silent host back. */
   async heartbeat(host: Host, agentVersion: string, observedRevision: number): Promise<void> {
     const now = new Date();
-    const hosts = this.agentDatabase.getRepository(Host);
-    await hosts.update(host.id, { lastHeartbeatAt: now, agentVersion, observedRevision });
-    if (host.state !== 'active') {
-      const changed = await hosts.update({ id: host.id, state: host.state }, { state: 'active' });
-      if (changed.affected) {
-        await this.events.record({ environmentId: host.environmentId, hostId: host.id, reason: 'HostActive', message: `host ${host.hostname} is heard from again (was ${host.state})` });
-        if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
+    await this.agentDatabase.getRepository(Host).update(host.id, { lastHeartbeatAt: now, agentVersion, observedRevision });
+    if (host.state === 'active') return;
+    // the state and its event commit together: a reader that sees the host active sees why
+    const changed = await this.agentDatabase.transaction(async (manager) => {
+      const result = await manager.getRepository(Host).update({ id: host.id, state: host.state }, { state: 'active' });
+      if (result.affected) {
+        await this.events.record({ environmentId: host.environmentId, hostId: host.id, reason: 'HostActive', message: `host ${host.hostname} is heard from again (was ${host.state})` }, manager);
       }
-    }
+      return Boolean(result.affected);
+    });
+    if (changed && host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
   }
 
   /**
@@ -92,17 +94,18 @@ export class HostsService {
     for (const host of candidates) {
       const next = nextHostState(host.lastHeartbeatAt, now, thresholds, host.state);
       if (next === host.state) continue;
-      const result = await this.hosts.update({ id: host.id, state: host.state }, { state: next });
-      if (!result.affected) continue;
-      changed++;
       const silentFor = Math.round((now.getTime() - (host.lastHeartbeatAt?.getTime() ?? now.getTime())) / 1000);
-      await this.events.record({
-        environmentId: host.environmentId,
-        hostId: host.id,
-        type: 'Warning',
-        reason: next === 'lost' ? 'HostLost' : 'HostDisconnected',
-        message: `host ${host.hostname} is ${next}: no heartbeat for ${silentFor}s`,
+      const moved = await this.dataSource.transaction(async (manager) => {
+        const result = await manager.getRepository(Host).update({ id: host.id, state: host.state }, { state: next });
+        if (!result.affected) return false;
+        await this.events.record(
+          { environmentId: host.environmentId, hostId: host.id, type: 'Warning', reason: next === 'lost' ? 'HostLost' : 'HostDisconnected', message: `host ${host.hostname} is ${next}: no heartbeat for ${silentFor}s` },
+          manager,
+        );
+        return true;
       });
+      if (!moved) continue;
+      changed++;
       if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
     }
     await this.pools.claimHostsForWaiting();
