@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs test tiers one after another, each with its own parallelism (TIERS below; jest.config.js
-// defines the tiers' suites), and ends with Jest's two summary lines for all of them together: .ci/run reads the
-// last "Tests:" line. A tier's failure does not stop the next one, so the counts are complete.
+// defines the tiers' suites), and ends with Jest's two summary lines for all of them together:
+// .ci/run reads the last "Tests:" line. A tier's failure does not stop the next one, so the
+// counts are complete.
 //
 //   node tools/testing/run-tiers.mjs [unit|service|cluster|real ...] [-- jest arguments, e.g. a path]
 import { spawnSync } from 'node:child_process';
@@ -15,18 +16,20 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 /**
  * A tier is one or more Jest runs (steps), each with its own parallelism and environment.
  * unit and service: 2 workers (this machine's cores). cluster: its suites mostly wait on timers
- * and processes (about half a core each on average), so they share the machine 2 at a time (3
- * starved the stand-ins of a 2-core machine: kube-apiservers stopped answering), except those
- * jest.config.js lists in CLUSTER_ALONE (load tests, seconds-level host-loss timing), which then
- * run one at a time. real: one at a time. CORRAL_CLUSTER_WORKERS overrides the shared step's workers.
+ * and processes (about two thirds of a core each on average), so they share the machine 2 at a
+ * time (3 starved the stand-ins of a 2-core machine: kube-apiservers stopped answering), except
+ * the load tests jest.config.js lists in CLUSTER_ALONE, which run one at a time first. real: one
+ * at a time. CORRAL_CLUSTER_WORKERS overrides the shared step's workers. The test run uses the
+ * machine's two cores about three quarters of the time: running steps side by side (the alone
+ * step beside the service tier was tried) saturates it and makes waits time out.
  */
 const clusterWorkers = process.env.CORRAL_CLUSTER_WORKERS ?? '2';
 const TIERS = {
   unit: [{ args: ['--maxWorkers=2'] }],
   service: [{ args: ['--maxWorkers=2', '--forceExit'] }],
   cluster: [
-    { step: 'shared', args: [`--maxWorkers=${clusterWorkers}`, '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'shared' } },
     { step: 'alone', args: ['--runInBand', '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'alone' } },
+    { step: 'shared', args: [`--maxWorkers=${clusterWorkers}`, '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'shared' } },
   ],
   real: [{ args: ['--runInBand', '--forceExit'] }],
 };
@@ -40,6 +43,8 @@ if (unknown.length) {
   console.error(`unknown tier ${unknown.join(', ')}; tiers: ${Object.keys(TIERS).join(', ')}`);
   process.exit(2);
 }
+// every Node process the tests start (agents, stand-ins, Jest's workers) reuses V8's compiled code
+const compileCache = process.env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'corral-node-compile-cache');
 const jest = createRequire(join(ROOT, 'package.json')).resolve('jest/bin/jest');
 // CORRAL_TIERS_JSON_DIR keeps each step's Jest JSON (per-suite start and end times) there
 const keepDir = process.env.CORRAL_TIERS_JSON_DIR;
@@ -47,34 +52,41 @@ if (keepDir) mkdirSync(keepDir, { recursive: true });
 const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'corral-tiers-'));
 const total = { suitesPassed: 0, suitesFailed: 0, passed: 0, failed: 0, skipped: 0 };
 let status = 0;
-for (const tier of names.length ? names : Object.keys(TIERS)) {
-  for (const { step, args, env = {} } of TIERS[tier]) {
-    const label = step ? `${tier} tier, ${step}` : `${tier} tier`;
-    const out = join(dir, `${tier}${step ? `-${step}` : ''}.json`);
-    console.log(`\n=== ${label}`);
-    const started = Date.now();
-    // a step none of whose suites a path argument picks finds no tests: that is no failure
-    const run = spawnSync(process.execPath, [jest, '--selectProjects', tier, ...args, ...(step ? ['--passWithNoTests'] : []), '--json', `--outputFile=${out}`, ...passThrough], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, ...env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
-    });
-    console.log(`=== ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (run.status !== 0) status = 1;
-    let result;
-    try {
-      result = JSON.parse(readFileSync(out, 'utf8'));
-    } catch {
-      total.suitesFailed++; // the step did not get as far as a result: count it as a failed suite
-      continue;
-    }
-    total.suitesPassed += result.numPassedTestSuites;
-    total.suitesFailed += result.numFailedTestSuites + result.numRuntimeErrorTestSuites;
-    total.passed += result.numPassedTests;
-    total.failed += result.numFailedTests;
-    total.skipped += result.numPendingTests + result.numTodoTests;
-  }
+
+function runStep(tier, { step, args, env = {} }) {
+  const label = step ? `${tier} tier, ${step}` : `${tier} tier`;
+  const out = join(dir, `${tier}${step ? `-${step}` : ''}.json`);
+  console.log(`\n=== ${label}`);
+  const started = Date.now();
+  // a step none of whose suites a path argument picks finds no tests: that is no failure
+  const run = spawnSync(process.execPath, [jest, '--selectProjects', tier, ...args, ...(step ? ['--passWithNoTests'] : []), '--json', `--outputFile=${out}`, ...passThrough], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env, NODE_COMPILE_CACHE: compileCache, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
+  });
+  console.log(`=== ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (run.status !== 0) status = 1;
+  count(out);
 }
+
+function count(out) {
+  let result;
+  try {
+    result = JSON.parse(readFileSync(out, 'utf8'));
+  } catch {
+    total.suitesFailed++; // the step did not get as far as a result: count it as a failed suite
+    return;
+  }
+  total.suitesPassed += result.numPassedTestSuites;
+  total.suitesFailed += result.numFailedTestSuites + result.numRuntimeErrorTestSuites;
+  total.passed += result.numPassedTests;
+  total.failed += result.numFailedTests;
+  total.skipped += result.numPendingTests + result.numTodoTests;
+}
+
+const wallStarted = Date.now();
+for (const tier of names.length ? names : Object.keys(TIERS)) for (const step of TIERS[tier]) runStep(tier, step);
+console.log(`\n=== all tiers: ${((Date.now() - wallStarted) / 1000).toFixed(1)} s`);
 if (!keepDir) rmSync(dir, { recursive: true, force: true });
 const line = (parts) => parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).concat([`${parts.reduce((s, [n]) => s + n, 0)} total`]).join(', ');
 console.log(`\nTest Suites: ${line([[total.suitesFailed, 'failed'], [total.suitesPassed, 'passed']])}`);

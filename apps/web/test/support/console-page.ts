@@ -1,11 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { REPO } from '@corral/test-hosts';
 
-/** where the tests save screenshots of the main screens (docs/web-console.md shows them) */
-export const SCREENSHOT_DIR = process.env.CORRAL_SCREENSHOT_DIR ?? join(REPO, 'docs/screenshots');
+/**
+ * where the tests save screenshots of the main screens: a temporary directory, so a test run
+ * leaves the checkout clean; CORRAL_SCREENSHOT_DIR=docs/screenshots refreshes the ones
+ * docs/web-console.md shows
+ */
+export const SCREENSHOT_DIR = resolve(REPO, process.env.CORRAL_SCREENSHOT_DIR ?? join(tmpdir(), 'corral-console-screenshots'));
 
 export function assertConsoleBuilt(): void {
   if (!existsSync(join(REPO, 'dist/web/index.html'))) throw new Error('dist/web/index.html is missing: run `npm run build` (it builds the console with vite) before the browser tests');
