@@ -21,6 +21,36 @@ export async function screenshot(page: Page, name: string, options: { fullPage?:
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: options.fullPage ?? false });
 }
 
+/**
+ * Starts watching the page now: resolves with the browser's clock (ms since the epoch, the same
+ * clock as the server's on this machine) at the moment an element matching the selector (showing
+ * exactly `text`, if given) is first in the DOM. Measured in the page, the figure leaves out how
+ * late the test process (busy with the in-process server) notices.
+ */
+export function whenShown(page: Page, selector: string, text?: string, timeoutMs = 30_000): Promise<number> {
+  return page.evaluate(
+    ({ selector, text, timeoutMs }) =>
+      new Promise<number>((resolve, reject) => {
+        // runs in the page (this project's types have no DOM)
+        const { document, MutationObserver } = globalThis as any;
+        const matches = () => [...document.querySelectorAll(selector)].some((el: any) => text === undefined || el.textContent?.trim() === text);
+        if (matches()) return resolve(Date.now());
+        const observer = new MutationObserver(() => {
+          if (!matches()) return;
+          observer.disconnect();
+          clearTimeout(timer);
+          resolve(Date.now());
+        });
+        const timer = setTimeout(() => {
+          observer.disconnect();
+          reject(new Error(`${selector}${text === undefined ? '' : ` showing ${text}`} not on the page within ${timeoutMs} ms`));
+        }, timeoutMs);
+        observer.observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+      }),
+    { selector, text, timeoutMs },
+  );
+}
+
 /** axe-core's WCAG 2 A/AA rules on the page as it is; answers the violations, described */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
