@@ -2,7 +2,7 @@
 //   unit     specs beside the code (src/**/*.spec.ts): no processes, no database, run in parallel
 //   service  test/service/**/*.test.ts: real PostgreSQL, Redis, etcd and single processes, no cluster, in parallel
 //   cluster  every other test/**/*.test.ts: servers with agents on test hosts (stand-ins), several at a
-//            time, except the suites in CLUSTER_ALONE, which run one at a time before the others
+//            time, except the suites in CLUSTER_GROUPS, which run before the others in their own steps
 //   real     test/real/**/*.test.ts: clusters on the real Kubernetes binaries, one at a time
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -31,28 +31,28 @@ const withServers = {
 };
 const TESTS = '<rootDir>/{apps,libs,tools}/**/test';
 /**
- * Cluster suites that must not share the machine with another suite: they load it on purpose
- * (heartbeats-under-load: 500 event streams and 50 agents; ci-pool-loopback: ten environments,
- * about 100 processes, at once), or run 4-host clusters with three etcd members and declare a
- * host disconnected after 2 s of silence, then assert exactly which hosts were lost. Beside the
- * other suites, these made the machine's two cores the limit: other suites' environments turned
- * degraded and their waits timed out (tried; figures in docs/benchmarks.md, "Test run time").
- * tools/testing/run-tiers.mjs runs the cluster tier in two steps, CORRAL_CLUSTER_GROUP=alone one
- * suite at a time, then CORRAL_CLUSTER_GROUP=shared with several workers; unset (jest by hand),
- * the tier is all suites.
+ * Cluster suites that must not share the machine with just any suite (tools/testing/run-tiers.mjs
+ * runs the cluster tier in these groups' steps, then the rest, CORRAL_CLUSTER_GROUP=shared, with
+ * several workers; unset (jest by hand), the tier is all suites):
+ * - alone, one at a time: load tests (heartbeats-under-load: 500 event streams and 50 agents;
+ *   ci-pool-loopback: ten environments, about 100 processes, at once);
+ * - host-loss, two at a time among themselves: 4-host clusters with three etcd members that
+ *   declare a host disconnected after 2 s of silence and assert exactly which hosts were lost.
+ *   Among the shared suites they made the machine's two cores the limit: other suites'
+ *   environments turned degraded and their waits timed out (docs/benchmarks.md, "Test run time").
  */
-const CLUSTER_ALONE = [
-  '/apps/server/test/heartbeats-under-load.test.ts',
-  '/apps/server/test/ci-pool-loopback.test.ts',
-  '/apps/server/test/monitoring-lost-host.test.ts',
-  '/apps/server/test/monitoring-server-crash.test.ts',
-  '/apps/server/test/pool-lost-host-loopback.test.ts',
-];
+const CLUSTER_GROUPS = {
+  alone: ['/apps/server/test/heartbeats-under-load.test.ts', '/apps/server/test/ci-pool-loopback.test.ts'],
+  'host-loss': ['/apps/server/test/monitoring-lost-host.test.ts', '/apps/server/test/monitoring-server-crash.test.ts', '/apps/server/test/pool-lost-host-loopback.test.ts'],
+};
 const clusterGroup = process.env.CORRAL_CLUSTER_GROUP;
-if (clusterGroup !== undefined && clusterGroup !== 'shared' && clusterGroup !== 'alone') throw new Error(`CORRAL_CLUSTER_GROUP must be shared or alone, not ${clusterGroup}`);
-const clusterIgnored = [...ignored, '/test/service/', '/test/real/', ...(clusterGroup === 'shared' ? CLUSTER_ALONE : [])];
+if (clusterGroup !== undefined && clusterGroup !== 'shared' && !(clusterGroup in CLUSTER_GROUPS)) {
+  throw new Error(`CORRAL_CLUSTER_GROUP must be shared, ${Object.keys(CLUSTER_GROUPS).join(' or ')}, not ${clusterGroup}`);
+}
+const grouped = Object.values(CLUSTER_GROUPS).flat();
+const clusterIgnored = [...ignored, '/test/service/', '/test/real/', ...(clusterGroup === 'shared' ? grouped : [])];
 const escape = (path) => path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const clusterMatch = clusterGroup === 'alone' ? CLUSTER_ALONE.map((path) => `<rootDir>${path}`) : [`${TESTS}/**/*.test.ts`];
+const clusterMatch = clusterGroup && clusterGroup !== 'shared' ? CLUSTER_GROUPS[clusterGroup].map((path) => `<rootDir>${path}`) : [`${TESTS}/**/*.test.ts`];
 
 module.exports = {
   testTimeout: 120000,
