@@ -18,19 +18,21 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * unit and service: 2 workers (this machine's cores). cluster: its suites mostly wait on timers
  * and processes (about two thirds of a core each on average), so they share the machine 2 at a
  * time (3 starved the stand-ins of a 2-core machine: kube-apiservers stopped answering), except
- * the groups jest.config.js lists in CLUSTER_GROUPS, which run first: the load tests one at a time,
- * then the 4-host host-loss suites two at a time among themselves. real: one at a time.
- * CORRAL_CLUSTER_WORKERS overrides the shared step's workers. The run keeps the machine's two
- * cores busy about three quarters of the time: running the alone step beside the service tier, or
- * the host-loss suites among the shared ones, saturated them, and waits timed out.
+ * the groups jest.config.js lists in CLUSTER_GROUPS, which run first, one suite at a time: the
+ * load tests, then the 4-host host-loss suites. real: one at a time. CORRAL_CLUSTER_WORKERS and
+ * CORRAL_HOST_LOSS_WORKERS set the shared and host-loss steps' workers. The run keeps the
+ * machine's two cores busy about three quarters of the time: running the alone step beside the
+ * service tier, or the host-loss suites among the shared ones, saturated them and waits timed
+ * out; two host-loss suites at a time passed 4 of 5 runs (docs/benchmarks.md, "Test run time").
  */
 const clusterWorkers = process.env.CORRAL_CLUSTER_WORKERS ?? '2';
+const hostLossWorkers = process.env.CORRAL_HOST_LOSS_WORKERS ?? '1';
 const TIERS = {
   unit: [{ args: ['--maxWorkers=2'] }],
   service: [{ args: ['--maxWorkers=2', '--forceExit'] }],
   cluster: [
     { step: 'alone', args: ['--runInBand', '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'alone' } },
-    { step: 'host-loss', args: ['--maxWorkers=2', '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'host-loss' } },
+    { step: 'host-loss', args: [`--maxWorkers=${hostLossWorkers}`, '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'host-loss' } },
     { step: 'shared', args: [`--maxWorkers=${clusterWorkers}`, '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'shared' } },
   ],
   real: [{ args: ['--runInBand', '--forceExit'] }],

@@ -23,8 +23,12 @@ describe('corral.dev/scale places as many ingress controllers as the Ingresses a
   const controllerHosts = async () => (await server.sql<{ host_id: string }>(`SELECT host_id FROM components WHERE kind = 'ingress-controller' ORDER BY host_id`)).map((r) => r.host_id);
   const scaleCondition = async () => ((await admin.get('/v1/environments/scaled')).body.conditions as Array<{ type: string; status: string; reason: string; message: string }>).find((c) => c.type === 'IngressScale');
   const annotate = (name: string, scale: string) => kubectl('annotate', 'ingress', name, '--overwrite', `corral.dev/scale=${scale}`);
-  const settles = (count: number, reason: string) =>
-    eventually(async () => (await controllerHosts()).length === count && (await scaleCondition())?.reason === reason, { timeoutMs: 60_000, intervalMs: 500, what: `${count} ingress controller(s), IngressScale ${reason}` });
+  // a reconcile writes the placement before the conditions: wait for both, the condition's message too
+  const settles = (count: number, reason: string, message = reason === 'Applied' ? `${count} load balancer instance(s)` : `${count} instance(s) placed`) =>
+    eventually(async () => {
+      const condition = await scaleCondition();
+      return (await controllerHosts()).length === count && condition?.reason === reason && condition.message.includes(message);
+    }, { timeoutMs: 60_000, intervalMs: 500, what: `${count} ingress controller(s), IngressScale ${reason}: ${message}` });
 
   beforeAll(async () => {
     server = await startTestServer(isolatedConfig({}));

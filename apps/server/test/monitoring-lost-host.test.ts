@@ -30,7 +30,7 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
   beforeAll(async () => {
     harness = await HostHarness.create({ count: 4 });
     server = await startTestServer(
-      isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_HOST_DISCONNECTED_AFTER: '2s', CORRAL_HOST_LOST_AFTER: '4s', CORRAL_SWEEP_INTERVAL: '250ms' }),
+      isolatedConfig({ CORRAL_BIND_ADDRESS: '0.0.0.0', CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: '5s', CORRAL_SWEEP_INTERVAL: '250ms' }),
     );
     admin = apiClient(server.url, server.adminKey);
     envId = (await admin.post('/v1/environments', { name: ENV, etcd: { members: 3 } })).body.id;
@@ -104,7 +104,7 @@ describe('lost hosts and etcd member replacement (4 hosts in namespaces, real et
     for (const counts of perHost) for (const n of Object.values(counts)) expect(n).toBe(1);
     expect(perHost[victim.index]).toEqual({ kubelet: 1, 'kube-proxy': 1 });
     expect(await etcdMembers(spare.index)).toHaveLength(3);
-    console.log(`lost host: cut to active again in ${recoveredMs} ms (lost timeout 4 s)`);
+    console.log(`lost host: cut to active again in ${recoveredMs} ms (lost timeout 5 s)`);
   });
 
   it('refuses to replace etcd members when two of three are cut off (quorum), and heals when one comes back', async () => {

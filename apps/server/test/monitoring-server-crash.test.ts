@@ -78,8 +78,8 @@ describe('lost-host recovery through a server SIGKILL and Redis restarts', () =>
     server = await startServerProcess({
       REDIS_URL: redis.url,
       CORRAL_BIND_ADDRESS: '0.0.0.0',
-      CORRAL_HOST_DISCONNECTED_AFTER: '2s',
-      CORRAL_HOST_LOST_AFTER: '4s',
+      CORRAL_HOST_DISCONNECTED_AFTER: '3s',
+      CORRAL_HOST_LOST_AFTER: '5s',
       CORRAL_SWEEP_INTERVAL: '250ms',
     });
     db = new Client({ connectionString: DATABASE_URL, options: `-c search_path=${server.deployment.CORRAL_DB_SCHEMA}` });

@@ -16,7 +16,7 @@ describe('a pool environment replaces a lost host from the pool (loopback agents
   let agents: ReturnType<typeof startLoopbackAgents>;
 
   beforeAll(async () => {
-    server = await startTestServer(isolatedConfig({ CORRAL_HOST_DISCONNECTED_AFTER: '2s', CORRAL_HOST_LOST_AFTER: '5s', CORRAL_SWEEP_INTERVAL: '500ms' }));
+    server = await startTestServer(isolatedConfig({ CORRAL_HOST_DISCONNECTED_AFTER: '3s', CORRAL_HOST_LOST_AFTER: '5s', CORRAL_SWEEP_INTERVAL: '500ms' }));
   });
   afterAll(async () => {
     await agents?.stopAll();
@@ -31,7 +31,7 @@ describe('a pool environment replaces a lost host from the pool (loopback agents
   it('claims a replacement for a lost host, becomes active on it, and returns the surplus host to the pool when the lost one is back', async () => {
     const admin = apiClient(server.url, server.adminKey);
     const token = (await admin.post('/v1/pools/ci/registration-tokens', { maxUses: 4 })).body.token;
-    agents = startLoopbackAgents(4, { server: server.url, token, extraArgs: ['--heartbeat-interval', '1s'] });
+    agents = startLoopbackAgents(4, { server: server.url, token, extraArgs: ['--heartbeat-interval', '500ms'] });
     const pool = async () => (await admin.get('/v1/pools/ci')).body;
     await eventually(async () => (await pool()).hosts?.idle === 4, { timeoutMs: 60_000, intervalMs: 250, what: '4 idle pool hosts' });
 
