@@ -6,7 +6,7 @@ import { Host } from './host.entity';
 import { ListHostsQuery } from './dto/list-hosts.query';
 import { EnvironmentsService } from '../environments/environments.service';
 import { HostPoolService } from './host-pool.service';
-import { EventsService } from '../events/events.service';
+import { EventsService, type NewEvent } from '../events/events.service';
 import { JobsQueue } from '../queue/jobs-queue.service';
 import { hashSecret } from '../crypto/secrets';
 import { isUuid } from '../common/uuid-param.pipe';
@@ -68,14 +68,7 @@ export class HostsService {
     const now = new Date();
     await this.agentDatabase.getRepository(Host).update(host.id, { lastHeartbeatAt: now, agentVersion, observedRevision });
     if (host.state === 'active') return;
-    // the state and its event commit together: a reader that sees the host active sees why
-    const changed = await this.agentDatabase.transaction(async (manager) => {
-      const result = await manager.getRepository(Host).update({ id: host.id, state: host.state }, { state: 'active' });
-      if (result.affected) {
-        await this.events.record({ environmentId: host.environmentId, hostId: host.id, reason: 'HostActive', message: `host ${host.hostname} is heard from again (was ${host.state})` }, manager);
-      }
-      return Boolean(result.affected);
-    });
+    const changed = await this.moveState(this.agentDatabase, host, 'active', { reason: 'HostActive', message: `host ${host.hostname} is heard from again (was ${host.state})` });
     if (changed && host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
   }
 
@@ -95,20 +88,25 @@ export class HostsService {
       const next = nextHostState(host.lastHeartbeatAt, now, thresholds, host.state);
       if (next === host.state) continue;
       const silentFor = Math.round((now.getTime() - (host.lastHeartbeatAt?.getTime() ?? now.getTime())) / 1000);
-      const moved = await this.dataSource.transaction(async (manager) => {
-        const result = await manager.getRepository(Host).update({ id: host.id, state: host.state }, { state: next });
-        if (!result.affected) return false;
-        await this.events.record(
-          { environmentId: host.environmentId, hostId: host.id, type: 'Warning', reason: next === 'lost' ? 'HostLost' : 'HostDisconnected', message: `host ${host.hostname} is ${next}: no heartbeat for ${silentFor}s` },
-          manager,
-        );
-        return true;
-      });
+      const moved = await this.moveState(this.dataSource, host, next, { type: 'Warning', reason: next === 'lost' ? 'HostLost' : 'HostDisconnected', message: `host ${host.hostname} is ${next}: no heartbeat for ${silentFor}s` });
       if (!moved) continue;
       changed++;
       if (host.environmentId) await this.jobs.enqueue('reconcile', { environmentId: host.environmentId });
     }
     await this.pools.claimHostsForWaiting();
     return changed;
+  }
+
+  /**
+   * Moves the host from the state it was read in to `next` and records why, in one transaction:
+   * a reader that sees the new state sees its event. False when another writer moved it first.
+   */
+  private moveState(dataSource: DataSource, host: Host, next: Host['state'], event: Pick<NewEvent, 'type' | 'reason' | 'message'>): Promise<boolean> {
+    return dataSource.transaction(async (manager) => {
+      const result = await manager.getRepository(Host).update({ id: host.id, state: host.state }, { state: next });
+      if (!result.affected) return false;
+      await this.events.record({ environmentId: host.environmentId, hostId: host.id, ...event }, manager);
+      return true;
+    });
   }
 }
