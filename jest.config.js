@@ -38,13 +38,29 @@ const TESTS = '<rootDir>/{apps,libs,tools}/**/test';
  *   ci-pool-loopback: ten environments, about 100 processes, at once);
  * - host-loss, one at a time (CORRAL_HOST_LOSS_WORKERS): 4-host clusters with three etcd members
  *   that declare a host disconnected after 3 s of silence and assert exactly which hosts were
- *   lost and which etcd members changed. Among the shared suites they made the machine's two
- *   cores the limit: other suites' environments turned degraded and their waits timed out; two
- *   at a time, 1 run in 5 failed (docs/benchmarks.md, "Test run time").
+ *   lost and which etcd members changed. One keeps about one core busy: among the shared suites
+ *   (two more at a time) they made the machine's two cores the limit, other suites' environments
+ *   turned degraded and their waits timed out; two at a time, 1 run in 5 failed
+ *   (docs/benchmarks.md, "Test run time");
+ * - beside-host-loss, one at a time, in a Jest run of its own beside the host-loss step: smaller
+ *   suites that fill the other core while the host-loss suites wait on their timers.
  */
 const CLUSTER_GROUPS = {
   alone: ['/apps/server/test/heartbeats-under-load.test.ts', '/apps/server/test/ci-pool-loopback.test.ts'],
   'host-loss': ['/apps/server/test/monitoring-lost-host.test.ts', '/apps/server/test/monitoring-server-crash.test.ts', '/apps/server/test/pool-lost-host-loopback.test.ts'],
+  'beside-host-loss': [
+    '/apps/cli/test/cli.test.ts',
+    '/apps/server/test/agent-multihost.test.ts',
+    '/apps/server/test/provision-multihost.test.ts',
+    '/apps/agent/test/agent-client.test.ts',
+    '/apps/server/test/server-crash-during-provisioning.test.ts',
+    '/apps/server/test/provision-loopback.test.ts',
+    '/tools/kube-stand-ins/test/kube-apiserver.test.ts',
+    '/apps/server/test/kube-api-revocation.test.ts',
+    '/apps/ingress-controller/test/haproxy-lb.test.ts',
+    '/tools/hosts/test/harness.test.ts',
+    '/apps/server/test/secrets-pg-dump.test.ts',
+  ],
 };
 const clusterGroup = process.env.CORRAL_CLUSTER_GROUP;
 if (clusterGroup !== undefined && clusterGroup !== 'shared' && !(clusterGroup in CLUSTER_GROUPS)) {

@@ -5,8 +5,8 @@
 // counts are complete.
 //
 //   node tools/testing/run-tiers.mjs [unit|service|cluster|real ...] [-- jest arguments, e.g. a path]
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,11 +19,12 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * and processes (about two thirds of a core each on average), so they share the machine 2 at a
  * time (3 starved the stand-ins of a 2-core machine: kube-apiservers stopped answering), except
  * the groups jest.config.js lists in CLUSTER_GROUPS, which run first, one suite at a time: the
- * load tests, then the 4-host host-loss suites. real: one at a time. CORRAL_CLUSTER_WORKERS and
- * CORRAL_HOST_LOSS_WORKERS set the shared and host-loss steps' workers. The run keeps the
- * machine's two cores busy about three quarters of the time: running the alone step beside the
- * service tier, or the host-loss suites among the shared ones, saturated them and waits timed
- * out; two host-loss suites at a time passed 4 of 5 runs (docs/benchmarks.md, "Test run time").
+ * load tests, then the 4-host host-loss suites, and beside them (a second Jest run at the same
+ * time, its output shown when it ends) the beside-host-loss suites. real: one at a time.
+ * CORRAL_CLUSTER_WORKERS and CORRAL_HOST_LOSS_WORKERS set the shared and host-loss steps'
+ * workers. Running the alone step beside the service tier, or the host-loss suites among the
+ * shared ones, saturated the machine's two cores and waits timed out; two host-loss suites at a
+ * time passed 4 of 5 runs (docs/benchmarks.md, "Test run time").
  */
 const clusterWorkers = process.env.CORRAL_CLUSTER_WORKERS ?? '2';
 const hostLossWorkers = process.env.CORRAL_HOST_LOSS_WORKERS ?? '1';
@@ -32,7 +33,12 @@ const TIERS = {
   service: [{ args: ['--maxWorkers=2', '--forceExit'] }],
   cluster: [
     { step: 'alone', args: ['--runInBand', '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'alone' } },
-    { step: 'host-loss', args: [`--maxWorkers=${hostLossWorkers}`, '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'host-loss' } },
+    {
+      step: 'host-loss',
+      args: [`--maxWorkers=${hostLossWorkers}`, '--forceExit'],
+      env: { CORRAL_CLUSTER_GROUP: 'host-loss' },
+      beside: { step: 'beside-host-loss', args: ['--runInBand', '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'beside-host-loss' } },
+    },
     { step: 'shared', args: [`--maxWorkers=${clusterWorkers}`, '--forceExit'], env: { CORRAL_CLUSTER_GROUP: 'shared' } },
   ],
   real: [{ args: ['--runInBand', '--forceExit'] }],
@@ -57,20 +63,40 @@ const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'corral-tiers-'));
 const total = { suitesPassed: 0, suitesFailed: 0, passed: 0, failed: 0, skipped: 0 };
 let status = 0;
 
-function runStep(tier, { step, args, env = {} }) {
+/** Runs one Jest step; `quiet` keeps its output in a file and prints it when the step ends. */
+function runStep(tier, { step, args, env = {} }, quiet = false) {
   const label = step ? `${tier} tier, ${step}` : `${tier} tier`;
   const out = join(dir, `${tier}${step ? `-${step}` : ''}.json`);
-  console.log(`\n=== ${label}`);
+  const log = join(dir, `${tier}${step ? `-${step}` : ''}.log`);
+  console.log(`\n=== ${label}${quiet ? ' (started; its output follows when it ends)' : ''}`);
   const started = Date.now();
+  const logFd = quiet ? openSync(log, 'w') : null;
   // a step none of whose suites a path argument picks finds no tests: that is no failure
-  const run = spawnSync(process.execPath, [jest, '--selectProjects', tier, ...args, ...(step ? ['--passWithNoTests'] : []), '--json', `--outputFile=${out}`, ...passThrough], {
+  const child = spawn(process.execPath, [jest, '--selectProjects', tier, ...args, ...(step ? ['--passWithNoTests'] : []), '--json', `--outputFile=${out}`, ...passThrough], {
     cwd: ROOT,
-    stdio: 'inherit',
+    stdio: quiet ? ['ignore', logFd, logFd] : 'inherit',
     env: { ...process.env, ...env, NODE_COMPILE_CACHE: compileCache, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules`.trim() },
   });
-  console.log(`=== ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (run.status !== 0) status = 1;
-  count(out);
+  if (logFd !== null) closeSync(logFd);
+  return new Promise((resolve) => {
+    child.once('exit', (code) => {
+      if (quiet) {
+        console.log(`\n=== ${label} (ran beside the step above)`);
+        process.stdout.write(readFileSync(log, 'utf8'));
+      }
+      console.log(`=== ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      if (code !== 0) status = 1;
+      count(out);
+      resolve();
+    });
+  });
+}
+
+/** A step and the step beside it (if any) start together; the next step waits for both. */
+async function runSteps(tier, step) {
+  const beside = step.beside ? runStep(tier, step.beside, true) : Promise.resolve();
+  await runStep(tier, step);
+  await beside;
 }
 
 function count(out) {
@@ -89,7 +115,7 @@ function count(out) {
 }
 
 const wallStarted = Date.now();
-for (const tier of names.length ? names : Object.keys(TIERS)) for (const step of TIERS[tier]) runStep(tier, step);
+for (const tier of names.length ? names : Object.keys(TIERS)) for (const step of TIERS[tier]) await runSteps(tier, step);
 console.log(`\n=== all tiers: ${((Date.now() - wallStarted) / 1000).toFixed(1)} s`);
 if (!keepDir) rmSync(dir, { recursive: true, force: true });
 const line = (parts) => parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`).concat([`${parts.reduce((s, [n]) => s + n, 0)} total`]).join(', ');
