@@ -60,6 +60,7 @@ const CLUSTER_GROUPS = {
     '/apps/ingress-controller/test/haproxy-lb.test.ts',
     '/tools/hosts/test/harness.test.ts',
     '/apps/server/test/secrets-pg-dump.test.ts',
+    '/apps/server/test/monitoring-crash.test.ts',
   ],
 };
 const clusterGroup = process.env.CORRAL_CLUSTER_GROUP;
