@@ -63,12 +63,15 @@ const dir = keepDir ?? mkdtempSync(join(tmpdir(), 'corral-tiers-'));
 const total = { suitesPassed: 0, suitesFailed: 0, passed: 0, failed: 0, skipped: 0 };
 let status = 0;
 
-/** Runs one Jest step; `quiet` keeps its output in a file and prints it when the step ends. */
+/**
+ * Runs one Jest step. A step run `quiet` (beside another) keeps its output in a file; the promise
+ * then resolves to a function that prints it, so that it does not land inside the other's output.
+ */
 function runStep(tier, { step, args, env = {} }, quiet = false) {
   const label = step ? `${tier} tier, ${step}` : `${tier} tier`;
   const out = join(dir, `${tier}${step ? `-${step}` : ''}.json`);
   const log = join(dir, `${tier}${step ? `-${step}` : ''}.log`);
-  console.log(`\n=== ${label}${quiet ? ' (started; its output follows when it ends)' : ''}`);
+  console.log(`\n=== ${label}${quiet ? ' (started; its output follows the step beside it)' : ''}`);
   const started = Date.now();
   const logFd = quiet ? openSync(log, 'w') : null;
   // a step none of whose suites a path argument picks finds no tests: that is no failure
@@ -80,23 +83,28 @@ function runStep(tier, { step, args, env = {} }, quiet = false) {
   if (logFd !== null) closeSync(logFd);
   return new Promise((resolve) => {
     child.once('exit', (code) => {
-      if (quiet) {
-        console.log(`\n=== ${label} (ran beside the step above)`);
-        process.stdout.write(readFileSync(log, 'utf8'));
-      }
-      console.log(`=== ${label}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      const seconds = ((Date.now() - started) / 1000).toFixed(1);
       if (code !== 0) status = 1;
       count(out);
-      resolve();
+      const report = () => {
+        if (quiet) {
+          console.log(`\n=== ${label} (ran beside the step above)`);
+          process.stdout.write(readFileSync(log, 'utf8'));
+        }
+        console.log(`=== ${label}: ${seconds} s`);
+      };
+      if (quiet) return resolve(report);
+      report();
+      resolve(undefined);
     });
   });
 }
 
 /** A step and the step beside it (if any) start together; the next step waits for both. */
 async function runSteps(tier, step) {
-  const beside = step.beside ? runStep(tier, step.beside, true) : Promise.resolve();
+  const beside = step.beside ? runStep(tier, step.beside, true) : null;
   await runStep(tier, step);
-  await beside;
+  if (beside) (await beside)();
 }
 
 function count(out) {
