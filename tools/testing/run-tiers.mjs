@@ -20,7 +20,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * time (3 starved the stand-ins of a 2-core machine: kube-apiservers stopped answering), except
  * the groups jest.config.js lists in CLUSTER_GROUPS, which run first, one suite at a time: the
  * load tests, then the 4-host host-loss suites, and beside them (a second Jest run at the same
- * time, its output shown when it ends) the beside-host-loss suites. real: one at a time.
+ * time, its output shown after theirs) the beside-host-loss suites. real: one at a time.
  * CORRAL_CLUSTER_WORKERS and CORRAL_HOST_LOSS_WORKERS set the shared and host-loss steps'
  * workers. Running the alone step beside the service tier, or the host-loss suites among the
  * shared ones, saturated the machine's two cores and waits timed out; two host-loss suites at a
