@@ -100,11 +100,11 @@ describe('web console in a browser (real server, loopback agent, stand-ins)', ()
 
     agents = startLocalAgents(1, { server: server.url, token });
     await badge().filter({ hasText: 'active' }).waitFor({ timeout: 120_000 });
+    await page.locator('.host[data-host="node-1"]').waitFor();
+    hostId = (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items[0].id;
     const seen = await states();
     expect(seen).toContain('provisioning');
     expect(seen.indexOf('provisioning')).toBeLessThan(seen.indexOf('active'));
-    await page.locator('.host[data-host="node-1"]').waitFor();
-    hostId = (await admin.get(`/v1/hosts?environment=${ENV}`)).body.items[0].id;
     expect(await accessibilityViolations(page)).toEqual([]);
   });
 

@@ -57,22 +57,38 @@ export async function accessibilityViolations(page: Page): Promise<string[]> {
   return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
 }
 
-/** watches an element's text and records each distinct value (a state badge going through states) */
+let recorders = 0;
+
+/**
+ * Records each distinct text an element shows (a state badge going through states), watched in
+ * the page by a MutationObserver, so no rendered value is missed (polling from the test process
+ * missed one that landed after its last poll). The console routes in the page, so the recorder
+ * lives on across its navigations.
+ */
 export async function recordTexts(page: Page, selector: string): Promise<() => Promise<string[]>> {
-  const seen: string[] = [];
-  let stop = false;
-  const loop = (async () => {
-    while (!stop) {
-      const text = await page.locator(selector).first().textContent({ timeout: 500 }).catch(() => null);
-      if (text && seen[seen.length - 1] !== text) seen.push(text);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  return async () => {
-    stop = true;
-    await loop;
-    return seen;
-  };
+  const key = `__corralRecordTexts${++recorders}`;
+  await page.evaluate(
+    ({ selector, key }) => {
+      // runs in the page (this project's types have no DOM)
+      const g = globalThis as any;
+      const seen: string[] = [];
+      const take = () => {
+        const text = g.document.querySelector(selector)?.textContent?.trim();
+        if (text && seen[seen.length - 1] !== text) seen.push(text);
+      };
+      const observer = new g.MutationObserver(take);
+      observer.observe(g.document.documentElement, { subtree: true, childList: true, characterData: true });
+      take();
+      g[key] = { seen, observer };
+    },
+    { selector, key },
+  );
+  return () =>
+    page.evaluate((key) => {
+      const recorder = (globalThis as any)[key];
+      recorder.observer.disconnect();
+      return recorder.seen as string[];
+    }, key);
 }
 
 /** elements that stick out to the right of the viewport (outside scrollable boxes): the page scrolls sideways */
