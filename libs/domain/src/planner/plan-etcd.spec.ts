@@ -61,9 +61,19 @@ describe('planEtcd', () => {
     expect(plan.decision).toMatchObject({ action: 'refuse', reason: 'QuorumAtRisk', message: expect.stringContaining('adding') });
   });
 
-  it('shrinks an even cluster that cannot grow', () => {
+  it('keeps an even cluster below the requested size, rather than drop a healthy member, and grows it when a host is active', () => {
+    // a replacement half done: the lost member is removed, the third host is late with its heartbeat
+    const late = byId([host('a'), host('b'), host('c', 'disconnected')]);
+    const waiting = planEtcd({ requested: 3, hosts: late, members: ['a', 'b'], load: noLoad });
+    expect(waiting.members).toEqual(['a', 'b']);
+    expect(waiting.decision).toMatchObject({ action: 'none', message: expect.stringContaining('keeping all 2') });
+    const back = planEtcd({ requested: 3, hosts: byId([host('a'), host('b'), host('c')]), members: ['a', 'b'], load: noLoad });
+    expect(back.decision).toMatchObject({ action: 'add', hostId: 'c' });
+  });
+
+  it('shrinks an even cluster above the requested size', () => {
     const hosts = byId([host('a'), host('b')]);
-    const plan = planEtcd({ requested: 3, hosts, members: ['a', 'b'], load: noLoad });
+    const plan = planEtcd({ requested: 1, hosts, members: ['a', 'b'], load: noLoad });
     expect(plan.decision).toMatchObject({ action: 'remove', hostId: 'b', reason: 'ScaledDown' });
   });
 
@@ -92,6 +102,8 @@ describe('planEtcd', () => {
           expect(plan.members).toEqual(members.filter((m) => m !== d.hostId));
           expect(running.filter((m) => m !== d.hostId).length).toBeGreaterThanOrEqual(etcdQuorum(n - 1));
           expect(running.length).toBeGreaterThanOrEqual(etcdQuorum(n));
+          // a healthy member goes only when there are more than requested
+          if (d.reason === 'ScaledDown') expect(n).toBeGreaterThan(requested);
         } else if (d.action === 'bootstrap') {
           expect(n).toBe(0);
           expect(plan.members.length % 2).toBe(1);

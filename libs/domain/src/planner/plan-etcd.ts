@@ -37,8 +37,11 @@ export function goneReason(host: PlannerHost | undefined): PlacementChangeReason
  * after that at most ONE member is added or removed per plan, as etcd's runtime reconfiguration
  * guide asks. Order of preference: remove a member on a lost/removed host (only when a
  * replacement host exists or there are too many members), add a member, remove a surplus or
- * ineligible member. The target size is always odd (an even cluster tolerates no more failures
- * than the odd one below it), so growth starts only when it can reach the next odd size.
+ * ineligible member. The target size is odd (an even cluster tolerates no more failures than
+ * the odd one below it), so growth starts only when it can reach the next odd size; but a healthy
+ * member is never removed for parity alone while etcd is at or below the requested size: an even
+ * cluster is the middle of a replacement waiting for a host (one late with its heartbeat, say), and
+ * shrinking it would drop a copy of the data only to add it back.
  * Nothing changes when most members are unreachable (QuorumAtRisk), or while a member on an
  * active host is unhealthy (the previous change has not settled).
  */
@@ -164,6 +167,13 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
   if (removals.length > 0) {
     const hostId = removals[removals.length - 1];
     const cls = classOf(hostId);
+    const reason: PlacementChangeReason = cls === 'ineligible' || cls === 'heldIneligible' ? 'HostIneligible' : 'ScaledDown';
+    if (reason === 'ScaledDown' && n <= requested) {
+      return unchanged({
+        action: 'none',
+        message: `etcd has ${n} of ${requested} requested members; keeping all ${n} (not shrinking to an odd size) until another etcd-eligible host is active to grow to ${n + 1}`,
+      });
+    }
     const runningAfter = running - (onActive.includes(hostId) ? 1 : 0);
     if (runningAfter < etcdQuorum(n - 1)) {
       return unchanged({
@@ -172,7 +182,6 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
         message: `removing the etcd member on ${name(hostId)} now would leave etcd without quorum`,
       });
     }
-    const reason: PlacementChangeReason = cls === 'ineligible' || cls === 'heldIneligible' ? 'HostIneligible' : 'ScaledDown';
     return {
       members: members.filter((m) => m !== hostId),
       decision: {
