@@ -7,11 +7,11 @@
 // Skips only when no containerd binary is found (the message says where it looked) or when not
 // root (containerd mounts snapshots). The archives come from tools/images (gcc, busybox-static).
 import { ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { containerdSocket } from '@corral/kube';
-import { kubeBinDir } from '@corral/kube-build';
+import { cachedKubeBinDirs, kubeBinCacheDir, kubeBinDir } from '@corral/kube-build';
 import { killProcessesUnder, REPO, testTlsPaths } from '@corral/test-hosts';
 import { apiClient } from '@corral/testing';
 import { TestServer, eventually, isolatedConfig, startTestServer } from './support/test-server';
@@ -22,10 +22,8 @@ function findBinDir(): { dir?: string; looked: string } {
   try {
     return { dir: kubeBinDir({ build: false }), looked: 'npm run -s kube:bin-dir' };
   } catch {
-    const root = join(process.env.CORRAL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'corral'), 'kube-bin');
-    const dirs = existsSync(root) ? readdirSync(root).map((k) => join(root, k, 'bin')).filter((d) => existsSync(join(d, 'containerd')) && existsSync(join(d, 'ctr'))) : [];
-    dirs.sort((a, b) => statSync(join(b, 'containerd')).mtimeMs - statSync(join(a, 'containerd')).mtimeMs);
-    return { dir: dirs[0], looked: `CORRAL_KUBE_BIN_DIR, npm run -s kube:bin-dir, ${root}/*/bin` };
+    const dirs = cachedKubeBinDirs(['containerd', 'ctr']);
+    return { dir: dirs[0], looked: `CORRAL_KUBE_BIN_DIR, npm run -s kube:bin-dir, ${kubeBinCacheDir()}/*/bin` };
   }
 }
 

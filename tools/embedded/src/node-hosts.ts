@@ -2,9 +2,8 @@
 // real nodes (network namespaces on a private bridge, each with its own mounts and cgroups).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { composeAgentBinDir, kubeBinDir, repoRoot } from '@corral/kube-build';
+import { composeAgentBinDir, kubeBinCacheDir, kubeBinDir, repoRoot } from '@corral/kube-build';
 import { HostHarness } from '@corral/test-hosts';
 import { findOnPath } from './local-redis';
 import { Progress } from './progress';
@@ -50,8 +49,7 @@ export async function upstreamBinaries(progress: Progress): Promise<string> {
     // not built yet (or CORRAL_KUBE_BIN_DIR incomplete: the build call below says so)
   }
   if (cached) return progress.step(`${what}: built before, in ${cached}`, () => cached);
-  // where build.sh keeps them (its cache_root)
-  const cache = join(process.env.CORRAL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'corral'), 'kube-bin');
+  const cache = kubeBinCacheDir();
   return progress.step(
     `building ${what} from source (first run only: about 8-10 minutes on 2 cores, needs Go ≥ 1.26; ` +
       `later runs reuse them from ${cache})`,

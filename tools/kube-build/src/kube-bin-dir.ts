@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** Binaries the upstream set holds (tools/kube-build/build.sh). */
@@ -35,6 +36,27 @@ export function repoRoot(): string {
     dir = dirname(dir);
   }
   throw new Error('kube-build: repository root not found');
+}
+
+/** Where build.sh and build-coredns.sh keep what they build: the same rule as their `cache_root`. */
+export function corralCacheDir(): string {
+  return process.env.CORRAL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'corral');
+}
+
+/** build.sh's builds in the cache */
+export const kubeBinCacheDir = (): string => join(corralCacheDir(), 'kube-bin');
+
+/**
+ * Every cached build's bin directory holding all of `binaries`, newest build first, whatever its
+ * versions: for tests that need only containerd and ctr from some build.
+ */
+export function cachedKubeBinDirs(binaries: readonly string[]): string[] {
+  const root = kubeBinCacheDir();
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .map((key) => join(root, key, 'bin'))
+    .filter((dir) => binaries.every((b) => existsSync(join(dir, b))))
+    .sort((a, b) => statSync(join(b, binaries[0])).mtimeMs - statSync(join(a, binaries[0])).mtimeMs);
 }
 
 /**

@@ -7,9 +7,10 @@
 // state dir + namespace + id>, removed when each shim exits. ctr's FIFOs and runc's state dir,
 // which would otherwise go there too, are moved into the temp dir with --fifo-dir / --runc-root.
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { cachedKubeBinDirs, kubeBinCacheDir } from '@corral/kube-build';
 
 const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 
@@ -22,8 +23,8 @@ export interface KubeBinLookup {
 
 /**
  * Finds the kube-bin directory: CORRAL_KUBE_BIN_DIR if set; else `npm run -s kube:bin-dir` when
- * package.json has that script; else the newest ~/.cache/corral/kube-bin/<key>/bin (honouring
- * CORRAL_CACHE_DIR and XDG_CACHE_HOME like tools/kube-build/build.sh) that has containerd.
+ * package.json has that script; else the newest ~/.cache/corral/kube-bin/<key>/bin (in build.sh's cache:
+ * see corralCacheDir) that has containerd.
  */
 export function findKubeBinDir(): KubeBinLookup {
   const explicit = process.env.CORRAL_KUBE_BIN_DIR;
@@ -44,16 +45,9 @@ export function findKubeBinDir(): KubeBinLookup {
       looked.push(`(npm run -s kube:bin-dir failed: exit ${r.status}${r.error ? `, ${r.error.message}` : ''})`);
     }
   }
-  const cacheRoot = process.env.CORRAL_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'corral');
-  const kubeBin = join(cacheRoot, 'kube-bin');
-  const candidates = existsSync(kubeBin)
-    ? readdirSync(kubeBin)
-        .map((key) => join(kubeBin, key, 'bin'))
-        .filter((dir) => existsSync(join(dir, 'containerd')))
-        .sort((a, b) => statSync(join(b, 'containerd')).mtimeMs - statSync(join(a, 'containerd')).mtimeMs)
-    : [];
+  const candidates = cachedKubeBinDirs(['containerd']);
   if (candidates.length > 0) return { dir: candidates[0], looked: [...looked, join(candidates[0], 'containerd')] };
-  return { looked: [...looked, join(kubeBin, '*', 'bin', 'containerd')] };
+  return { looked: [...looked, join(kubeBinCacheDir(), '*', 'bin', 'containerd')] };
 }
 
 export interface CtrResult {
