@@ -3,10 +3,9 @@
 // (CORRAL_TIERS_JSON_DIR): every suite's wall time, rounded, for longest-first-sequencer.cjs.
 //   node tools/testing/record-suite-seconds.mjs <dir with run-tiers' *.json>
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
+import { ROOT } from './repo-root.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const dir = process.argv[2];
 if (!dir) {
   console.error('usage: record-suite-seconds.mjs <dir with the Jest JSON results of run-tiers.mjs>');

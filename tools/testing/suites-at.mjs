@@ -5,10 +5,9 @@
 //   node tools/testing/run-tiers.mjs unit service cluster -- $(node tools/testing/suites-at.mjs 3761ca3)
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './repo-root.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const commit = process.argv[2];
 if (!commit) {
   console.error('usage: suites-at.mjs <commit>');

@@ -2,10 +2,9 @@
 // The path aliases have one source, tsconfig.base.json: the build runs this first to write them
 // into .swcrc (swc reads only its own file); jest.config.js reads tsconfig.base.json itself.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT } from './repo-root.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { paths } = JSON.parse(readFileSync(join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions;
 const file = join(ROOT, '.swcrc');
 const swcrc = JSON.parse(readFileSync(file, 'utf8'));
