@@ -8,8 +8,13 @@ cache_root=${CORRAL_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/corral}
 bin_dir="$cache_root/versitygw-$version"
 if [ ! -x "$bin_dir/versitygw" ]; then
   command -v go >/dev/null || { echo "tools/s3-test-server: Go is needed to build versitygw $version" >&2; exit 1; }
-  echo "tools/s3-test-server: building versitygw $version into $bin_dir (a few minutes the first time)" >&2
   mkdir -p "$bin_dir"
-  GOBIN="$bin_dir" GOFLAGS=-trimpath go install "github.com/versity/versitygw/cmd/versitygw@$version" >&2
+  # two test workers asking at once: one builds, the other waits for it (it built twice at once)
+  exec 9>"$bin_dir.lock"
+  flock 9
+  if [ ! -x "$bin_dir/versitygw" ]; then
+    echo "tools/s3-test-server: building versitygw $version into $bin_dir (a few minutes the first time)" >&2
+    GOBIN="$bin_dir" GOFLAGS=-trimpath go install "github.com/versity/versitygw/cmd/versitygw@$version" >&2
+  fi
 fi
 echo "$bin_dir/versitygw"
