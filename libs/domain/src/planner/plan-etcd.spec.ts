@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { hasRole } from './eligibility';
 import { etcdQuorum, planEtcd } from './plan-etcd';
 import type { EtcdMemberCount, PlannerHost } from './planner-types';
 import { host, hostsArb } from './planner-fixtures.spec-helper';
@@ -66,9 +67,15 @@ describe('planEtcd', () => {
     const late = byId([host('a'), host('b'), host('c', 'disconnected')]);
     const waiting = planEtcd({ requested: 3, hosts: late, members: ['a', 'b'], load: noLoad });
     expect(waiting.members).toEqual(['a', 'b']);
-    expect(waiting.decision).toMatchObject({ action: 'none', message: expect.stringContaining('keeping all 2') });
+    expect(waiting.decision).toMatchObject({ action: 'none', message: expect.stringContaining('while host-c (10.0.0.1) is disconnected') });
     const back = planEtcd({ requested: 3, hosts: byId([host('a'), host('b'), host('c')]), members: ['a', 'b'], load: noLoad });
     expect(back.decision).toMatchObject({ action: 'add', hostId: 'c' });
+  });
+
+  it('shrinks an even cluster that cannot grow', () => {
+    const hosts = byId([host('a'), host('b'), host('c', 'lost')]);
+    const plan = planEtcd({ requested: 3, hosts, members: ['a', 'b'], load: noLoad });
+    expect(plan.decision).toMatchObject({ action: 'remove', hostId: 'b', reason: 'ScaledDown' });
   });
 
   it('shrinks an even cluster above the requested size', () => {
@@ -102,8 +109,9 @@ describe('planEtcd', () => {
           expect(plan.members).toEqual(members.filter((m) => m !== d.hostId));
           expect(running.filter((m) => m !== d.hostId).length).toBeGreaterThanOrEqual(etcdQuorum(n - 1));
           expect(running.length).toBeGreaterThanOrEqual(etcdQuorum(n));
-          // a healthy member goes only when there are more than requested
-          if (d.reason === 'ScaledDown') expect(n).toBeGreaterThan(requested);
+          // a healthy member goes for parity only when no eligible host is about to come back
+          const comingBack = hosts.some((h) => h.state === 'disconnected' && !(members as readonly string[]).includes(h.id) && hasRole(h, 'etcd'));
+          if (d.reason === 'ScaledDown' && comingBack) expect(n).toBeGreaterThan(requested);
         } else if (d.action === 'bootstrap') {
           expect(n).toBe(0);
           expect(plan.members.length % 2).toBe(1);

@@ -38,10 +38,11 @@ export function goneReason(host: PlannerHost | undefined): PlacementChangeReason
  * guide asks. Order of preference: remove a member on a lost/removed host (only when a
  * replacement host exists or there are too many members), add a member, remove a surplus or
  * ineligible member. The target size is odd (an even cluster tolerates no more failures than
- * the odd one below it), so growth starts only when it can reach the next odd size; but a healthy
- * member is never removed for parity alone while etcd is at or below the requested size: an even
- * cluster is the middle of a replacement waiting for a host (one late with its heartbeat, say), and
- * shrinking it would drop a copy of the data only to add it back.
+ * the odd one below it), so growth starts only when it can reach the next odd size, and an even
+ * cluster that cannot grow shrinks; except while an etcd-eligible host is disconnected (in its
+ * grace period) and etcd is at or below the requested size: that is the middle of a replacement
+ * waiting for a host late with its heartbeat, and shrinking would drop a copy of the data only to
+ * add it back a moment later.
  * Nothing changes when most members are unreachable (QuorumAtRisk), or while a member on an
  * active host is unhealthy (the previous change has not settled).
  */
@@ -66,6 +67,11 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
     load,
     'etcd',
   ).map((h) => h.id);
+  // etcd-eligible hosts in their disconnect grace period: likely candidates again in a moment
+  const comingBack = [...hosts.values()]
+    .filter((h) => availability(h) === 'held' && hasRole(h, 'etcd') && !memberSet.has(h.id))
+    .map((h) => h.id)
+    .sort(compareIds);
   const oddSize = (available: number) => {
     const size = Math.min(requested, available);
     return size > 0 && size % 2 === 0 ? size - 1 : size;
@@ -168,10 +174,10 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
     const hostId = removals[removals.length - 1];
     const cls = classOf(hostId);
     const reason: PlacementChangeReason = cls === 'ineligible' || cls === 'heldIneligible' ? 'HostIneligible' : 'ScaledDown';
-    if (reason === 'ScaledDown' && n <= requested) {
+    if (reason === 'ScaledDown' && n <= requested && comingBack.length > 0) {
       return unchanged({
         action: 'none',
-        message: `etcd has ${n} of ${requested} requested members; keeping all ${n} (not shrinking to an odd size) until another etcd-eligible host is active to grow to ${n + 1}`,
+        message: `etcd has ${n} of ${requested} requested members; keeping all ${n} rather than shrink to an odd size while ${names(comingBack)} is disconnected: it grows to ${n + 1} when one is back`,
       });
     }
     const runningAfter = running - (onActive.includes(hostId) ? 1 : 0);
