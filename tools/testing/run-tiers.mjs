@@ -63,8 +63,9 @@ const total = { suitesPassed: 0, suitesFailed: 0, passed: 0, failed: 0, skipped:
 let status = 0;
 
 /**
- * Runs one Jest step. A step run `quiet` (beside another) keeps its output in a file; the promise
- * then resolves to a function that prints it, so that it does not land inside the other's output.
+ * Runs one Jest step; resolves, when it ends, to a function that reports it (its wall time). A step
+ * run `quiet` (beside another) keeps its output in a file, which its report prints: the caller
+ * reports it after the other step's, so that it does not land inside that one's live output.
  */
 function runStep(tier, { step, args, env = {} }, quiet = false) {
   const label = step ? `${tier} tier, ${step}` : `${tier} tier`;
@@ -92,9 +93,7 @@ function runStep(tier, { step, args, env = {} }, quiet = false) {
         }
         console.log(`=== ${label}: ${seconds} s`);
       };
-      if (quiet) return resolve(report);
-      report();
-      resolve(undefined);
+      resolve(report);
     });
   });
 }
@@ -102,7 +101,7 @@ function runStep(tier, { step, args, env = {} }, quiet = false) {
 /** A step and the step beside it (if any) start together; the next step waits for both. */
 async function runSteps(tier, step) {
   const beside = step.beside ? runStep(tier, step.beside, true) : null;
-  await runStep(tier, step);
+  (await runStep(tier, step))();
   if (beside) (await beside)();
 }
 

@@ -56,7 +56,9 @@ export function cachedKubeBinDirs(binaries: readonly string[]): string[] {
   return readdirSync(root)
     .map((key) => join(root, key, 'bin'))
     .filter((dir) => binaries.every((b) => existsSync(join(dir, b))))
-    .sort((a, b) => statSync(join(b, binaries[0])).mtimeMs - statSync(join(a, binaries[0])).mtimeMs);
+    .map((dir) => ({ dir, builtAt: statSync(join(dir, binaries[0])).mtimeMs }))
+    .sort((a, b) => b.builtAt - a.builtAt)
+    .map(({ dir }) => dir);
 }
 
 /**
